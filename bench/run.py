@@ -1,0 +1,483 @@
+"""`make bench`: shequ against the bare libraries it is built on, side by side in one run.
+
+    python -m bench.run [--quick] [--rebuild-events N] [--skip-postgres]
+
+Prints a table and writes bench/results/<timestamp>.json. Each row measures
+shequ and the bare library doing the same work in the same process and run, and
+gives the ratio (shequ / bare). Targets (from the issue) are checked and shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.common import ServerThread, latency_summary, machine, peak_rss, percentile, timed
+
+RESULTS = Path(__file__).resolve().parent / "results"
+ROWS: list[dict[str, Any]] = []
+
+
+def row(benchmark: str, case: str, shequ: float | None, bare: float | None, unit: str, *,
+        target: str = "", met: bool | None = None, **extra: Any) -> dict[str, Any]:
+    ratio = (shequ / bare) if shequ is not None and bare else None
+    entry = {"benchmark": benchmark, "case": case, "shequ": shequ, "bare": bare, "ratio": ratio, "unit": unit,
+             "target": target, "met": met, **extra}
+    ROWS.append(entry)
+    print(f"  {benchmark:<12} {case:<44} shequ={_fmt(shequ)} bare={_fmt(bare)} {unit} "
+          f"ratio={_fmt(ratio)} {target} {'' if met is None else ('MET' if met else 'NOT MET')}", flush=True)
+    return entry
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def _actor() -> Any:
+    from shared.auth import pseudonym
+    from shared.eventstore import Actor
+
+    return Actor(subject="bench", role="community_staff", pseudonym=pseudonym("bench"))
+
+
+# -- 1. command path -----------------------------------------------------------------------------------
+
+def _bare_app(env: dict[str, str]) -> Any:
+    """The bare `eventsourcing` application: one aggregate created and saved per command."""
+    from bench.bare import Bare, Report
+
+    return Bare(env=env), Report
+
+
+COMMANDS = {
+    "grid": ("/cases", lambda i: {"community_id": f"c{i % 24:02d}", "category": "noise", "description": f"b{i}"}),
+    "economy": ("/communities/c{c}/enterprises",
+                lambda i: {"name": f"firm {i}", "sector": "manufacturing", "registered_on": "2024-01-01"}),
+    "volunteering": ("/volunteers", lambda i: {"community_id": f"c{i % 24:02d}", "name": f"v{i}",
+                                              "phone": "138 0000 0000", "skills": ["care"]}),
+}
+
+
+def bench_command_path(n: int, store: str, pg_env: dict[str, str] | None) -> None:
+    import httpx
+
+    from services.registry import service as definition_of
+    from shared.auth import DevelopmentKeys
+    from shared.runtime import build_service, build_verifier
+    from shared.settings import Settings
+
+    for name, (path, body) in COMMANDS.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            overrides = dict(pg_env or {})
+            if pg_env is not None:
+                overrides["POSTGRES_SCHEMA"] = _pg_schema(pg_env, f"b_{name}_{uuid.uuid4().hex[:6]}")
+            settings = Settings(SHEQU_DATA_DIR=Path(tmp), **overrides)
+            running = build_service(definition_of(name), settings, None, build_verifier(settings), with_relay=False)
+            token = DevelopmentKeys(settings.data_dir).mint("bench", ["community_staff"], ["*"])
+            try:
+                with ServerThread(running.http) as server, httpx.Client(
+                        base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as http:
+                    for i in range(20):  # warm up
+                        http.post(path.format(c=f"{i % 24:02d}"), json=body(i)).raise_for_status()
+
+                    def command(i: int) -> None:
+                        response = http.post(path.format(c=f"{i % 24:02d}"), json=body(i))
+                        if response.status_code != 201:
+                            raise RuntimeError(f"{name}: {response.status_code} {response.text}")
+
+                    shequ_rate, shequ_samples = timed(n, command)
+            finally:
+                running.application.close()
+            bare_env = dict(settings.event_store_env(name))
+            if pg_env is not None:
+                bare_env["POSTGRES_SCHEMA"] = _pg_schema(pg_env, f"b_bare_{uuid.uuid4().hex[:6]}")
+            else:
+                bare_env["SQLITE_DBNAME"] = str(Path(tmp) / "bare.sqlite")
+            bare, report = _bare_app(bare_env)
+            try:
+                bare_rate, bare_samples = timed(n, lambda i: bare.save(report(f"c{i % 24:02d}", "noise", f"b{i}")))
+            finally:
+                bare.close()
+        ratio = shequ_rate / bare_rate
+        s, b = latency_summary(shequ_samples), latency_summary(bare_samples)
+        row("command", f"{name} POST {path} ({store}) cmds/s", shequ_rate, bare_rate, "cmd/s",
+            target="≥ 50% of bare", met=ratio >= 0.5, shequ_p50_ms=s["p50_ms"], shequ_p99_ms=s["p99_ms"],
+            bare_p50_ms=b["p50_ms"], bare_p99_ms=b["p99_ms"])
+        print(f"  {'':<12} latency p50/p99 ms: shequ {s['p50_ms']:.2f}/{s['p99_ms']:.2f}  "
+              f"bare {b['p50_ms']:.2f}/{b['p99_ms']:.2f}", flush=True)
+
+
+def _pg_env() -> dict[str, str] | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(host=os.environ.get("POSTGRES_HOST", "127.0.0.1"),
+                             port=os.environ.get("POSTGRES_PORT", "5432"),
+                             user=os.environ.get("POSTGRES_USER", "postgres"),
+                             dbname=os.environ.get("POSTGRES_TEST_DBNAME", "test"), connect_timeout=3):
+            pass
+    except Exception as exc:  # noqa: BLE001
+        print(f"PostgreSQL unavailable ({exc}); skipping the PostgreSQL rows")
+        return None
+    return {"SHEQU_EVENT_STORE": "postgres", "POSTGRES_HOST": os.environ.get("POSTGRES_HOST", "127.0.0.1"),
+            "POSTGRES_PORT": os.environ.get("POSTGRES_PORT", "5432"),
+            "POSTGRES_USER": os.environ.get("POSTGRES_USER", "postgres"),
+            "POSTGRES_DBNAME": os.environ.get("POSTGRES_TEST_DBNAME", "test")}
+
+
+_SCHEMAS: list[tuple[dict[str, str], str]] = []
+
+
+def _pg_schema(pg_env: dict[str, str], schema: str) -> str:
+    import psycopg
+
+    with psycopg.connect(host=pg_env["POSTGRES_HOST"], port=pg_env["POSTGRES_PORT"], user=pg_env["POSTGRES_USER"],
+                         dbname=pg_env["POSTGRES_DBNAME"], autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    _SCHEMAS.append((pg_env, schema))
+    return schema
+
+
+def _drop_schemas() -> None:
+    import psycopg
+
+    for pg_env, schema in _SCHEMAS:
+        try:
+            with psycopg.connect(host=pg_env["POSTGRES_HOST"], port=pg_env["POSTGRES_PORT"],
+                                 user=pg_env["POSTGRES_USER"], dbname=pg_env["POSTGRES_DBNAME"],
+                                 autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        except Exception:  # noqa: BLE001, S110 - best effort
+            pass
+
+
+# -- 2. relay ------------------------------------------------------------------------------------------
+
+def bench_relay(n: int, bootstrap: str) -> None:
+    from services.grid.application import GridApplication
+    from services.grid.contract import contract
+    from shared.kafka import durable_producer
+    from shared.relay import Relay
+    from shared.settings import Settings
+
+    actor = _actor()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(SHEQU_DATA_DIR=Path(tmp))
+        app = GridApplication(env=settings.event_store_env("grid"))
+        for i in range(n):
+            app.report_case(actor, community_id=f"c{i % 24:02d}", category="noise", description=f"r{i}")
+        relay = Relay(app, contract, "bench.relay.shequ", bootstrap, batch_size=500)
+        relay._connect()
+        started = time.perf_counter()
+        published = 0
+        while published < n:
+            published += relay.publish_batch()
+        shequ_rate = n / (time.perf_counter() - started)
+        relay._disconnect()
+        payloads = []
+        for notification in app.recorder.select_notifications(start=1, limit=n):
+            envelope = contract.to_envelope(app.mapper.to_domain_event(notification))
+            payloads.append((envelope.subject.encode(), envelope.to_bytes(), envelope))
+        app.close()
+    from shared.kafka import KafkaAdmin
+
+    admin = KafkaAdmin(bootstrap)
+    admin.ensure_topics(["bench.relay.bare"], 3, 1)
+    admin.close()
+    producer = durable_producer(bootstrap, "bench-bare")
+    started = time.perf_counter()
+    futures = [producer.send("bench.relay.bare", key=k, value=v,
+                             headers=[("ce_type", e.type.encode()), ("ce_id", e.id.encode())]) for k, v, e in payloads]
+    producer.flush(30)
+    for future in futures:
+        future.get(30)
+    bare_rate = n / (time.perf_counter() - started)
+    producer.close()
+    row("relay", f"store → broker, {n:,} events (SQLite)", shequ_rate, bare_rate, "ev/s",
+        target="≥ 70% of bare", met=shequ_rate / bare_rate >= 0.7,
+        note="shequ includes reading the notification log, mapping + validating each envelope, tracking")
+
+
+# -- 3 and 6. projector and rebuild ------------------------------------------------------------------
+
+def publish_events(bootstrap: str, topic: str, n: int, communities: int) -> None:
+    """n real grid envelopes (cases reported; a third resolved) spread over the communities."""
+    from services.grid.contract import contract
+    from services.grid.domain import Case
+    from shared.kafka import KafkaAdmin, durable_producer
+
+    meta = _actor().as_event_metadata()
+    admin = KafkaAdmin(bootstrap)
+    admin.ensure_topics([topic], 3, 1)
+    admin.close()
+    producer = durable_producer(bootstrap, "bench-publisher")
+    sent = 0
+    i = 0
+    while sent < n:
+        case = Case(community_id=f"c{i % communities:04d}", category="noise", description="x")
+        if i % 3 == 0 and sent + 2 <= n:
+            case.resolve("done")
+        for event in case.collect_events():
+            envelope = contract.to_envelope(replace(event, actor=meta))
+            producer.send(topic, key=envelope.subject.encode(), value=envelope.to_bytes())
+            sent += 1
+        i += 1
+    producer.flush(120)
+    producer.close()
+
+
+def _runtime(db: Any, bootstrap: str, topic: str, group: str, member: str) -> Any:
+    from services.district.domain import projections
+    from services.registry import domain_services
+    from shared.projector import ProjectorRuntime
+
+    return ProjectorRuntime(db=db, projections=projections(),
+                            contracts={d.contract.service: d.contract for d in domain_services()}, topics=[topic],
+                            bootstrap_servers=bootstrap, group_id=group, dead_letter_topic="bench.dlq",
+                            batch_size=1000, member_name=member)
+
+
+def bare_consume(bootstrap: str, topic: str, n: int) -> float:
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
+                             max_poll_records=1000)
+    tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    started = time.perf_counter()
+    seen = 0
+    deadline = time.monotonic() + 600
+    while seen < n and time.monotonic() < deadline:
+        for records in consumer.poll(timeout_ms=200, max_records=1000).values():
+            seen += len(records)
+    rate = seen / (time.perf_counter() - started)
+    consumer.close()
+    return rate
+
+
+def bench_projector(n: int, bootstrap: str) -> None:
+    import mongomock_ng
+
+    topic = "bench.projector"
+    publish_events(bootstrap, topic, n, 24)
+    bare_rate = bare_consume(bootstrap, topic, n)
+    runtime = _runtime(mongomock_ng.MongoClient(tz_aware=True)["p"], bootstrap, topic, "bench-projector", "bench")
+    started = time.perf_counter()
+    runtime.run(threading.Event(), until_caught_up=True)
+    elapsed = time.perf_counter() - started
+    applied = runtime.totals.applied
+    shequ_rate = applied / elapsed
+    row("projector", f"consume+apply, {n:,} events, 24 communities (live group)", shequ_rate, bare_rate, "ev/s",
+        target="≥ 70% of bare", met=shequ_rate / bare_rate >= 0.7, applied=applied,
+        note="includes the consumer-group join (a few seconds on Tansu)")
+    row("projector", "read-store writes per 1,000 events (coalescing)", 1000 * runtime.totals.writes / max(applied, 1),
+        None, "writes")
+
+
+def bench_rebuild(n: int, bootstrap: str, communities: int) -> None:
+    import mongomock_ng
+
+    topic = "bench.rebuild"
+    started = time.perf_counter()
+    publish_events(bootstrap, topic, n, communities)
+    print(f"  (published {n:,} events for the rebuild in {time.perf_counter() - started:.0f}s)", flush=True)
+    bare_rate = bare_consume(bootstrap, topic, n)
+    runtime = _runtime(mongomock_ng.MongoClient(tz_aware=True)["r"], bootstrap, topic, "unused", "rebuild")
+    with peak_rss() as memory:
+        started = time.perf_counter()
+        runtime.rebuild(threading.Event())
+        elapsed = time.perf_counter() - started
+    rate = runtime.totals.applied / elapsed
+    row("rebuild", f"replay {n:,} events, {communities} communities", rate, bare_rate, "ev/s",
+        target="≥ 10,000 ev/s", met=rate >= 10_000, applied=runtime.totals.applied)
+    row("memory", f"peak RSS during the rebuild of {n:,} events", memory["peak"] / 2**20, None, "MiB",
+        start_mib=memory["start"] / 2**20)
+
+
+# -- 4. freshness -------------------------------------------------------------------------------------
+
+def bench_freshness(samples: int, bootstrap: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from services.district.application import DistrictQueries
+    from services.registry import domain_services
+    from shared.auth import DevelopmentKeys
+    from shared.runtime import Platform
+    from shared.settings import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(SHEQU_DATA_DIR=Path(tmp), KAFKA_BOOTSTRAP_SERVERS=bootstrap)
+        platform = Platform(settings, bootstrap, domain_services()).build()
+        platform.start_workers()
+        token = DevelopmentKeys(settings.data_dir).mint("bench", ["community_staff"], ["*"])
+        operator = DevelopmentKeys(settings.data_dir).mint("op", ["district_operator"], ["*"])
+        http = TestClient(platform.http, raise_server_exceptions=False)
+        query_errors = 0
+        staff, ops = {"Authorization": f"Bearer {token}"}, {"Authorization": f"Bearer {operator}"}
+        queries = DistrictQueries(platform.read_client[settings.mongo_database])
+        try:
+            platform.projector.assigned.wait(30)
+            stop = threading.Event()
+
+            def background() -> None:  # the steady load: ~10 commands a second besides the measured ones
+                i = 0
+                while not stop.wait(0.1):
+                    http.post("/volunteering/volunteers", headers=staff, json={
+                        "community_id": "bg", "name": f"v{i}", "phone": "138 0000 0000", "skills": []})
+                    i += 1
+
+            loader = threading.Thread(target=background, daemon=True)
+            loader.start()
+            delays: list[float] = []
+            for i in range(samples):
+                accepted = http.post("/grid/cases", headers=staff,
+                                     json={"community_id": "fresh", "category": "noise", "description": f"f{i}"})
+                t0 = time.perf_counter()
+                assert accepted.status_code == 201
+                deadline = t0 + 30
+                while time.perf_counter() < deadline:
+                    grid = http.get("/district/communities/fresh", headers=ops)
+                    query_errors += grid.status_code not in (200, 404)
+                    if grid.status_code == 200 and grid.json()["grid"]["cases"]["reported"] >= i + 1:
+                        break
+                    time.sleep(0.005)
+                delays.append(time.perf_counter() - t0)
+            stop.set()
+            loader.join(5)
+            del queries
+        finally:
+            platform.stop()
+    s = latency_summary(delays)
+    row("freshness", f"command accepted → district API, {samples} samples", s["p99_ms"], None, "ms p99",
+        target="p99 < 1 s", met=s["p99_ms"] < 1000, p50_ms=s["p50_ms"], p95_ms=s["p95_ms"],
+        query_errors=query_errors)
+    if query_errors:
+        print(f"  {'':<12} district API errors while polling: {query_errors} (see docs/performance.md)")
+
+
+# -- 5. district queries ------------------------------------------------------------------------------
+
+def bench_queries(sizes: tuple[int, ...], calls: int) -> None:
+    import mongomock_ng
+
+    from services.district.application import DistrictQueries
+    from services.district.domain import projections
+    from services.grid.contract import contract
+    from services.grid.domain import Case
+    from shared.projector import Delivery, ReadModelWriter
+
+    meta = _actor().as_event_metadata()
+    for size in sizes:
+        db = mongomock_ng.MongoClient(tz_aware=True)[f"q{size}"]
+        writer = ReadModelWriter(db, projections())
+        writer.ensure_indexes()
+        batch = []
+        for c in range(size):
+            for k in range(3):
+                case = Case(community_id=f"c{c:04d}", category="noise", description="q")
+                if k == 0:
+                    case.resolve("ok")
+                for event in case.collect_events():
+                    envelope = contract.to_envelope(replace(event, actor=meta))
+                    batch.append((envelope, contract.decode(envelope), Delivery("t", 0, 0, None, b"")))
+        writer.apply(batch, lambda d, r: None)
+        queries = DistrictQueries(db)
+        for name, call in (("overview", queries.overview), ("communities table", queries.communities)):
+            call()
+            _, warm = timed(calls, lambda i: call())
+            cold_samples = []
+            for i in range(max(5, calls // 5)):  # a write first: the cached snapshot is stale
+                case = Case(community_id=f"c{i % size:04d}", category="noise", description="q")
+                envelope = contract.to_envelope(replace(case.collect_events()[0], actor=meta))
+                writer.apply([(envelope, contract.decode(envelope), Delivery("t", 0, 0, None, b""))],
+                             lambda d, r: None)
+                t = time.perf_counter()
+                call()
+                cold_samples.append(time.perf_counter() - t)
+            w, c = latency_summary(warm), latency_summary(cold_samples)
+            met = c["p95_ms"] < 50 if (name == "overview" and size >= 1000) else None
+            row("queries", f"{name} at {size:,} communities (after a write)", c["p95_ms"], None, "ms p95",
+                target="overview p95 < 50 ms at 1,000" if name == "overview" else "", met=met,
+                p50_ms=c["p50_ms"], warm_p50_ms=w["p50_ms"], warm_p95_ms=w["p95_ms"])
+            print(f"  {'':<12} unchanged read models (cached): p50 {w['p50_ms']:.2f} ms p95 {w['p95_ms']:.2f} ms")
+
+
+# -- main --------------------------------------------------------------------------------------------
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="shequ benchmarks (shequ vs the bare library, same run)")
+    for column in ("benchmark", "case", "shequ", "bare", "unit", "ratio", "target", "status"):
+        table.add_column(column, justify="right" if column in ("shequ", "bare", "ratio") else "left")
+    for r in rows:
+        status = "" if r["met"] is None else ("[green]met[/]" if r["met"] else "[red]not met[/]")
+        table.add_row(r["benchmark"], r["case"], _fmt(r["shequ"]), _fmt(r["bare"]), r["unit"],
+                      "-" if r["ratio"] is None else f"{r['ratio']:.0%}", r["target"], status)
+    Console(width=200).print(table)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
+    parser.add_argument("--rebuild-events", type=int, default=None, help="events in the rebuild (e.g. 1000000)")
+    parser.add_argument("--rebuild-communities", type=int, default=24,
+                        help="communities the rebuild's events are spread over (the embedded store is O(n) per query)")
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    for noisy in ("kafka", "shequ"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
+    commands = 150 if args.quick else 500
+    events = 5_000 if args.quick else 20_000
+    rebuild_events = args.rebuild_events or (10_000 if args.quick else 50_000)
+    from shared.broker import EmbeddedBroker
+
+    started = time.perf_counter()
+    print("1. command path", flush=True)
+    bench_command_path(commands, "SQLite", None)
+    pg = None if args.skip_postgres else _pg_env()
+    try:
+        if pg is not None:
+            bench_command_path(commands, "PostgreSQL", pg)
+    finally:
+        _drop_schemas()
+    with EmbeddedBroker() as broker:
+        print("2. relay", flush=True)
+        bench_relay(events, broker.bootstrap_servers)
+        print("3. projector", flush=True)
+        bench_projector(events, broker.bootstrap_servers)
+    with EmbeddedBroker() as broker:
+        print("4. freshness", flush=True)
+        bench_freshness(30 if args.quick else 100, broker.bootstrap_servers)
+    print("5. district queries", flush=True)
+    bench_queries((24, 1000), 20 if args.quick else 50)
+    with EmbeddedBroker() as broker:
+        print("6./7. rebuild and memory", flush=True)
+        bench_rebuild(rebuild_events, broker.bootstrap_servers, args.rebuild_communities)
+    print_table(ROWS)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"{stamp}.json"
+    out.write_text(json.dumps({"at": stamp, "machine": machine(), "quick": args.quick,
+                               "seconds": round(time.perf_counter() - started, 1), "results": ROWS}, indent=2))
+    print(f"written {out} ({time.perf_counter() - started:.0f}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The shequ services: four domain services and the district read side."""

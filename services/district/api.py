@@ -1,0 +1,105 @@
+"""District HTTP API: read-only views for district operators (no personal data)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import Response
+
+from services.district.application import AlertThresholds, DistrictQueries
+from shared.auth import Role, requires
+
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+COMMUNITY = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+def queries(request: Request) -> DistrictQueries:
+    return request.app.state.queries
+
+
+District = Annotated[DistrictQueries, Depends(queries)]
+
+
+def router() -> APIRouter:
+    api = APIRouter(tags=["district"], dependencies=[Depends(requires(Role.DISTRICT_OPERATOR, Role.ADMIN))])
+
+    @api.get("/overview")
+    def overview(district: District) -> dict[str, Any]:
+        """District totals for all four domains, with freshness."""
+        return district.overview()
+
+    @api.get("/communities")
+    def communities(
+        district: District,
+        sort: Annotated[str, Query(max_length=64)] = "name",
+        descending: bool = False,
+        search: Annotated[str | None, Query(max_length=64)] = None,
+        district_name: Annotated[str | None, Query(alias="district", max_length=64)] = None,
+        offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    ) -> dict[str, Any]:
+        """One row per community with its key indicators: sortable, filterable, paginated."""
+        return district.communities(sort=sort, descending=descending, search=search, district=district_name,
+                                    offset=offset, limit=limit)
+
+    @api.get("/communities.csv", response_class=Response)
+    def communities_csv(
+        district: District,
+        sort: Annotated[str, Query(max_length=64)] = "name",
+        descending: bool = False,
+    ) -> Response:
+        body = "\ufeff" + district.communities_csv(sort=sort, descending=descending)  # BOM: Excel reads UTF-8
+        return Response(body, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="communities.csv"'})
+
+    @api.get("/communities/{community_id}")
+    def community(community_id: COMMUNITY, district: District) -> dict[str, Any]:
+        """Everything about one community, all domains, with monthly series."""
+        return district.community(community_id)
+
+    @api.get("/rankings")
+    def rankings(
+        district: District,
+        indicator: Annotated[str, Query(max_length=64)],
+        descending: bool = True,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    ) -> dict[str, Any]:
+        return district.rankings(indicator, descending=descending, limit=limit)
+
+    @api.get("/timeseries")
+    def timeseries(
+        district: District,
+        indicator: Annotated[str, Query(max_length=64)],
+        community: Annotated[str | None, Query(max_length=64)] = None,
+        start: Annotated[str | None, Query(alias="from", pattern=MONTH)] = None,
+        end: Annotated[str | None, Query(alias="to", pattern=MONTH)] = None,
+    ) -> dict[str, Any]:
+        return district.timeseries(indicator, community=community, start=start, end=end)
+
+    @api.get("/alerts")
+    def alerts(
+        district: District,
+        overdue_cases: Annotated[int | None, Query(ge=1)] = None,
+        arrears_growth_fen: Annotated[int | None, Query(ge=1)] = None,
+        cycles_pending_approval: Annotated[int | None, Query(ge=1)] = None,
+        dead_lettered: Annotated[int | None, Query(ge=1)] = None,
+    ) -> dict[str, Any]:
+        """Communities breaching thresholds; defaults from settings, overridable per request."""
+        base = district.thresholds
+        return district.alerts(AlertThresholds(
+            overdue_cases=overdue_cases or base.overdue_cases,
+            arrears_growth_fen=arrears_growth_fen or base.arrears_growth_fen,
+            cycles_pending_approval=cycles_pending_approval or base.cycles_pending_approval,
+            dead_lettered=dead_lettered or base.dead_lettered,
+        ))
+
+    @api.post("/admin/rebuild", status_code=202, dependencies=[Depends(requires(Role.ADMIN))])
+    def rebuild(request: Request) -> dict[str, Any]:
+        """Drop every district read model and replay the topics from offset 0."""
+        rebuild = getattr(request.app.state, "rebuild", None)
+        if rebuild is None:
+            raise HTTPException(409, "this process runs no projector; run `shequ rebuild` beside `shequ project`")
+        return rebuild()
+
+    return api

@@ -1,0 +1,581 @@
+"""Economy aggregates: collective assets and their leases, enterprises, the collective fund,
+community-owned companies and income surveys. Events are named in the past tense.
+
+Money is an integer number of fen everywhere; dates are `datetime.date`. A
+correction is always a new event (a reversal or a superseding report), never an edit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+from eventsourcing.domain import event
+
+from shared.eventstore import CommunityAggregate, Conflict, Invalid, NotFound
+
+NAMESPACE = uuid.UUID("3d1f0c52-8a8e-4c8b-9d55-2f5d0b6e7a31")
+RENT_DUE_DAY = 10
+"""Rent for a month falls due on this day of that month."""
+AGING_BUCKETS = ("current", "30", "60", "90+")
+
+
+class AssetType(StrEnum):
+    FACTORY_BUILDING = "factory_building"
+    SHOP = "shop"
+    MARKET = "market"
+    LAND = "land"
+    EQUIPMENT = "equipment"
+
+
+class TerminationReason(StrEnum):
+    EXPIRY = "expiry"
+    DEFAULT = "default"
+    EARLY = "early"
+
+
+class IncomeSource(StrEnum):
+    RENT = "rent"
+    TAX_REBATE = "tax_rebate"
+    LAND_COMPENSATION = "land_compensation"
+    COMMUNITY_COMPANY = "community_company"
+    OTHER = "other"
+
+
+class ExpenseCategory(StrEnum):
+    MAINTENANCE = "maintenance"
+    STAFF = "staff"
+    PUBLIC_SERVICES = "public_services"
+    WELFARE = "welfare"
+    INTEREST = "interest"
+    OTHER = "other"
+
+
+class Sector(StrEnum):
+    MANUFACTURING = "manufacturing"
+    WHOLESALE_RETAIL = "wholesale_retail"
+    LOGISTICS = "logistics"
+    SERVICES = "services"
+    AGRICULTURE = "agriculture"
+    CONSTRUCTION = "construction"
+    OTHER = "other"
+
+
+class CompanyKind(StrEnum):
+    CLEANING = "cleaning"
+    FARM_COOPERATIVE = "farm_cooperative"
+    MARKET = "market"
+    OTHER = "other"
+
+
+# -- pure rules, shared with the district read side ------------------------------------------------
+
+
+def money(value: Any, name: str, *, allow_zero: bool = False) -> int:
+    """An amount of fen: an int (never a float or bool), positive unless zero is allowed."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(f"{name} must be an integer number of fen", name)
+    if value < 0 or (value == 0 and not allow_zero):
+        raise Invalid(f"{name} must be {'at least 0' if allow_zero else 'more than 0'} fen", name)
+    return value
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """First and last day of a "YYYY-MM" month."""
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except (TypeError, ValueError):
+        raise Invalid(f"month {month!r} is not YYYY-MM", "month") from None
+    if len(month) != 7:
+        raise Invalid(f"month {month!r} is not YYYY-MM", "month")
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def rent_due_on(month: str) -> date:
+    return month_bounds(month)[0].replace(day=RENT_DUE_DAY)
+
+
+def aging_bucket(days_overdue: int) -> str:
+    if days_overdue >= 90:
+        return "90+"
+    if days_overdue >= 60:
+        return "60"
+    return "30" if days_overdue >= 30 else "current"
+
+
+def age_arrears(charges: list[tuple[str, date, int]], credits: int, as_of: date) -> dict[str, int]:
+    """Outstanding rent by aging bucket.
+
+    charges: (month, due date, amount) billed for months starting on or before `as_of`;
+    credits: paid plus written off up to `as_of`, settling the oldest charges first.
+    """
+    buckets = dict.fromkeys(AGING_BUCKETS, 0)
+    for month, due_on, amount in sorted(charges):
+        if month_bounds(month)[0] > as_of:
+            continue
+        settled = min(amount, credits)
+        credits -= settled
+        if amount > settled:
+            buckets[aging_bucket((as_of - due_on).days)] += amount - settled
+    return buckets
+
+
+# -- assets and leases -----------------------------------------------------------------------------
+
+
+@dataclass
+class Lease:
+    """A lease of one asset: its terms and its rent account."""
+
+    lease_id: str
+    tenant_enterprise_id: str
+    monthly_rent: int
+    starts_on: date
+    ends_on: date
+    deposit: int
+    terminated_on: date | None = None
+    termination_reason: str | None = None
+    charges: dict[str, tuple[date, int]] = field(default_factory=dict)  # month -> (due date, amount)
+    payments: list[tuple[date, int]] = field(default_factory=list)
+    write_offs: list[tuple[date, int, str]] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return self.terminated_on is None
+
+    @property
+    def effective_end(self) -> date:
+        return self.terminated_on or self.ends_on
+
+    def overlaps(self, starts_on: date, ends_on: date) -> bool:
+        return starts_on <= self.effective_end and self.starts_on <= ends_on
+
+    def covers(self, month: str) -> bool:
+        return self.overlaps(*month_bounds(month))
+
+    def statement(self, as_of: date | None = None) -> dict[str, Any]:
+        """Billed, paid, written off and outstanding (up to `as_of` if given), with arrears aging."""
+        day = as_of or date.max
+        charges = [(m, due, amount) for m, (due, amount) in self.charges.items() if month_bounds(m)[0] <= day]
+        billed = sum(amount for _, _, amount in charges)
+        paid = sum(amount for on, amount in self.payments if on <= day)
+        written_off = sum(amount for on, amount, _ in self.write_offs if on <= day)
+        statement = {"lease_id": self.lease_id, "billed": billed, "paid": paid, "written_off": written_off,
+                     "outstanding": billed - paid - written_off}
+        if as_of is not None:
+            statement["aging"] = age_arrears(charges, paid + written_off, as_of)
+        return statement
+
+    @property
+    def outstanding(self) -> int:
+        return self.statement()["outstanding"]
+
+
+class Asset(CommunityAggregate):
+    """A collective asset (factory building, shop, market, land, equipment) and its leases."""
+
+    @event("Registered")
+    def __init__(self, community_id: str, asset_type: str, name: str, area_m2: int, book_value: int,
+                 registered_on: date) -> None:
+        self.community_id = community_id
+        self.asset_type = asset_type
+        self.name = name
+        self.area_m2 = area_m2
+        self.book_value = book_value
+        self.registered_on = registered_on
+        self.leases: dict[str, Lease] = {}
+        self.transferred_on: date | None = None
+        self.compensation = 0
+
+    @classmethod
+    def register(cls, community_id: str, *, asset_type: str, name: str, area_m2: int, book_value: int,
+                 registered_on: date) -> Asset:
+        if isinstance(area_m2, bool) or not isinstance(area_m2, int) or area_m2 <= 0:
+            raise Invalid("area_m2 must be a whole number of square metres, more than 0", "area_m2")
+        money(book_value, "book_value", allow_zero=True)
+        return cls(community_id, AssetType(asset_type).value, name, area_m2, book_value, registered_on)
+
+    @property
+    def status(self) -> str:
+        if self.transferred_on:
+            return "transferred_to_land_reserve"
+        return "leased" if any(lease.active for lease in self.leases.values()) else "vacant"
+
+    def lease_of(self, lease_id: str) -> Lease:
+        lease = self.leases.get(str(lease_id))
+        if lease is None:
+            raise NotFound(f"lease {lease_id} not found on asset {self.id}")
+        return lease
+
+    def _ensure_held(self) -> None:
+        if self.transferred_on:
+            raise Conflict(f"asset {self.id} was transferred to the state land reserve on {self.transferred_on}")
+
+    def lease(self, *, tenant_enterprise_id: str, monthly_rent: int, starts_on: date, ends_on: date,
+              deposit: int) -> str:
+        self._ensure_held()
+        money(monthly_rent, "monthly_rent")
+        money(deposit, "deposit", allow_zero=True)
+        if ends_on < starts_on:
+            raise Invalid("ends_on must not be before starts_on", "ends_on")
+        for other in self.leases.values():
+            if other.overlaps(starts_on, ends_on):
+                raise Conflict(f"asset {self.id} is already leased from {other.starts_on} to {other.effective_end} "
+                               f"(lease {other.lease_id}); leases of one asset must not overlap")
+        lease_id = str(uuid.uuid4())
+        self._leased(lease_id, str(tenant_enterprise_id), monthly_rent, starts_on, ends_on, deposit)
+        return lease_id
+
+    @event("Leased")
+    def _leased(self, lease_id: str, tenant_enterprise_id: str, monthly_rent: int, starts_on: date, ends_on: date,
+                deposit: int) -> None:
+        self.leases[lease_id] = Lease(lease_id, tenant_enterprise_id, monthly_rent, starts_on, ends_on, deposit)
+
+    def bill_rent(self, lease_id: str, month: str) -> bool:
+        """Bill a month's rent; billing a month already billed changes nothing (returns False)."""
+        lease = self.lease_of(lease_id)
+        if month in lease.charges:
+            return False
+        if not lease.covers(month):
+            raise Conflict(f"lease {lease_id} runs from {lease.starts_on} to {lease.effective_end}; "
+                           f"it does not cover {month}")
+        self._rent_billed(lease.lease_id, month, lease.monthly_rent, rent_due_on(month))
+        return True
+
+    def billable_leases(self, month: str) -> list[str]:
+        """Leases covering `month` that have not been billed for it."""
+        return [lid for lid, lease in self.leases.items() if lease.covers(month) and month not in lease.charges]
+
+    @event("RentBilled")
+    def _rent_billed(self, lease_id: str, month: str, amount: int, due_on: date) -> None:
+        self.leases[lease_id].charges[month] = (due_on, amount)
+
+    def pay_rent(self, lease_id: str, *, amount: int, paid_on: date) -> None:
+        lease = self.lease_of(lease_id)
+        money(amount, "amount")
+        if amount > lease.outstanding:
+            raise Conflict(f"lease {lease_id} has {lease.outstanding} fen outstanding; "
+                           f"a payment of {amount} fen would overpay it")
+        self._rent_paid(lease.lease_id, amount, paid_on)
+
+    @event("RentPaid")
+    def _rent_paid(self, lease_id: str, amount: int, paid_on: date) -> None:
+        self.leases[lease_id].payments.append((paid_on, amount))
+
+    def write_off_rent(self, lease_id: str, *, amount: int, written_off_on: date, reason: str) -> None:
+        lease = self.lease_of(lease_id)
+        money(amount, "amount")
+        if not reason.strip():
+            raise Invalid("a write-off needs the approval reason", "reason")
+        if amount > lease.outstanding:
+            raise Conflict(f"lease {lease_id} has {lease.outstanding} fen outstanding; "
+                           f"cannot write off {amount} fen")
+        self._rent_written_off(lease.lease_id, amount, written_off_on, reason)
+
+    @event("RentWrittenOff")
+    def _rent_written_off(self, lease_id: str, amount: int, written_off_on: date, reason: str) -> None:
+        self.leases[lease_id].write_offs.append((written_off_on, amount, reason))
+
+    def terminate_lease(self, lease_id: str, *, reason: str, terminated_on: date) -> None:
+        lease = self.lease_of(lease_id)
+        if not lease.active:
+            raise Conflict(f"lease {lease_id} was already terminated on {lease.terminated_on}")
+        if not lease.starts_on <= terminated_on <= lease.ends_on:
+            raise Invalid(f"terminated_on must fall within the lease ({lease.starts_on} to {lease.ends_on})",
+                          "terminated_on")
+        self._lease_terminated(lease.lease_id, TerminationReason(reason).value, terminated_on)
+
+    @event("LeaseTerminated")
+    def _lease_terminated(self, lease_id: str, reason: str, terminated_on: date) -> None:
+        self.leases[lease_id].terminated_on = terminated_on
+        self.leases[lease_id].termination_reason = reason
+
+    def transfer_to_land_reserve(self, *, compensation: int, transferred_on: date) -> None:
+        """土地收储. Refused while a lease is running: terminate it first, so the tenant's exit is recorded."""
+        self._ensure_held()
+        money(compensation, "compensation", allow_zero=True)
+        running = [lease for lease in self.leases.values() if lease.active and lease.ends_on >= transferred_on]
+        if running:
+            raise Conflict(f"asset {self.id} has an active lease ({running[0].lease_id}, until "
+                           f"{running[0].ends_on}); terminate it before transferring the asset to the land reserve")
+        self._transferred_to_land_reserve(compensation, transferred_on)
+
+    @event("TransferredToLandReserve")
+    def _transferred_to_land_reserve(self, compensation: int, transferred_on: date) -> None:
+        self.transferred_on = transferred_on
+        self.compensation = compensation
+
+
+class AssetRegister(CommunityAggregate):
+    """The community's list of assets, so one command can bill all of its leases."""
+
+    @staticmethod
+    def id_for(community_id: str) -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, f"asset-register/{community_id}")
+
+    @classmethod
+    def create_id(cls, community_id: str) -> uuid.UUID:
+        return cls.id_for(community_id)
+
+    @event("Opened")
+    def __init__(self, community_id: str) -> None:
+        self.community_id = community_id
+        self.asset_ids: list[str] = []
+
+    @event("AssetListed")
+    def list_asset(self, asset_id: str) -> None:
+        self.asset_ids.append(asset_id)
+
+
+# -- enterprises -----------------------------------------------------------------------------------
+
+
+class Enterprise(CommunityAggregate):
+    """An enterprise in the community (a tenant, a tax payer, an employer)."""
+
+    @event("Registered")
+    def __init__(self, community_id: str, name: str, sector: str, attracted_by: str | None,
+                 registered_on: date) -> None:
+        self.community_id = community_id
+        self.name = name
+        self.sector = sector
+        self.attracted_by = attracted_by  # for incentive schemes; published only as a pseudonymous reference
+        self.registered_on = registered_on
+        self.jobs_total = 0
+        self.jobs_local = 0
+        self.tax_rebates: list[tuple[int, date, int]] = []  # (year, received on, amount)
+
+    @classmethod
+    def register(cls, community_id: str, *, name: str, sector: str, attracted_by: str | None,
+                 registered_on: date) -> Enterprise:
+        return cls(community_id, name, Sector(sector).value, attracted_by, registered_on)
+
+    def report_jobs(self, *, total: int, local: int, reported_on: date) -> None:
+        _check_jobs(total, local)
+        self._jobs_reported(total, local, reported_on)
+
+    @event("JobsReported")
+    def _jobs_reported(self, total: int, local: int, reported_on: date) -> None:
+        self.jobs_total, self.jobs_local = total, local
+
+    def receive_tax_rebate(self, *, amount: int, year: int, received_on: date) -> None:
+        money(amount, "amount")
+        self._tax_rebate_received(amount, year, received_on)
+
+    @event("TaxRebateReceived")
+    def _tax_rebate_received(self, amount: int, year: int, received_on: date) -> None:
+        self.tax_rebates.append((year, received_on, amount))
+
+
+def _check_jobs(total: int, local: int) -> None:
+    for name, value in (("total", total), ("local", local)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise Invalid(f"{name} must be a whole number of jobs, at least 0", name)
+    if local > total:
+        raise Invalid(f"local hires ({local}) cannot exceed total jobs ({total})", "local")
+
+
+# -- the collective fund ---------------------------------------------------------------------------
+
+
+class CollectiveFund(CommunityAggregate):
+    """The community's collective money: income, expenses, debts, distributions to villager groups."""
+
+    @staticmethod
+    def id_for(community_id: str) -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, f"collective-fund/{community_id}")
+
+    @classmethod
+    def create_id(cls, community_id: str) -> uuid.UUID:
+        return cls.id_for(community_id)
+
+    @event("Opened")
+    def __init__(self, community_id: str) -> None:
+        self.community_id = community_id
+        self.entries: dict[str, dict[str, Any]] = {}  # entry id -> income or expense entry
+        self.income_by_source: dict[str, int] = {}
+        self.expenses_by_category: dict[str, int] = {}
+        self.debts: dict[str, int] = {}  # creditor -> outstanding
+        self.debt_repaid = 0
+        self.distributions: dict[str, dict[str, int]] = {}  # villager group -> declared, paid
+
+    @property
+    def income(self) -> int:
+        return sum(self.income_by_source.values())
+
+    @property
+    def expenses(self) -> int:
+        return sum(self.expenses_by_category.values())
+
+    @property
+    def debt_outstanding(self) -> int:
+        return sum(self.debts.values())
+
+    @property
+    def distributions_paid(self) -> int:
+        return sum(d["paid"] for d in self.distributions.values())
+
+    @property
+    def balance(self) -> int:
+        """Cash: income less expenses, debt repaid and distributions paid (debts here are past losses, not loans)."""
+        return self.income - self.expenses - self.debt_repaid - self.distributions_paid
+
+    def record_income(self, *, source: str, amount: int, received_on: date, reference: str = "") -> str:
+        money(amount, "amount")
+        entry_id = str(uuid.uuid4())
+        self._income_recorded(entry_id, IncomeSource(source).value, amount, received_on, reference)
+        return entry_id
+
+    @event("IncomeRecorded")
+    def _income_recorded(self, entry_id: str, source: str, amount: int, received_on: date, reference: str) -> None:
+        self.entries[entry_id] = {"kind": "income", "label": source, "amount": amount, "on": received_on,
+                                  "reference": reference, "reversed": False}
+        self.income_by_source[source] = self.income_by_source.get(source, 0) + amount
+
+    def record_expense(self, *, category: str, amount: int, spent_on: date, description: str) -> str:
+        money(amount, "amount")
+        entry_id = str(uuid.uuid4())
+        self._expense_recorded(entry_id, ExpenseCategory(category).value, amount, spent_on, description)
+        return entry_id
+
+    @event("ExpenseRecorded")
+    def _expense_recorded(self, entry_id: str, category: str, amount: int, spent_on: date, description: str) -> None:
+        self.entries[entry_id] = {"kind": "expense", "label": category, "amount": amount, "on": spent_on,
+                                  "reference": "", "reversed": False}
+        self.expenses_by_category[category] = self.expenses_by_category.get(category, 0) + amount
+
+    def reverse_entry(self, entry_id: str, *, reason: str, reversed_on: date) -> None:
+        """A correction of a mistaken entry: a reversing event, booked against the entry's own date."""
+        entry = self.entries.get(str(entry_id))
+        if entry is None:
+            raise NotFound(f"fund entry {entry_id} not found")
+        if entry["reversed"]:
+            raise Conflict(f"fund entry {entry_id} is already reversed")
+        if entry["reference"]:
+            raise Conflict(f"fund entry {entry_id} was recorded from {entry['reference']}; correct it there")
+        self._entry_reversed(str(entry_id), entry["kind"], entry["label"], entry["amount"], entry["on"], reason,
+                             reversed_on)
+
+    @event("EntryReversed")
+    def _entry_reversed(self, entry_id: str, kind: str, label: str, amount: int, booked_on: date, reason: str,
+                        reversed_on: date) -> None:
+        self.entries[entry_id]["reversed"] = True
+        totals = self.income_by_source if kind == "income" else self.expenses_by_category
+        totals[label] -= amount
+
+    def incur_debt(self, *, creditor: str, amount: int, incurred_on: date) -> None:
+        money(amount, "amount")
+        self._debt_incurred(creditor, amount, incurred_on)
+
+    @event("DebtIncurred")
+    def _debt_incurred(self, creditor: str, amount: int, incurred_on: date) -> None:
+        self.debts[creditor] = self.debts.get(creditor, 0) + amount
+
+    def repay_debt(self, *, creditor: str, amount: int, repaid_on: date) -> None:
+        money(amount, "amount")
+        owed = self.debts.get(creditor, 0)
+        if amount > owed:
+            raise Conflict(f"the community owes {creditor!r} {owed} fen; cannot repay {amount} fen")
+        self._debt_repaid(creditor, amount, repaid_on)
+
+    @event("DebtRepaid")
+    def _debt_repaid(self, creditor: str, amount: int, repaid_on: date) -> None:
+        self.debts[creditor] -= amount
+        self.debt_repaid += amount
+
+    def declare_distribution(self, *, villager_group: str, amount: int, declared_on: date) -> None:
+        money(amount, "amount")
+        self._distribution_declared(villager_group, amount, declared_on)
+
+    @event("DistributionDeclared")
+    def _distribution_declared(self, villager_group: str, amount: int, declared_on: date) -> None:
+        owed = self.distributions.setdefault(villager_group, {"declared": 0, "paid": 0})
+        owed["declared"] += amount
+
+    def pay_distribution(self, *, villager_group: str, amount: int, paid_on: date) -> None:
+        money(amount, "amount")
+        owed = self.distributions.get(villager_group, {"declared": 0, "paid": 0})
+        unpaid = owed["declared"] - owed["paid"]
+        if amount > unpaid:
+            raise Conflict(f"villager group {villager_group!r} is owed {unpaid} fen of declared distributions; "
+                           f"cannot pay {amount} fen")
+        self._distribution_paid(villager_group, amount, paid_on)
+
+    @event("DistributionPaid")
+    def _distribution_paid(self, villager_group: str, amount: int, paid_on: date) -> None:
+        self.distributions[villager_group]["paid"] += amount
+
+
+# -- community-owned companies and income surveys --------------------------------------------------
+
+
+class CommunityCompany(CommunityAggregate):
+    """A company the community owns (cleaning company, farm-machinery cooperative, market)."""
+
+    @event("Founded")
+    def __init__(self, community_id: str, name: str, kind: str, founded_on: date) -> None:
+        self.community_id = community_id
+        self.name = name
+        self.kind = kind
+        self.founded_on = founded_on
+        self.revenue_by_year: dict[int, int] = {}
+        self.jobs_total = 0
+        self.jobs_local = 0
+
+    @classmethod
+    def found(cls, community_id: str, *, name: str, kind: str, founded_on: date) -> CommunityCompany:
+        return cls(community_id, name, CompanyKind(kind).value, founded_on)
+
+    def report_revenue(self, *, year: int, amount: int) -> None:
+        """A later report for the same year supersedes the earlier one (a correction is a new event)."""
+        money(amount, "amount", allow_zero=True)
+        self._revenue_reported(year, amount)
+
+    @event("RevenueReported")
+    def _revenue_reported(self, year: int, amount: int) -> None:
+        self.revenue_by_year[year] = amount
+
+    def report_jobs(self, *, total: int, local: int, reported_on: date) -> None:
+        _check_jobs(total, local)
+        self._jobs_reported(total, local, reported_on)
+
+    @event("JobsReported")
+    def _jobs_reported(self, total: int, local: int, reported_on: date) -> None:
+        self.jobs_total, self.jobs_local = total, local
+
+
+class IncomeSurvey(CommunityAggregate):
+    """Per-capita net income of a community for one year: reported once, then corrected by new events."""
+
+    @staticmethod
+    def id_for(community_id: str, year: int) -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, f"income-survey/{community_id}/{year}")
+
+    @classmethod
+    def create_id(cls, community_id: str, year: int, per_capita_net_income: int) -> uuid.UUID:
+        return cls.id_for(community_id, year)
+
+    @event("Reported")
+    def __init__(self, community_id: str, year: int, per_capita_net_income: int) -> None:
+        self.community_id = community_id
+        self.year = year
+        self.per_capita_net_income = per_capita_net_income
+        self.corrections = 0
+
+    @classmethod
+    def report(cls, community_id: str, *, year: int, per_capita_net_income: int) -> IncomeSurvey:
+        money(per_capita_net_income, "per_capita_net_income")
+        return cls(community_id, year, per_capita_net_income)
+
+    def correct(self, *, per_capita_net_income: int, reason: str) -> None:
+        money(per_capita_net_income, "per_capita_net_income")
+        self._corrected(self.year, self.per_capita_net_income, per_capita_net_income, reason)
+
+    @event("Corrected")
+    def _corrected(self, year: int, previous: int, per_capita_net_income: int, reason: str) -> None:
+        self.per_capita_net_income = per_capita_net_income
+        self.corrections += 1

@@ -1,0 +1,1 @@
+"""Grid governance: communities, grid cells, resident reports and cases."""

@@ -1,0 +1,1 @@
+"""Volunteering: volunteers, teams, activities, help requests and points (积分)."""

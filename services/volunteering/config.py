@@ -1,0 +1,14 @@
+"""How the volunteering service plugs into the platform."""
+
+from __future__ import annotations
+
+from services.volunteering import api
+from services.volunteering.application import VolunteeringApplication
+from services.volunteering.contract import contract
+from services.volunteering.reactions import reactions
+from services.directory import directory_reactions
+from shared.service import ServiceDefinition
+
+SERVICE = ServiceDefinition(name="volunteering", application_class=VolunteeringApplication, contract=contract,
+                            router=api.router,
+                            reactions=lambda app: [*directory_reactions(app), *reactions(app)])

@@ -1,0 +1,1 @@
+"""Welfare: person registry, minimum allowance, programmes and payment cycles, relief, assisted employment."""

@@ -1,0 +1,552 @@
+"""Welfare aggregates. Events are named in the past tense; money is integer fen; dates are ISO strings.
+
+Personal data (name, id number, phone, address, birth date) only ever enters an
+event as `sealed`: ciphertext under the person's own key (see privacy.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from eventsourcing.domain import event
+
+from shared.eventstore import CommunityAggregate, Conflict, Invalid
+
+NAMESPACE = uuid.UUID("b0a7c1e2-5d4f-4a3b-8c9e-1f2a3b4c5d6e")
+
+
+class Category(StrEnum):
+    MINIMUM_ALLOWANCE_MEMBER = "minimum_allowance_member"
+    EXTREME_POVERTY = "extreme_poverty"
+    DISABLED = "disabled"
+    ELDERLY_LIVING_ALONE = "elderly_living_alone"
+    AGED_80_PLUS = "aged_80_plus"
+
+
+class DisabilityType(StrEnum):
+    PHYSICAL = "physical"
+    INTELLECTUAL = "intellectual"
+    MENTAL = "mental"
+    VISUAL = "visual"
+    HEARING = "hearing"
+    SPEECH = "speech"
+    MULTIPLE = "multiple"
+
+
+class ProgrammeKind(StrEnum):
+    CASH = "cash"
+    IN_KIND = "in_kind"
+    SERVICE = "service"
+
+
+class Occasion(StrEnum):
+    FESTIVAL_VISIT = "festival_visit"
+    CHARITY_SUPERMARKET = "charity_supermarket"
+    EMERGENCY = "emergency"
+
+
+def age_on(birth_date: str, on: str) -> int:
+    born, day = date.fromisoformat(birth_date), date.fromisoformat(on)
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def age_band(age: int) -> str:
+    if age >= 80:
+        return "80+"
+    if age < 18:
+        return "0-17"
+    if age < 30:
+        return "18-29"
+    low = age // 10 * 10
+    return f"{low}-{low + 9}"
+
+
+# ---------------------------------------------------------------- persons
+
+
+class PersonStatus(StrEnum):
+    ACTIVE = "active"
+    MOVED_OUT = "moved_out"
+    DECEASED = "deceased"
+
+
+class Person(CommunityAggregate):
+    """A resident in the welfare registry. Personal fields are sealed; categories are not."""
+
+    @classmethod
+    def create_id(cls, person_id: uuid.UUID) -> uuid.UUID:  # type: ignore[override]
+        return person_id
+
+    @event("Registered")
+    def __init__(self, community_id: str, person_id: uuid.UUID, sealed: str, age_band: str) -> None:
+        self.community_id = community_id
+        self.sealed = sealed
+        self.age_band = age_band
+        self.categories: dict[str, dict[str, Any]] = {}
+        self.status = PersonStatus.ACTIVE
+        self.erased = False
+        self.household_id: str | None = None
+
+    def _active(self, doing: str) -> None:
+        if self.status != PersonStatus.ACTIVE:
+            raise Conflict(f"person {self.id} is {self.status}; cannot {doing}")
+
+    def add_category(self, category: Category, disability_type: DisabilityType | None = None,
+                     disability_grade: int | None = None, age_band: str | None = None) -> None:
+        self._active("add a category")
+        if category in self.categories:
+            raise Conflict(f"person {self.id} already has category {category}")
+        if category == Category.DISABLED:
+            if disability_type is None or disability_grade not in (1, 2, 3, 4):
+                raise Invalid("a disability needs a type and a grade 1-4", field="disability_grade")
+        elif disability_type is not None or disability_grade is not None:
+            raise Invalid("disability type and grade belong to the disabled category only", field="disability_type")
+        self._category_added(category=str(category), disability_type=disability_type and str(disability_type),
+                             disability_grade=disability_grade, age_band=age_band or self.age_band)
+
+    @event("CategoryAdded")
+    def _category_added(self, category: str, disability_type: str | None, disability_grade: int | None,
+                        age_band: str) -> None:
+        self.categories[category] = {"disability_type": disability_type, "disability_grade": disability_grade}
+
+    def remove_category(self, category: Category) -> None:
+        self._active("remove a category")
+        if category not in self.categories:
+            raise Conflict(f"person {self.id} does not have category {category}")
+        self._category_removed(category=str(category), details=self.categories[category])
+
+    @event("CategoryRemoved")
+    def _category_removed(self, category: str, details: dict[str, Any]) -> None:
+        del self.categories[category]
+
+    def join_household(self, household_id: uuid.UUID) -> None:
+        self._active("join a household")
+        if self.household_id is not None:
+            raise Conflict(f"person {self.id} already belongs to household {self.household_id}")
+        self._household_joined(household_id=str(household_id))
+
+    @event("HouseholdJoined")
+    def _household_joined(self, household_id: str) -> None:
+        self.household_id = household_id
+
+    def move_out(self, on: str) -> None:
+        self._active("move out")
+        self._moved_out(on=on, categories=self.categories)
+
+    @event("MovedOut")
+    def _moved_out(self, on: str, categories: dict[str, dict[str, Any]]) -> None:
+        self.status = PersonStatus.MOVED_OUT
+
+    def record_death(self, on: str) -> None:
+        self._active("record a death")
+        self._died(on=on, categories=self.categories)
+
+    @event("Died")
+    def _died(self, on: str, categories: dict[str, dict[str, Any]]) -> None:
+        self.status = PersonStatus.DECEASED
+
+    def erase(self, reason: str) -> None:
+        if self.erased:
+            raise Conflict(f"person {self.id} is already erased")
+        self._erased(reason=reason)
+
+    @event("Erased")
+    def _erased(self, reason: str) -> None:
+        self.erased = True
+
+    def record_read(self, purpose: str | None) -> None:
+        self._record_read(purpose=purpose)
+
+    @event("RecordRead")
+    def _record_read(self, purpose: str | None) -> None:
+        pass
+
+
+class NationalIdClaim(CommunityAggregate):
+    """Dedupe index entry: id is uuid5 of an HMAC of the id number; holds no plaintext."""
+
+    @classmethod
+    def create_id(cls, claim_id: uuid.UUID) -> uuid.UUID:  # type: ignore[override]
+        return claim_id
+
+    @event("Claimed")
+    def __init__(self, community_id: str, claim_id: uuid.UUID, person_id: uuid.UUID) -> None:
+        self.community_id = community_id
+        self.person_id: uuid.UUID | None = person_id
+
+    def claim(self, person_id: uuid.UUID, community_id: str) -> None:
+        if self.person_id is not None:
+            raise Conflict(f"a person with this national id number is already registered (person {self.person_id})")
+        self._reclaimed(person_id=person_id, holder=community_id)
+
+    @event("Reclaimed")
+    def _reclaimed(self, person_id: uuid.UUID, holder: str) -> None:
+        self.person_id = person_id
+
+    @event("Released")
+    def release(self) -> None:
+        self.person_id = None
+
+
+# ---------------------------------------------------------------- households
+
+
+class AllowanceStatus(StrEnum):
+    NONE = "none"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    ENDED = "ended"
+
+
+class LocalStandard(CommunityAggregate):
+    """A community's minimum-allowance threshold (monthly income per person, fen). One per community."""
+
+    @staticmethod
+    def id_for(community_id: str) -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, f"standard/{community_id}")
+
+    @classmethod
+    def create_id(cls, community_id: str) -> uuid.UUID:  # type: ignore[override]
+        return cls.id_for(community_id)
+
+    @event("Set")
+    def __init__(self, community_id: str, threshold_fen: int, effective_from: str) -> None:
+        self.community_id = community_id
+        self.threshold_fen = threshold_fen
+        self.effective_from = effective_from
+
+    @event("Changed")
+    def change(self, threshold_fen: int, effective_from: str) -> None:
+        self.threshold_fen = threshold_fen
+        self.effective_from = effective_from
+
+
+class Household(CommunityAggregate):
+    @event("Registered")
+    def __init__(self, community_id: str, members: list[uuid.UUID], income_per_person_fen: int) -> None:
+        self.community_id = community_id
+        self.members = list(members)
+        self.income_per_person_fen = income_per_person_fen
+        self.means_test: dict[str, Any] | None = None
+        self.allowance_status = AllowanceStatus.NONE
+        self.monthly_fen = 0
+
+    @property
+    def active_fen(self) -> int:
+        return self.monthly_fen if self.allowance_status == AllowanceStatus.ACTIVE else 0
+
+    def assess(self, threshold_fen: int, on: str) -> bool:
+        passed = self.income_per_person_fen < threshold_fen
+        self._assessed(threshold_fen=threshold_fen, income_per_person_fen=self.income_per_person_fen,
+                       passed=passed, on=on)
+        return passed
+
+    @event("MeansTestAssessed")
+    def _assessed(self, threshold_fen: int, income_per_person_fen: int, passed: bool, on: str) -> None:
+        self.means_test = {"threshold_fen": threshold_fen, "passed": passed, "on": on}
+
+    def grant(self, monthly_fen: int, from_date: str) -> None:
+        if not (self.means_test and self.means_test["passed"]):
+            raise Conflict(f"household {self.id} has not passed a means test; assess it first")
+        if self.allowance_status in (AllowanceStatus.ACTIVE, AllowanceStatus.SUSPENDED):
+            raise Conflict(f"household {self.id} already has an allowance ({self.allowance_status})")
+        self._granted(monthly_fen=monthly_fen, previous_fen=0, from_date=from_date)
+
+    @event("AllowanceGranted")
+    def _granted(self, monthly_fen: int, previous_fen: int, from_date: str) -> None:
+        self.allowance_status, self.monthly_fen = AllowanceStatus.ACTIVE, monthly_fen
+
+    def _require(self, *statuses: AllowanceStatus, doing: str) -> None:
+        if self.allowance_status not in statuses:
+            raise Conflict(f"household {self.id} allowance is {self.allowance_status}; cannot {doing}")
+
+    def adjust(self, monthly_fen: int, reason: str) -> None:
+        self._require(AllowanceStatus.ACTIVE, AllowanceStatus.SUSPENDED, doing="adjust it")
+        self._adjusted(monthly_fen=monthly_fen, previous_fen=self.active_fen, reason=reason,
+                       active=self.allowance_status == AllowanceStatus.ACTIVE)
+
+    @event("AllowanceAdjusted")
+    def _adjusted(self, monthly_fen: int, previous_fen: int, reason: str, active: bool) -> None:
+        self.monthly_fen = monthly_fen
+
+    def suspend(self, reason: str) -> None:
+        self._require(AllowanceStatus.ACTIVE, doing="suspend it")
+        self._suspended(previous_fen=self.active_fen, reason=reason)
+
+    @event("AllowanceSuspended")
+    def _suspended(self, previous_fen: int, reason: str) -> None:
+        self.allowance_status = AllowanceStatus.SUSPENDED
+
+    def resume(self) -> None:
+        self._require(AllowanceStatus.SUSPENDED, doing="resume it")
+        self._resumed(monthly_fen=self.monthly_fen)
+
+    @event("AllowanceResumed")
+    def _resumed(self, monthly_fen: int) -> None:
+        self.allowance_status = AllowanceStatus.ACTIVE
+
+    def end(self, reason: str, on: str) -> None:
+        self._require(AllowanceStatus.ACTIVE, AllowanceStatus.SUSPENDED, doing="end it")
+        self._ended(previous_fen=self.active_fen, reason=reason, on=on)
+
+    @event("AllowanceEnded")
+    def _ended(self, previous_fen: int, reason: str, on: str) -> None:
+        self.allowance_status, self.monthly_fen = AllowanceStatus.ENDED, 0
+
+
+# ---------------------------------------------------------------- programmes and payments
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the registry says about one person at one moment (no personal data)."""
+
+    active: bool
+    categories: tuple[str, ...]
+    age: int | None
+    income_per_person_fen: int | None
+    age_band: str = ""
+    household_id: str | None = None
+
+
+@dataclass(frozen=True)
+class EligibilityRule:
+    """Data, not code: any of `categories` (if given), income at or below a threshold, age in a range."""
+
+    categories: tuple[str, ...] = ()
+    max_income_per_person_fen: int | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+
+    @classmethod
+    def from_dict(cls, rule: dict[str, Any]) -> EligibilityRule:
+        return cls(categories=tuple(rule.get("categories") or ()),
+                   max_income_per_person_fen=rule.get("max_income_per_person_fen"),
+                   min_age=rule.get("min_age"), max_age=rule.get("max_age"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"categories": list(self.categories), "max_income_per_person_fen": self.max_income_per_person_fen,
+                "min_age": self.min_age, "max_age": self.max_age}
+
+    def refusal(self, facts: Facts) -> str | None:
+        """Why a person is not eligible, or None if they are."""
+        if not facts.active:
+            return "no longer an active resident"
+        if self.categories and not set(self.categories) & set(facts.categories):
+            return f"in none of the categories {', '.join(self.categories)}"
+        if self.max_income_per_person_fen is not None and (
+                facts.income_per_person_fen is None or facts.income_per_person_fen > self.max_income_per_person_fen):
+            return "household income above the threshold or unknown"
+        if self.min_age is not None or self.max_age is not None:
+            if facts.age is None:
+                return "age unknown"
+            if self.min_age is not None and facts.age < self.min_age:
+                return f"younger than {self.min_age}"
+            if self.max_age is not None and facts.age > self.max_age:
+                return f"older than {self.max_age}"
+        return None
+
+
+class Programme(CommunityAggregate):
+    @event("Defined")
+    def __init__(self, community_id: str, name: str, kind: str, amount_fen: int, rule: dict[str, Any]) -> None:
+        self.community_id = community_id
+        self.name = name
+        self.kind = kind
+        self.amount_fen = amount_fen
+        self.rule = rule
+        self.enrolled: list[str] = []
+
+    @property
+    def eligibility(self) -> EligibilityRule:
+        return EligibilityRule.from_dict(self.rule)
+
+    def enrol(self, person_id: uuid.UUID, facts: Facts) -> None:
+        if str(person_id) in self.enrolled:
+            raise Conflict(f"person {person_id} is already enrolled in programme {self.id}")
+        if why := self.eligibility.refusal(facts):
+            raise Conflict(f"person {person_id} is not eligible for programme {self.id}: {why}")
+        self._enrolled(person_id=str(person_id))
+
+    @event("PersonEnrolled")
+    def _enrolled(self, person_id: str) -> None:
+        self.enrolled.append(person_id)
+
+    def exit(self, person_id: uuid.UUID, reason: str) -> None:
+        if str(person_id) not in self.enrolled:
+            raise Conflict(f"person {person_id} is not enrolled in programme {self.id}")
+        self._exited(person_id=str(person_id), reason=reason)
+
+    @event("PersonExited")
+    def _exited(self, person_id: str, reason: str) -> None:
+        self.enrolled.remove(person_id)
+
+
+class CycleStatus(StrEnum):
+    OPEN = "open"
+    CALCULATED = "calculated"
+    APPROVED = "approved"
+    DISBURSED = "disbursed"
+    CLOSED = "closed"
+
+
+class PaymentLedger(CommunityAggregate):
+    """Who is in which cycle of one programme and month: nobody is paid twice."""
+
+    @staticmethod
+    def id_for(programme_id: uuid.UUID | str, month: str) -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, f"ledger/{programme_id}/{month}")
+
+    @classmethod
+    def create_id(cls, programme_id: str, month: str) -> uuid.UUID:  # type: ignore[override]
+        return cls.id_for(programme_id, month)
+
+    @event("Started")
+    def __init__(self, community_id: str, programme_id: str, month: str) -> None:
+        self.community_id = community_id
+        self.persons: dict[str, str] = {}
+
+    def claim(self, cycle_id: uuid.UUID, person_ids: list[str]) -> None:
+        taken = [p for p in person_ids if self.persons.get(p, str(cycle_id)) != str(cycle_id)]
+        if taken:
+            raise Conflict(f"already in another payment cycle for this programme and month: {', '.join(taken)}")
+        self._claimed(cycle_id=str(cycle_id), person_ids=list(person_ids))
+
+    @event("Claimed")
+    def _claimed(self, cycle_id: str, person_ids: list[str]) -> None:
+        self.persons.update(dict.fromkeys(person_ids, cycle_id))
+
+    @event("Released")
+    def release(self, cycle_id: str, person_ids: list[str]) -> None:
+        for p in person_ids:
+            if self.persons.get(p) == cycle_id:
+                del self.persons[p]
+
+
+class PaymentCycle(CommunityAggregate):
+    @event("Opened")
+    def __init__(self, community_id: str, programme_id: str, month: str) -> None:
+        self.community_id = community_id
+        self.programme_id = programme_id
+        self.month = month
+        self.status = CycleStatus.OPEN
+        self.entitlements: list[dict[str, Any]] = []
+        self.excluded: list[dict[str, Any]] = []
+        self.dropped: list[dict[str, Any]] = []
+        self.calculated_by: str | None = None
+        self.approved_by: str | None = None
+        self.disbursed_on: str | None = None
+
+    def _require(self, status: CycleStatus, doing: str) -> None:
+        if self.status != status:
+            raise Conflict(f"payment cycle {self.id} is {self.status}; cannot {doing} (needs {status})")
+
+    @property
+    def total_fen(self) -> int:
+        return sum(e["amount_fen"] for e in self.entitlements)
+
+    def calculate(self, by: str, as_of: str, entitlements: list[dict[str, Any]],
+                  excluded: list[dict[str, Any]]) -> None:
+        """Freeze the registry as it stands now: the snapshot is stored in the event."""
+        self._require(CycleStatus.OPEN, "calculate entitlements")
+        self._calculated(calculated_by=by, as_of=as_of, entitlements=entitlements, excluded=excluded,
+                         programme_id=self.programme_id, month=self.month)
+
+    @event("EntitlementsCalculated")
+    def _calculated(self, calculated_by: str, as_of: str, entitlements: list[dict[str, Any]],
+                    excluded: list[dict[str, Any]], programme_id: str, month: str) -> None:
+        self.calculated_by, self.entitlements, self.excluded = calculated_by, entitlements, excluded
+        self.status = CycleStatus.CALCULATED
+
+    def approve(self, by: str, dropped: list[dict[str, Any]]) -> None:
+        """Four eyes: the calculator cannot approve. `dropped`: persons no longer eligible now."""
+        self._require(CycleStatus.CALCULATED, "approve")
+        if by == self.calculated_by:
+            raise Conflict("the officer who calculated the entitlements cannot approve them; a second officer must")
+        self._approved(approved_by=by, dropped=dropped, programme_id=self.programme_id, month=self.month)
+
+    @event("Approved")
+    def _approved(self, approved_by: str, dropped: list[dict[str, Any]], programme_id: str, month: str) -> None:
+        gone = {d["person_id"] for d in dropped}
+        self.entitlements = [e for e in self.entitlements if e["person_id"] not in gone]
+        self.approved_by, self.dropped, self.status = approved_by, dropped, CycleStatus.APPROVED
+
+    def disburse(self, on: str) -> None:
+        self._require(CycleStatus.APPROVED, "disburse")
+        self._disbursed(on=on, count=len(self.entitlements), total_fen=self.total_fen, programme_id=self.programme_id,
+                        month=self.month)
+
+    @event("Disbursed")
+    def _disbursed(self, on: str, count: int, total_fen: int, programme_id: str, month: str) -> None:
+        self.disbursed_on, self.status = on, CycleStatus.DISBURSED
+
+    def close(self) -> None:
+        self._require(CycleStatus.DISBURSED, "close")
+        self._closed(programme_id=self.programme_id, month=self.month)
+
+    @event("Closed")
+    def _closed(self, programme_id: str, month: str) -> None:
+        self.status = CycleStatus.CLOSED
+
+
+# ---------------------------------------------------------------- relief and assisted employment
+
+
+class ReliefDistribution(CommunityAggregate):
+    @event("Distributed")
+    def __init__(self, community_id: str, occasion: str, kind: str, recipient_person_id: str | None,
+                 recipient_household_id: str | None, items: list[dict[str, Any]], value_fen: int, on: str) -> None:
+        self.community_id = community_id
+        self.occasion, self.kind, self.items, self.value_fen, self.on = occasion, kind, items, value_fen, on
+        self.recipient_person_id, self.recipient_household_id = recipient_person_id, recipient_household_id
+
+
+class Station(CommunityAggregate):
+    """An assisted-employment station (e.g. Huasheng's 金馨家园)."""
+
+    @event("Opened")
+    def __init__(self, community_id: str, name: str, capacity: int, opened_on: str) -> None:
+        self.community_id = community_id
+        self.name, self.capacity, self.opened_on = name, capacity, opened_on
+        self.placements: dict[str, dict[str, Any]] = {}
+        self.paid: dict[str, list[str]] = {}
+
+    def start_placement(self, person_id: uuid.UUID, on: str, monthly_wage_fen: int) -> None:
+        if str(person_id) in self.placements:
+            raise Conflict(f"person {person_id} is already placed at station {self.id}")
+        if len(self.placements) >= self.capacity:
+            raise Conflict(f"station {self.id} is full ({self.capacity} places)")
+        self._placement_started(person_id=str(person_id), on=on, monthly_wage_fen=monthly_wage_fen)
+
+    @event("PlacementStarted")
+    def _placement_started(self, person_id: str, on: str, monthly_wage_fen: int) -> None:
+        self.placements[person_id] = {"since": on, "monthly_wage_fen": monthly_wage_fen}
+
+    def end_placement(self, person_id: uuid.UUID, on: str, reason: str) -> None:
+        if str(person_id) not in self.placements:
+            raise Conflict(f"person {person_id} has no placement at station {self.id}")
+        self._placement_ended(person_id=str(person_id), on=on, reason=reason)
+
+    @event("PlacementEnded")
+    def _placement_ended(self, person_id: str, on: str, reason: str) -> None:
+        del self.placements[person_id]
+
+    def pay(self, person_id: uuid.UUID, month: str, wage_fen: int, pension_insurance_fen: int,
+            medical_insurance_fen: int, lunch_fen: int) -> None:
+        if str(person_id) not in self.placements:
+            raise Conflict(f"person {person_id} has no placement at station {self.id}")
+        if month in self.paid.get(str(person_id), []):
+            raise Conflict(f"person {person_id} was already paid for {month} at station {self.id}")
+        self._wage_paid(person_id=str(person_id), month=month, wage_fen=wage_fen,
+                        pension_insurance_fen=pension_insurance_fen, medical_insurance_fen=medical_insurance_fen,
+                        lunch_fen=lunch_fen)
+
+    @event("WagePaid")
+    def _wage_paid(self, person_id: str, month: str, wage_fen: int, pension_insurance_fen: int,
+                   medical_insurance_fen: int, lunch_fen: int) -> None:
+        self.paid.setdefault(person_id, []).append(month)
+

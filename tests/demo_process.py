@@ -1,0 +1,66 @@
+"""`shequ demo` as a subprocess, the way a user runs it (shared by the end-to-end tests)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def demo_env(data_dir: Path) -> dict[str, str]:
+    env = {**os.environ, "SHEQU_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+    env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+    env.pop("MONGO_URL", None)
+    return env
+
+
+def start_demo(data_dir: Path, port: int, *args: str, timeout: float = 240) -> tuple[subprocess.Popen, dict[str, str]]:
+    """Start the demo; return the process and what it printed as KEY=value lines up to SHEQU_READY."""
+    process = subprocess.Popen([sys.executable, "-m", "shared.cli", "demo", "--port", str(port), *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=demo_env(data_dir), text=True)
+    printed: dict[str, str] = {}
+    deadline = time.monotonic() + timeout  # a first start without --no-seed seeds the demo district
+    while time.monotonic() < deadline and "SHEQU_READY" not in printed:
+        line = process.stdout.readline()
+        if not line:
+            break
+        key, _, value = line.strip().partition("=") if "=" in line else (line.split(" ")[0], "", line.strip())
+        printed[key.split(" ")[0]] = value
+    if "SHEQU_READY" not in printed:
+        process.kill()
+        raise AssertionError(f"shequ demo did not start; printed {printed}")
+    return process, printed
+
+
+def stop_demo(process: subprocess.Popen, timeout: float = 15) -> None:
+    """Ctrl-C, as a user would; kill only if it does not stop in time."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+        raise
+
+
+def mint_token(data_dir: Path, *roles: str, communities: tuple[str, ...] = ("*",), subject: str = "tester") -> str:
+    """A token for the demo's development key (same data directory)."""
+    args = [sys.executable, "-m", "shared.cli", "token", "--subject", subject]
+    for role in roles:
+        args += ["--role", role]
+    for community in communities:
+        args += ["--community", community]
+    out = subprocess.run(args, capture_output=True, text=True, env=demo_env(data_dir), timeout=60, check=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def process_alive(pid: int) -> bool:
+    """Running (a zombie awaiting its reaper is not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -1,0 +1,104 @@
+"""CommunityGrid and CommunityDirectory over envelopes of real grid events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import mongomock_ng
+
+from services.district.grid import CommunityDirectory, CommunityGrid, grid_figures, percentile
+from services.grid.contract import contract
+from services.grid.domain import Case, Community, FollowUp, GridCell, Inspection, Mediation, RentalHouse
+from shared.projector import Delivery, ReadModelWriter
+
+
+def envelopes(*aggregates):
+    out = []
+    for aggregate in aggregates:
+        for event in aggregate.collect_events():
+            envelope = contract.to_envelope(event)
+            out.append((envelope, contract.decode(envelope), Delivery("t", 0, 0, None, b"")))
+    return out
+
+
+def scenario():
+    community = Community(community_id="jinpen", name="Jinpen", district="Leiyang", households=8325,
+                          residents=35353, floating_population=10)
+    cell = GridCell(community_id="jinpen", name="Group 1", households=400)
+    cell.assign_worker("w-1")
+    cid = str(cell.id)
+    past = datetime.now(UTC) - timedelta(days=10)
+    overdue = Case.report(community_id="jinpen", category="noise", description="x", grid_cell_id=cid, now=past)
+    fresh = Case.report(community_id="jinpen", category="noise", description="y")
+    done = Case.report(community_id="jinpen", category="sanitation", description="z", grid_cell_id=cid)
+    done.accept()
+    done.resolve("cleaned")
+    done.close(4)
+    rejected = Case.report(community_id="jinpen", category="drainage", description="w")
+    rejected.reject("not_our_responsibility")
+    family = [Mediation.open(community_id="jinpen", dispute_type="family", parties=2) for _ in range(3)]
+    family[0].settle("ok")
+    family[1].settle("ok")
+    family[2].fail("no")
+    inspection = Inspection(community_id="jinpen", inspection_type="fire_safety", site="Market", grid_cell_id=cid,
+                            hazards=[{"description": "a"}, {"description": "b"}], case_ids=[])
+    house = RentalHouse(community_id="jinpen", address="1 Rd", landlord={"name": "W"}, grid_cell_id=cid)
+    h1 = house.register_tenant(size=3, floating=True, details={})
+    house.register_tenant(size=6, floating=True, details={})
+    house.register_tenant(size=2, floating=False, details={})
+    house.tenant_departed(h1)
+    follow = [FollowUp(community_id="jinpen", group="released_prisoner", person={}, grid_cell_id=None)
+              for _ in range(2)]
+    follow[0].record_visit()
+    follow[0].end("completed", reoffended=False)
+    community.update(floating_population=8)
+    return envelopes(community, cell, overdue, fresh, done, rejected, *family, inspection, house, *follow), cid
+
+
+def test_figures_are_right_and_applying_twice_changes_nothing():
+    db = mongomock_ng.MongoClient(tz_aware=True)["district"]
+    writer = ReadModelWriter(db, [CommunityGrid(), CommunityDirectory()])
+    events, cid = scenario()
+    failures = []
+    writer.apply(events, lambda d, reason: failures.append(reason))
+    assert failures == []
+    doc = db["community_grid"].find_one({"_id": "jinpen"})
+    figures = grid_figures(doc, datetime.now(UTC))
+    assert figures["cases"] == {"reported": 4, "open": 2, "resolved": 1, "closed": 1, "rejected": 1, "reopened": 0,
+                                "overdue": 1}
+    assert figures["cases_by_category"]["noise"]["overdue"] == 1
+    assert figures["cells"][cid]["cases"]["overdue"] == 1 and figures["cells"][cid]["workers"] == 1
+    assert figures["cells"][cid]["cases_by_category"]["sanitation"]["resolved"] == 1
+    assert figures["resolve_hours"]["sanitation"]["median"] is not None
+    assert figures["satisfaction"]["average"] == 4
+    assert figures["mediation"]["by_dispute_type"]["family"]["success_rate"] == round(2 / 3, 4)
+    assert figures["inspections"]["hazards"] == 2 and figures["cells"][cid]["hazards"] == 2
+    assert figures["rentals"]["households"] == 2 and figures["rentals"]["floating_persons"] == 6
+    assert figures["rentals"]["registration_rate"] == 0.75  # 6 of an estimated 8
+    assert figures["followups"]["active"] == 1 and figures["followups"]["reoffended"] == 0
+    assert "W" not in str(doc["rentals"])
+    later = grid_figures(doc, datetime.now(UTC) + timedelta(days=30))
+    assert later["cases"]["overdue"] == 2  # overdue is a question of time, not of events
+    directory = db["communities"].find_one({"_id": "jinpen"})
+    assert directory["name"] == "Jinpen" and directory["floating_population"] == 8
+
+    snapshot = (db["community_grid"].find_one({"_id": "jinpen"}), db["communities"].find_one({"_id": "jinpen"}))
+    again = writer.apply(events, lambda d, reason: failures.append(reason))
+    assert again.applied == 0 and again.writes == 0
+    assert (db["community_grid"].find_one({"_id": "jinpen"}), db["communities"].find_one({"_id": "jinpen"})) == snapshot
+
+
+def test_reopen_moves_a_case_back_to_open():
+    db = mongomock_ng.MongoClient(tz_aware=True)["district"]
+    writer = ReadModelWriter(db, [CommunityGrid()])
+    case = Case.report(community_id="jinpen", category="noise", description="x")
+    case.resolve("done")
+    case.reopen("again")
+    writer.apply(envelopes(case), lambda d, reason: None)
+    figures = grid_figures(db["community_grid"].find_one({"_id": "jinpen"}), datetime.now(UTC))
+    assert figures["cases"]["open"] == 1 and figures["cases"]["resolved"] == 0 and figures["cases"]["reopened"] == 1
+
+
+def test_percentile():
+    assert percentile([], 0.5) is None
+    assert percentile([1, 2, 3, 4], 0.5) == 2 and percentile(list(range(1, 11)), 0.9) == 9
