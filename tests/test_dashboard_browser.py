@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from shared.broker import free_port
-from tests.demo_process import mint_token, start_demo, stop_demo
+from tests.demo_process import mint_token, start_demo, stop_demo, wait_settled
 from tests.kafka_helpers import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -279,7 +279,8 @@ def test_dashboard_in_chromium_shows_the_api_figures(demo):
                 return mine if done else None
 
             wait_for(reflected, timeout=120)
-            overview = http.get("/district/overview", headers=operator).json()
+            # Compare against a settled district: the demo's own seeding may still be flowing through sagas.
+            overview = wait_settled(http, operator)
 
             driver = chromium(1440, 1900)
             driver.get(printed["SHEQU_DASHBOARD"])

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.kafka_helpers import wait_for
+from tests.demo_process import wait_settled
 from tests.test_dashboard_browser import (  # noqa: F401 - fixtures used by name
     ARTIFACTS,
     browser_available,
@@ -258,15 +258,8 @@ def test_every_named_figure_is_shown_as_the_api_serves_it(demo):  # noqa: F811 -
             assert response.status_code == 200, (path, response.text)
             return response.json()
 
-        def caught_up() -> bool:
-            response = http.get("/district/overview", headers=operator)
-            if response.status_code != 200:  # the read side may still be starting
-                return False
-            body = response.json()
-            return body["freshness"]["projector_lag_events"] == 0 and body["communities"] > 0
-
-        # The seeded district, read side caught up: no event is on its way.
-        wait_for(caught_up, timeout=180, interval=1)
+        # The seeded district, settled: no event is on its way (relays, sagas, projector).
+        wait_settled(http, operator)
         try:
             driver = chromium(1440, 2200)
             driver.get(printed["SHEQU_DASHBOARD"])
