@@ -40,7 +40,7 @@ from typing import Any, Protocol, TypeVar
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from shared.envelope import Envelope, EventContract, InvalidEnvelope, PublicEvent
 from shared.kafka import Delivery, dead_letter
@@ -51,6 +51,12 @@ SAGA_MESSAGES = Counter(
     "shequ_saga_messages_total",
     "Messages seen by event consumers (kit), by outcome: handled, duplicate, ignored, retried, dead_lettered",
     ["consumer", "outcome"],
+)
+
+SAGA_LAG = Gauge(
+    "shequ_saga_lag_events",
+    "Messages on a consumed partition not yet handled by an event consumer (kit), per topic and partition",
+    ["consumer", "topic", "partition"],
 )
 
 E = TypeVar("E", bound=PublicEvent)
@@ -159,6 +165,8 @@ class EventConsumer:
         self.assigned = threading.Event()
         # Partitions waiting for a RetryLater message: tp -> (resume at, first failure, attempts)
         self._waiting: dict[TopicPartition, tuple[float, float, int]] = {}
+        self.lag: dict[str, int] = {}
+        self._lag_refreshed_at = 0.0
 
     # -- registration -----------------------------------------------------------
 
@@ -314,6 +322,7 @@ class EventConsumer:
                         offsets = self.process(messages, dlq, consumer)
                         if offsets:
                             consumer.commit({tp: OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()})
+                    self._refresh_lag(consumer, force=not messages)
                     backoff = 0.5
             except KafkaError as exc:
                 log.warning("consumer %s: broker unavailable (%s); retrying in %.1fs", self.name, exc, backoff)
@@ -327,6 +336,22 @@ class EventConsumer:
                             client.close()
                         except Exception:  # noqa: BLE001 - closing must not mask the cause of a stop
                             log.debug("consumer %s: error closing client", self.name, exc_info=True)
+
+    def _refresh_lag(self, consumer: KafkaConsumer, *, force: bool) -> None:
+        """Publish how far behind each assigned partition is (at most once a second while busy)."""
+        now = time.monotonic()
+        if now - self._lag_refreshed_at < (0.5 if force else 1.0):
+            return
+        self._lag_refreshed_at = now
+        assignment = list(consumer.assignment())
+        if not assignment:
+            return
+        ends = consumer.end_offsets(assignment)
+        for tp in assignment:
+            # Tansu reports the last batch's base offset + 1 as the end offset: clamp.
+            lag = max(0, ends.get(tp, 0) - (consumer.position(tp) or 0))
+            self.lag[f"{tp.topic}:{tp.partition}"] = lag
+            SAGA_LAG.labels(self.name, tp.topic, str(tp.partition)).set(lag)
 
     def _resume_due(self, consumer: KafkaConsumer) -> None:
         now = time.monotonic()

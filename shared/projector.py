@@ -17,7 +17,6 @@ Correctness rules, and how they are kept:
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 import time
@@ -97,32 +96,40 @@ class ReadModelWriter:
             loaded = {d["_id"]: d for d in collection.find({"_id": {"$in": doc_ids}})}
             for doc_id in doc_ids:
                 items = work[(index, doc_id)]
-                document = loaded.get(doc_id)
+                stored = loaded.get(doc_id)
+
+                def reload(doc_id: str = doc_id, collection: Any = collection) -> dict[str, Any] | None:
+                    return collection.find_one({"_id": doc_id})
+
                 for _attempt in range(10):
-                    new_doc, applied, duplicates = self._apply_to(projection, doc_id, document, items, on_failure)
-                    if new_doc is None or self._write(collection, new_doc, document):
+                    base = stored.get("_rev", 0) if stored is not None else None
+                    new_doc, base, applied, duplicates = self._apply_to(projection, doc_id, stored, base, items,
+                                                                        on_failure, reload)
+                    if new_doc is None or self._write(collection, new_doc, base):
                         result.applied += applied
                         result.duplicates += duplicates
                         result.writes += new_doc is not None
                         break
-                    document = collection.find_one({"_id": doc_id})  # lost a race: re-apply on fresh state
+                    stored = reload()  # lost a race: re-apply on fresh state
                 else:
                     raise RuntimeError(f"could not write {projection.collection}/{doc_id}: too much contention")
         return result
 
     def _apply_to(
-        self, projection: Projection, doc_id: str, document: dict[str, Any] | None,
+        self, projection: Projection, doc_id: str, document: dict[str, Any] | None, base: int | None,
         items: list[tuple[Envelope, PublicEvent, Delivery]], on_failure: Callable[[Delivery, str], None],
-    ) -> tuple[dict[str, Any] | None, int, int]:
-        """Apply events in order to a copy of the document; return (new document, applied, duplicates).
+        reload: Callable[[], dict[str, Any] | None],
+    ) -> tuple[dict[str, Any] | None, int | None, int, int]:
+        """Apply events in order to the document; return (new document, its base revision, applied, duplicates).
 
-        A handler that raises has its event dead-lettered, and the document is
-        rebuilt from its stored state without that event, so no event is ever
-        half-applied.
+        The document is the reader's own copy (pymongo and mongomock both hand out fresh dicts), so events
+        are applied to it in place, without a defensive copy. A handler that raises has its event
+        dead-lettered, and the document is reloaded from the store and rebuilt without that event, so no
+        event is ever half-applied. The base revision (None: not stored yet) guards the write.
         """
         failed: set[int] = set()
         while True:
-            doc = copy.deepcopy(document) if document is not None else None
+            doc = document
             applied = duplicates = 0
             for position, (envelope, event, delivery) in enumerate(items):
                 if position in failed:
@@ -130,7 +137,8 @@ class ReadModelWriter:
                 if doc is None:
                     doc = projection.new_document(doc_id, envelope)
                     doc.setdefault("_seen", {})
-                if doc["_seen"].get(envelope.subject, 0) >= envelope.aggregateversion:
+                seen = doc["_seen"]
+                if seen.get(envelope.subject, 0) >= envelope.aggregateversion:
                     duplicates += 1
                     continue
                 try:
@@ -140,27 +148,30 @@ class ReadModelWriter:
                                   extra=_trace_fields(envelope))
                     on_failure(delivery, f"projection {projection.collection} failed: {type(exc).__name__}: {exc}")
                     failed.add(position)
+                    document = reload()  # the failed handler may have half-changed `doc`
+                    base = document.get("_rev", 0) if document is not None else None
                     break
-                doc["_seen"][envelope.subject] = envelope.aggregateversion
+                seen[envelope.subject] = envelope.aggregateversion
                 if log.isEnabledFor(logging.DEBUG):
                     log.debug("applied %s %s v%s to %s/%s", envelope.type, envelope.subject,
                               envelope.aggregateversion, projection.collection, doc_id, extra=_trace_fields(envelope))
-                if doc.get("as_of") is None or envelope.time.isoformat() > doc["as_of"]:
-                    doc["as_of"] = envelope.time.isoformat()
+                at = envelope.time.isoformat()
+                if doc.get("as_of") is None or at > doc["as_of"]:
+                    doc["as_of"] = at
                 applied += 1
             else:
-                return (doc if applied else None), applied, duplicates
+                return (doc if applied else None), base, applied, duplicates
 
-    def _write(self, collection: Any, new_doc: dict[str, Any], old_doc: dict[str, Any] | None) -> bool:
+    def _write(self, collection: Any, new_doc: dict[str, Any], base: int | None) -> bool:
+        """Insert (base None) or replace the document if it is still at revision `base`."""
         started = time.perf_counter()
-        old_rev = old_doc.get("_rev", 0) if old_doc else 0
-        new_doc["_rev"] = old_rev + 1
+        new_doc["_rev"] = (base or 0) + 1
         try:
-            if old_doc is None:
+            if base is None:
                 collection.insert_one(new_doc)
                 ok = True
             else:
-                ok = collection.replace_one({"_id": new_doc["_id"], "_rev": old_rev}, new_doc).matched_count == 1
+                ok = collection.replace_one({"_id": new_doc["_id"], "_rev": base}, new_doc).matched_count == 1
         except DuplicateKeyError:
             ok = False
         metrics.READSTORE_WRITE_SECONDS.labels(collection.name).observe(time.perf_counter() - started)

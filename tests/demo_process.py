@@ -68,7 +68,7 @@ def process_alive(pid: int) -> bool:
 
 def wait_settled(http, headers: dict[str, str], *, quiet_polls: int = 4, interval: float = 1.0,  # noqa: ANN001
                  timeout: float = 240) -> dict:
-    """Wait until no event is on its way anywhere: every relay and the projector report no lag, and the
+    """Wait until no event is on its way anywhere: every relay, saga consumer and the projector report no lag, and the
     district overview's figures stayed the same for `quiet_polls` polls in a row (sagas such as grid ->
     volunteering produce follow-up events after their trigger was projected, so a zero lag alone can be
     a moment between two hops). Returns the settled overview."""
@@ -80,7 +80,7 @@ def wait_settled(http, headers: dict[str, str], *, quiet_polls: int = 4, interva
         if overview.status_code == 200 and metrics.status_code == 200:
             body = overview.json()
             relay_lag = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.text.splitlines()
-                            if line.startswith("shequ_relay_lag_events{"))
+                            if line.startswith(("shequ_relay_lag_events{", "shequ_saga_lag_events{")))
             figures = {k: v for k, v in body.items() if k != "freshness"}
             last = (body["freshness"]["projector_lag_events"], relay_lag)
             if last == (0, 0.0) and body.get("communities", 0) > 0 and figures == previous:
@@ -91,4 +91,4 @@ def wait_settled(http, headers: dict[str, str], *, quiet_polls: int = 4, interva
                 quiet = 0
             previous = figures
         time.sleep(interval)
-    raise AssertionError(f"the demo did not settle within {timeout}s (last projector and relay lag: {last})")
+    raise AssertionError(f"the demo did not settle within {timeout}s (last projector lag, relay + saga lag: {last})")

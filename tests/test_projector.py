@@ -119,6 +119,54 @@ def test_a_projection_failure_is_dead_lettered_without_half_applying(db, fresh_b
     assert "projection community_grid failed" in dict(dead[0].headers)["dlq_reason"].decode()
 
 
+class HalfApplyingProjection:
+    """Counts events per community; an event whose description says "boom" changes the count, then fails."""
+
+    collection = "counts"
+
+    def handles(self, event_type: str) -> bool:
+        return event_type.endswith("CaseReported.v1")
+
+    def document_id(self, envelope, event) -> str:
+        return envelope.communityid
+
+    def new_document(self, document_id, envelope) -> dict:
+        return {"_id": document_id, "count": 0, "nested": {"count": 0}}
+
+    def apply(self, document, envelope, event) -> None:
+        document["count"] += 1
+        document["nested"]["count"] += 1
+        if event.description == "boom":
+            raise ValueError("boom")
+
+    def indexes(self) -> list:
+        return []
+
+
+@pytest.mark.parametrize("stored_first", [False, True], ids=["new document", "stored document"])
+def test_a_failing_handler_leaves_no_trace_on_the_document_it_half_changed(db, stored_first):
+    from shared.projector import Delivery, ReadModelWriter
+
+    def reported(description: str):
+        event = next(e for e in Case(community_id="jinpen", category="noise", description=description)
+                     .collect_events())
+        from dataclasses import replace
+
+        envelope = grid_contract.to_envelope(replace(event, actor=ACTOR))
+        return envelope, grid_contract.decode(envelope), Delivery(TOPIC, 0, 0, None, b"")
+
+    writer = ReadModelWriter(db, [HalfApplyingProjection()])
+    failures: list[str] = []
+    if stored_first:
+        writer.apply([reported("first")], lambda d, r: failures.append(r))
+    result = writer.apply([reported("a"), reported("boom"), reported("b")], lambda d, r: failures.append(r))
+    document = db["counts"].find_one({"_id": "jinpen"})
+    expected = 2 + stored_first
+    assert (document["count"], document["nested"]["count"]) == (expected, expected)
+    assert result.applied == 2 and len(failures) == 1 and "boom" in failures[0]
+    assert len(document["_seen"]) == expected
+
+
 def test_writes_are_coalesced_per_document_per_batch(db, fresh_broker):
     publish(fresh_broker.bootstrap_servers, case_envelopes("jinpen", 30, resolve=10) + case_envelopes("huasheng", 20))
     runtime = projector(db, fresh_broker.bootstrap_servers)
