@@ -269,12 +269,12 @@ def bare_consume(bootstrap: str, topic: str, n: int) -> float:
 
 
 def bench_projector(n: int, bootstrap: str) -> None:
-    import mongomock_ng
+    from shared.readstore import embedded_client
 
     topic = "bench.projector"
     publish_events(bootstrap, topic, n, 24)
     bare_rate = bare_consume(bootstrap, topic, n)
-    runtime = _runtime(mongomock_ng.MongoClient(tz_aware=True)["p"], bootstrap, topic, "bench-projector", "bench")
+    runtime = _runtime(embedded_client()["p"], bootstrap, topic, "bench-projector", "bench")
     started = time.perf_counter()
     runtime.run(threading.Event(), until_caught_up=True)
     elapsed = time.perf_counter() - started
@@ -288,14 +288,14 @@ def bench_projector(n: int, bootstrap: str) -> None:
 
 
 def bench_rebuild(n: int, bootstrap: str, communities: int) -> None:
-    import mongomock_ng
+    from shared.readstore import embedded_client
 
     topic = "bench.rebuild"
     started = time.perf_counter()
     publish_events(bootstrap, topic, n, communities)
     print(f"  (published {n:,} events for the rebuild in {time.perf_counter() - started:.0f}s)", flush=True)
     bare_rate = bare_consume(bootstrap, topic, n)
-    runtime = _runtime(mongomock_ng.MongoClient(tz_aware=True)["r"], bootstrap, topic, "unused", "rebuild")
+    runtime = _runtime(embedded_client()["r"], bootstrap, topic, "unused", "rebuild")
     with peak_rss() as memory:
         started = time.perf_counter()
         runtime.rebuild(threading.Event())
@@ -371,7 +371,7 @@ def bench_freshness(samples: int, bootstrap: str) -> None:
 # -- 5. district queries ------------------------------------------------------------------------------
 
 def bench_queries(sizes: tuple[int, ...], calls: int) -> None:
-    import mongomock_ng
+    from shared.readstore import embedded_client
 
     from services.district.application import DistrictQueries
     from services.district.domain import projections
@@ -381,7 +381,7 @@ def bench_queries(sizes: tuple[int, ...], calls: int) -> None:
 
     meta = _actor().as_event_metadata()
     for size in sizes:
-        db = mongomock_ng.MongoClient(tz_aware=True)[f"q{size}"]
+        db = embedded_client()[f"q{size}"]
         writer = ReadModelWriter(db, projections())
         writer.ensure_indexes()
         batch = []

@@ -61,6 +61,10 @@ class Envelope(BaseModel):
     @classmethod
     def from_bytes(cls, raw: bytes) -> Envelope:
         """Raises `InvalidEnvelope` with a readable reason."""
+        try:  # fast path: pydantic-core parses and validates in one pass
+            return cls.model_validate_json(raw)
+        except ValidationError:
+            pass  # find out why, below, for a readable reason
         try:
             payload = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -172,11 +176,20 @@ class EventContract:
         public = self.public_types.get(envelope.type)
         if public is None:
             raise InvalidEnvelope(f"unknown event type {envelope.type}")
-        data = envelope.data if strict else {k: v for k, v in envelope.data.items() if k in public.model_fields}
+        if not strict:
+            fields = _FIELD_NAMES.get(public)
+            if fields is None:  # cached: pydantic's model_fields is a computed property, costly per message
+                fields = _FIELD_NAMES[public] = frozenset(public.model_fields)
+            data = {k: v for k, v in envelope.data.items() if k in fields}
+        else:
+            data = envelope.data
         try:
             return public.model_validate(data)
         except ValidationError as exc:
             raise InvalidEnvelope(f"{envelope.type} data invalid: {_brief(exc)}") from None
+
+
+_FIELD_NAMES: dict[type[PublicEvent], frozenset[str]] = {}
 
 
 def _is_directory_copy(event: Any) -> bool:

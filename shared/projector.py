@@ -198,6 +198,7 @@ class ProjectorRuntime:
         group_id: str,
         dead_letter_topic: str,
         batch_size: int = 1000,
+        rebuild_batch_size: int = 20_000,
         member_name: str = "projector",
         consumer_factory: Callable[[], KafkaConsumer] | None = None,
         producer_factory: Callable[[], KafkaProducer] | None = None,
@@ -206,7 +207,8 @@ class ProjectorRuntime:
 
         self._arguments = dict(db=db, projections=projections, contracts=contracts, topics=topics,
                                bootstrap_servers=bootstrap_servers, group_id=group_id,
-                               dead_letter_topic=dead_letter_topic, batch_size=batch_size, member_name=member_name,
+                               dead_letter_topic=dead_letter_topic, batch_size=batch_size,
+                               rebuild_batch_size=rebuild_batch_size, member_name=member_name,
                                consumer_factory=consumer_factory, producer_factory=producer_factory)
         projections = list(projections)
         self._arguments["projections"] = projections
@@ -216,6 +218,7 @@ class ProjectorRuntime:
         self.topics = list(topics)
         self.dead_letter_topic = dead_letter_topic
         self.batch_size = batch_size
+        self.rebuild_batch_size = rebuild_batch_size
         self.member_name = member_name
         self._consumer_factory = consumer_factory or (
             lambda group=True: group_consumer(bootstrap_servers, group_id if group else None,
@@ -350,20 +353,25 @@ class ProjectorRuntime:
             consumer.assign(partitions)
             consumer.seek_to_beginning(*partitions)
             targets = consumer.end_offsets(partitions)
+            # No commits to keep small, so batches are large: each touched document is written once per batch.
+            pending: list[Delivery] = []
             while not stop.is_set():
-                deliveries = self._poll(consumer)
-                if deliveries:
-                    self.process(deliveries, dlq)
+                deliveries = self._poll(consumer, self.rebuild_batch_size - len(pending))
+                pending += deliveries
+                done = not deliveries and _reached(consumer, targets)
+                if pending and (done or len(pending) >= self.rebuild_batch_size):
+                    self.process(pending, dlq)
                     self.last_batch_at = datetime.now(UTC)
-                elif _reached(consumer, targets):
+                    pending = []
+                if done:
                     break
             self._write_status(force=True)
             return self.totals
         finally:
             _close(consumer, dlq)
 
-    def _poll(self, consumer: KafkaConsumer) -> list[Delivery]:
-        polled = consumer.poll(timeout_ms=200, max_records=self.batch_size)
+    def _poll(self, consumer: KafkaConsumer, max_records: int | None = None) -> list[Delivery]:
+        polled = consumer.poll(timeout_ms=200, max_records=max_records or self.batch_size)
         return [Delivery.of(m)
                 for records in polled.values() for m in records]
 

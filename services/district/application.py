@@ -170,13 +170,20 @@ def _merge_months(per_programme: Any) -> dict[str, float]:
 
 def add_figures(total: dict[str, Any], figures: dict[str, Any]) -> None:
     """Sum additive figures (counts, amounts) of one community into the district total."""
+    # Runs over every figure of every community for each district total: exact type checks first
+    # (bools are neither ints nor floats here), and only float sums are rounded.
     for key, value in figures.items():
-        if key in NON_ADDITIVE or isinstance(value, bool):
+        if key in NON_ADDITIVE:
             continue
-        if isinstance(value, dict):
+        kind = type(value)
+        if kind is int or kind is float:
+            summed = total.get(key, 0) + value
+            total[key] = round(summed, 4) if type(summed) is float else summed
+        elif kind is dict or (kind is not bool and isinstance(value, dict)):
             add_figures(total.setdefault(key, {}), value)
-        elif isinstance(value, int | float):
-            total[key] = round(total.get(key, 0) + value, 4)
+        elif kind is not bool and isinstance(value, int | float):
+            summed = total.get(key, 0) + value
+            total[key] = round(summed, 4) if isinstance(summed, float) else summed
 
 
 def merged_percentile(samples: list[list[float]], fraction: float) -> float | None:
