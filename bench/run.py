@@ -75,6 +75,7 @@ def bench_command_path(n: int, store: str, pg_env: dict[str, str] | None) -> Non
 
     from services.registry import service as definition_of
     from shared.auth import DevelopmentKeys
+    from shared.directory import learn
     from shared.runtime import build_service, build_verifier
     from shared.settings import Settings
 
@@ -85,6 +86,9 @@ def bench_command_path(n: int, store: str, pg_env: dict[str, str] | None) -> Non
                 overrides["POSTGRES_SCHEMA"] = _pg_schema(pg_env, f"b_{name}_{uuid.uuid4().hex[:6]}")
             settings = Settings(SHEQU_DATA_DIR=Path(tmp), **overrides)
             running = build_service(definition_of(name), settings, None, build_verifier(settings), with_relay=False)
+            if getattr(running.application, "requires_known_communities", False):
+                for k in range(24):  # as learned from grid's CommunityRegistered events
+                    learn(running.application, f"c{k:02d}", f"community {k:02d}", 10_000)
             token = DevelopmentKeys(settings.data_dir).mint("bench", ["community_staff"], ["*"])
             try:
                 with ServerThread(running.http) as server, httpx.Client(
@@ -431,6 +435,9 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     Console(width=200).print(table)
 
 
+SECTIONS = ("commands", "relay", "projector", "freshness", "queries", "rebuild")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
@@ -438,7 +445,10 @@ def main() -> int:
     parser.add_argument("--rebuild-communities", type=int, default=24,
                         help="communities the rebuild's events are spread over (the embedded store is O(n) per query)")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--only", action="append", choices=SECTIONS,
+                        help="run only these benchmarks (repeatable), e.g. --only rebuild --rebuild-events 1000000")
     args = parser.parse_args()
+    wanted = set(args.only or SECTIONS)
     logging.basicConfig(level=logging.ERROR)
     for noisy in ("kafka", "shequ"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
@@ -448,32 +458,39 @@ def main() -> int:
     from shared.broker import EmbeddedBroker
 
     started = time.perf_counter()
-    print("1. command path", flush=True)
-    bench_command_path(commands, "SQLite", None)
-    pg = None if args.skip_postgres else _pg_env()
-    try:
-        if pg is not None:
-            bench_command_path(commands, "PostgreSQL", pg)
-    finally:
-        _drop_schemas()
-    with EmbeddedBroker() as broker:
-        print("2. relay", flush=True)
-        bench_relay(events, broker.bootstrap_servers)
-        print("3. projector", flush=True)
-        bench_projector(events, broker.bootstrap_servers)
-    with EmbeddedBroker() as broker:
-        print("4. freshness", flush=True)
-        bench_freshness(30 if args.quick else 100, broker.bootstrap_servers)
-    print("5. district queries", flush=True)
-    bench_queries((24, 1000), 20 if args.quick else 50)
-    with EmbeddedBroker() as broker:
-        print("6./7. rebuild and memory", flush=True)
-        bench_rebuild(rebuild_events, broker.bootstrap_servers, args.rebuild_communities)
+    if "commands" in wanted:
+        print("1. command path", flush=True)
+        bench_command_path(commands, "SQLite", None)
+        pg = None if args.skip_postgres else _pg_env()
+        try:
+            if pg is not None:
+                bench_command_path(commands, "PostgreSQL", pg)
+        finally:
+            _drop_schemas()
+    if wanted & {"relay", "projector"}:
+        with EmbeddedBroker() as broker:
+            if "relay" in wanted:
+                print("2. relay", flush=True)
+                bench_relay(events, broker.bootstrap_servers)
+            if "projector" in wanted:
+                print("3. projector", flush=True)
+                bench_projector(events, broker.bootstrap_servers)
+    if "freshness" in wanted:
+        with EmbeddedBroker() as broker:
+            print("4. freshness", flush=True)
+            bench_freshness(30 if args.quick else 100, broker.bootstrap_servers)
+    if "queries" in wanted:
+        print("5. district queries", flush=True)
+        bench_queries((24, 1000), 20 if args.quick else 50)
+    if "rebuild" in wanted:
+        with EmbeddedBroker() as broker:
+            print("6./7. rebuild and memory", flush=True)
+            bench_rebuild(rebuild_events, broker.bootstrap_servers, args.rebuild_communities)
     print_table(ROWS)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = RESULTS / f"{stamp}.json"
-    out.write_text(json.dumps({"at": stamp, "machine": machine(), "quick": args.quick,
+    out.write_text(json.dumps({"at": stamp, "machine": machine(), "quick": args.quick, "only": sorted(wanted),
                                "seconds": round(time.perf_counter() - started, 1), "results": ROWS}, indent=2))
     print(f"written {out} ({time.perf_counter() - started:.0f}s)")
     return 0

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -26,6 +26,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from shared.eventstore import Actor
 
@@ -78,8 +79,10 @@ class TokenVerifier:
     """Verifies bearer tokens; built once per process by the composition root."""
 
     def __init__(self, *, issuer: str, audience: str, key_resolver: Callable[[str], Any],
-                 algorithms: Iterable[str] = ("ES256", "RS256")) -> None:
+                 algorithms: Iterable[str] = ("ES256", "RS256"), resolves_over_network: bool = False) -> None:
         self.issuer = issuer
+        # An OIDC key set may be fetched on a cache miss: such a verifier must not run on the event loop.
+        self.resolves_over_network = resolves_over_network
         self.audience = audience
         self._key_resolver = key_resolver
         self.algorithms = list(algorithms)
@@ -134,26 +137,33 @@ class DevelopmentKeys:
 def oidc_verifier(issuer: str, audience: str, jwks_url: str) -> TokenVerifier:
     jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=3600)
     return TokenVerifier(issuer=issuer, audience=audience,
-                         key_resolver=lambda token: jwks.get_signing_key_from_jwt(token).key)
+                         key_resolver=lambda token: jwks.get_signing_key_from_jwt(token).key, resolves_over_network=True)
 
 
 def _principal(request: Request) -> Principal:
+    verifier, token = _bearer(request)
+    return verifier.verify(token)
+
+
+def _bearer(request: Request) -> tuple[TokenVerifier, str]:
     header = request.headers.get("authorization")
     if not header:
         raise Unauthenticated("a bearer token is required", error="missing_token")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Authorization header must be 'Bearer <token>'", error="invalid_request")
-    verifier: TokenVerifier = request.app.state.verifier
-    return verifier.verify(token.strip())
+    return request.app.state.verifier, token.strip()
 
 
-def requires(*roles: Role) -> Callable[[Request], Actor]:
+def requires(*roles: Role) -> Callable[[Request], Awaitable[Actor]]:
     """A FastAPI dependency: the caller, acting in one of `roles`."""
     allowed = [r.value for r in roles]
 
-    def dependency(request: Request) -> Actor:
-        principal = _principal(request)
+    async def dependency(request: Request) -> Actor:
+        # Async: a local signature check is cheaper than a hop to the thread pool and back.
+        verifier, token = _bearer(request)
+        principal = (await run_in_threadpool(verifier.verify, token) if verifier.resolves_over_network
+                     else verifier.verify(token))
         acting = next((r for r in allowed if r in principal.roles), None)
         if acting is None:
             held = ", ".join(sorted(principal.roles)) or "none"

@@ -14,7 +14,7 @@ MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 COMMUNITY = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-def queries(request: Request) -> DistrictQueries:
+async def queries(request: Request) -> DistrictQueries:
     return request.app.state.queries
 
 

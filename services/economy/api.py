@@ -169,7 +169,7 @@ class Created(BaseModel):
     id: str
 
 
-def economy_app(request: Request) -> EconomyApplication:
+async def economy_app(request: Request) -> EconomyApplication:
     return request.app.state.application
 
 

@@ -187,7 +187,7 @@ class Created(BaseModel):
 CaseCreated = Created
 
 
-def grid_app(request: Request) -> GridApplication:
+async def grid_app(request: Request) -> GridApplication:
     return request.app.state.application
 
 

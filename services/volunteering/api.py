@@ -100,7 +100,7 @@ class Created(BaseModel):
     id: str
 
 
-def volunteering_app(request: Request) -> VolunteeringApplication:
+async def volunteering_app(request: Request) -> VolunteeringApplication:
     return request.app.state.application
 
 

@@ -166,7 +166,7 @@ class Created(BaseModel):
     id: str
 
 
-def welfare_app(request: Request) -> WelfareApplication:
+async def welfare_app(request: Request) -> WelfareApplication:
     return request.app.state.application
 
 
