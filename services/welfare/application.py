@@ -11,13 +11,15 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.postgres import PostgresDatastore
 
 from services.welfare.domain import (
     Category, DisabilityType, Facts, Household, LocalStandard, NationalIdClaim, PaymentCycle, PaymentLedger,
     Person, PersonStatus, Programme, ReliefDistribution, Station, age_band, age_on,
 )
 from services.welfare.privacy import (
-    CIPHER_KEY_ENV, ERASED, KEY_STORE_FILE, KeyStore, welfare_cipher_key, welfare_data_dir,
+    CIPHER_KEY_ENV, ERASED, KEY_STORE_FILE, KeyStore, PostgresKeyTable, SqliteKeyTable, welfare_cipher_key,
+    welfare_data_dir,
 )
 from shared.eventstore import Actor, CommunityAggregate, Conflict, Invalid, ServiceApplication
 from shared import clock
@@ -40,7 +42,10 @@ class WelfareApplication(ServiceApplication):
         env.update({"CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher", "CIPHER_KEY": key,
                     "WELFARE_CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher", CIPHER_KEY_ENV: key})
         super().__init__(env)
-        self.keys = KeyStore(data_dir / KEY_STORE_FILE, key)
+        datastore = getattr(self.factory, "datastore", None)
+        table = (PostgresKeyTable(datastore) if isinstance(datastore, PostgresDatastore)
+                 else SqliteKeyTable(data_dir / KEY_STORE_FILE))
+        self.keys = KeyStore(table, key)
 
     def close(self) -> None:
         self.keys.close()

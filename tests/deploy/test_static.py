@@ -47,9 +47,7 @@ DOCUMENTED_EXTRAS = {
 EVENTSOURCING_KEYS = ("POSTGRES_DBNAME", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER", "POSTGRES_PASSWORD",
                       "POSTGRES_SCHEMA")
 # Services that keep state in SHEQU_DATA_DIR and so cannot run 2+ replicas yet.
-SINGLE_REPLICA = {
-    "welfare": "the per-person key store is a SQLite file in SHEQU_DATA_DIR (persistent volume, one pod)",
-}
+SINGLE_REPLICA: dict[str, str] = {}  # deployments that must not scale out, and why (none: every service scales)
 SECRET_VARS = ("POSTGRES_PASSWORD", "WELFARE_CIPHER_KEY", "GF_SECURITY_ADMIN_PASSWORD")
 
 
@@ -311,10 +309,11 @@ def test_compose_config_validates_with_docker_compose() -> None:
     assert result.returncode != 0 and "OIDC_ISSUER" in result.stdout + result.stderr, "OIDC_ISSUER must be required"
 
 
-def test_compose_welfare_key_store_is_persistent() -> None:
+def test_compose_welfare_keeps_no_local_state() -> None:
+    """Welfare's per-person keys live in its PostgreSQL database, so it needs no volume (and may scale)."""
     welfare = compose()["services"]["welfare"]
-    assert "/app/data" not in welfare.get("tmpfs", [])
-    assert any(str(v).endswith(":/app/data") for v in welfare.get("volumes", [])), SINGLE_REPLICA["welfare"]
+    assert not welfare.get("volumes"), "welfare keeps its keys in PostgreSQL, not on a volume"
+    assert "WELFARE_CIPHER_KEY" in welfare["environment"]
 
 
 def test_compose_mounts_exist() -> None:

@@ -202,3 +202,41 @@ def test_every_read_is_audited(app):
     events = list(app.repository.event_store.get(pid))
     reads = [e for e in events if isinstance(e, Person.RecordRead)]
     assert [e.actor["subject"] for e in reads] == ["officer-wang", "officer-zhao"]
+
+
+@pytest.mark.postgres
+def test_replicas_on_postgresql_share_the_key_table_and_erasure_shreds_for_all(postgres_env, tmp_path, monkeypatch):
+    """Two welfare replicas on one PostgreSQL store: keys live beside the events, not on a replica's disk."""
+    import psycopg
+
+    from shared.settings import Settings
+
+    monkeypatch.setenv("WELFARE_CIPHER_KEY", "q0dJ0Pq8mWfP1a4F0cXyH6m2m3p0cQwz7VQ8H4x8l5E=")
+    settings = Settings(SHEQU_DATA_DIR=tmp_path / "data", **postgres_env)
+    first = WelfareApplication(env=settings.event_store_env("welfare"))
+    second = WelfareApplication(env={**settings.event_store_env("welfare"), "SHEQU_DATA_DIR": str(tmp_path / "b")})
+    try:
+        teach_directory(first)
+        pid = register(first)
+        assert second.person_record(OFFICER, pid)["name"] == PERSON["name"]  # the other replica opens it
+        assert not (tmp_path / "data" / KEY_STORE_FILE).exists()  # nothing on the replica's disk
+
+        schema = postgres_env["POSTGRES_SCHEMA"]
+        with psycopg.connect(host=postgres_env["POSTGRES_HOST"], port=postgres_env["POSTGRES_PORT"],
+                             user=postgres_env["POSTGRES_USER"], dbname=postgres_env["POSTGRES_DBNAME"]) as conn:
+            def stored_keys() -> int:
+                return conn.execute(f'SELECT count(*) FROM "{schema}".welfare_person_keys '
+                                    "WHERE person_id = %s", (str(pid),)).fetchone()[0]
+
+            assert stored_keys() == 1
+            second.erase_person(OFFICER, pid, "resident's request under PIPL")
+            assert stored_keys() == 0
+        assert first.person_record(OFFICER, pid)["name"] == ERASED  # shredded for every replica
+        person = first.repository.get(pid)
+        assert first.keys.open(person.id, person.sealed) is None
+        # Two replicas racing to create one person's key end with one key, the first stored.
+        racer = uuid.uuid4()
+        assert first.keys.create(racer) == second.keys.create(racer) == second.keys.key(racer)
+    finally:
+        first.close()
+        second.close()
