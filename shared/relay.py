@@ -144,14 +144,14 @@ class Relay:
         if not notifications:
             return 0
         assert self._producer is not None
-        outgoing = [(n, e) for n in notifications if (e := self._validated_envelope(n)) is not None]
+        outgoing = [(n, *v) for n in notifications if (v := self._validated_envelope(n)) is not None]
         futures = []
-        for notification, envelope in outgoing:
+        for notification, envelope, value in outgoing:
             futures.append(
                 self._producer.send(
                     self.topic,
                     key=envelope.subject.encode(),
-                    value=envelope.to_bytes(),
+                    value=value,
                     headers=[
                         ("ce_type", envelope.type.encode()),
                         ("ce_id", envelope.id.encode()),
@@ -168,8 +168,9 @@ class Relay:
         self._update_lag(notifications[-1].id, ())
         return len(notifications)
 
-    def _validated_envelope(self, notification: Any) -> Envelope | None:
-        """The notification's public envelope, checked as a consumer will check it; None if withheld.
+    def _validated_envelope(self, notification: Any) -> tuple[Envelope, bytes] | None:
+        """The notification's public envelope and its bytes, checked as a consumer will check them;
+        None if withheld.
 
         The check is the consumer's own: the exact bytes to be sent are parsed as a
         CloudEvent and their `data` decoded with the public model (`contract.decode`),
@@ -180,7 +181,8 @@ class Relay:
             envelope = self.contract.to_envelope(domain_event)
             if envelope is None:
                 return None
-            self.contract.decode(Envelope.from_bytes(envelope.to_bytes()), strict=True)
+            value = envelope.to_bytes()
+            self.contract.decode(Envelope.from_bytes(value), strict=True)
         except (ValidationError, InvalidEnvelope, LookupError, TypeError, ValueError) as exc:
             violation = ContractViolation(self.service, notification.id, type(domain_event).__qualname__,
                                           f"{type(exc).__name__}: {exc}")
@@ -188,7 +190,7 @@ class Relay:
             log.error("%s; the relay stops and publishes nothing of this batch (fix the contract, then restart)",
                       violation)
             raise violation from exc
-        return envelope
+        return envelope, value
 
     def _update_lag(self, position: int, pending: object) -> None:
         newest = self.app.recorder.max_notification_id() or 0

@@ -46,7 +46,7 @@ class Settings(BaseSettings):
 
     # Projectors (Kafka -> MongoDB).
     projector_group_id: str = Field(default="shequ-district", validation_alias="PROJECTOR_GROUP_ID")
-    projector_batch_size: int = Field(default=1000, ge=1, le=50_000, validation_alias="PROJECTOR_BATCH_SIZE")
+    projector_batch_size: int = Field(default=5000, ge=1, le=50_000, validation_alias="PROJECTOR_BATCH_SIZE")
     dead_letter_topic: str = Field(default="shequ.district.dlq", validation_alias="DEAD_LETTER_TOPIC")
 
     # Security. Production verifies tokens against an OpenID Connect issuer and

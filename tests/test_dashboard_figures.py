@@ -144,6 +144,12 @@ COMMUNITY: list[tuple[str, Path]] = COMMON + [
     ("grid.cells.{cell}.hazards", "grid.cells.{cell}.hazards"),
     ("grid.cells.{cell}.rental_households", "grid.cells.{cell}.rental_households"),
     ("grid.cells.{cell}.followups_active", "grid.cells.{cell}.followups_active"),
+    ("grid.cells.{cell}.reoffending_rate", "grid.cells.{cell}.reoffending_rate"),
+    ("grid.cells.{cell}.mediation_by_type.{dispute}.opened", "grid.cells.{cell}.mediation_by_type.{dispute}.opened"),
+    ("grid.cells.{cell}.mediation_by_type.{dispute}.success_rate",
+     "grid.cells.{cell}.mediation_by_type.{dispute}.success_rate"),
+    ("grid.cells.{cell}.resolve_hours_by_category.{category}.median",
+     "grid.cells.{cell}.resolve_hours_by_category.{category}.median"),
 ]
 
 # The rankings the issues name (plus the panel's default), by indicator of /district/rankings.

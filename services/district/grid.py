@@ -26,18 +26,19 @@ def _case_counts() -> dict[str, int]:
 
 def _cell_doc() -> dict[str, Any]:
     return {"name": None, "households": 0, "workers": [], "cases": {}, "inspections": 0, "hazards": 0,
-            "rental_households": 0, "followups_active": 0, "durations": [],
+            "rental_households": 0, "followups_active": 0, "followups_ended": 0, "reoffended": 0, "durations": [],
             "satisfaction": {str(n): 0 for n in range(1, 6)},
             "mediation": {"opened": 0, "settled": 0, "failed": 0}}
 
 
-def _keep_duration(kept: list[list[Any]], resolved_at: str, hours: float) -> None:
-    """Keep the most recent resolve durations as [resolved at, hours], ordered by time.
+def _keep_duration(kept: list[list[Any]], resolved_at: str, hours: float, category: str | None = None) -> None:
+    """Keep the most recent resolve durations as [resolved at, hours(, category)], ordered by time.
 
     Ordered by the time of resolution (not of arrival), so the kept sample is the
     same whatever order partitions are read in: a rebuild keeps what live kept.
+    A cell keeps one sample for all its categories, so its entries name theirs.
     """
-    bisect.insort(kept, [resolved_at, hours])
+    bisect.insort(kept, [resolved_at, hours] if category is None else [resolved_at, hours, category])
     del kept[:-DURATIONS_KEPT]
 
 
@@ -153,7 +154,7 @@ class CommunityGrid:
         _keep_duration(doc["durations"].setdefault(case["category"], []), resolved_at, hours)
         cell = self._cell(doc, case["cell"])
         if cell is not None:
-            _keep_duration(cell.setdefault("durations", []), resolved_at, hours)
+            _keep_duration(cell.setdefault("durations", []), resolved_at, hours, case["category"])
 
     def _on_CaseRejected(self, doc: dict, envelope: Envelope, e: Any) -> None:  # noqa: N802
         self._close_case(doc, envelope, e, "rejected")
@@ -190,6 +191,9 @@ class CommunityGrid:
         if cell is not None:
             counts = cell.setdefault("mediation", {"opened": 0, "settled": 0, "failed": 0})
             counts[figure] += 1
+            by_type = cell.setdefault("mediation_by_type", {}).setdefault(
+                e.dispute_type, {"opened": 0, "settled": 0, "failed": 0})
+            by_type[figure] += 1
 
     def _on_MediationOpened(self, doc: dict, envelope: Envelope, e: Any) -> None:  # noqa: N802
         self._mediation(doc, e, opened=1)
@@ -245,6 +249,10 @@ class CommunityGrid:
         cell = self._cell(doc, e.grid_cell_id)
         if cell is not None:
             cell["followups_active"] += deltas.get("active", 0)
+            for figure in ("ended", "reoffended"):
+                if figure in deltas:
+                    key = "followups_ended" if figure == "ended" else figure
+                    cell[key] = cell.get(key, 0) + deltas[figure]
 
     def _on_FollowUpStarted(self, doc: dict, envelope: Envelope, e: Any) -> None:  # noqa: N802
         self._followup(doc, e, started=1, active=1)
@@ -263,6 +271,15 @@ def _monthly(doc: dict[str, Any], envelope: Envelope, figure: str) -> None:
     month = doc.setdefault("cases_by_month", {}).setdefault(envelope.time.strftime("%Y-%m"),
                                                             {"reported": 0, "resolved": 0})
     month[figure] += 1
+
+
+def _by_category(cell: dict[str, Any]) -> dict[str, list[float]]:
+    """A cell's kept resolve durations by category (entries kept before categories were recorded have none)."""
+    grouped: dict[str, list[float]] = {}
+    for entry in cell.get("durations", []):
+        if isinstance(entry, list) and len(entry) > 2:
+            grouped.setdefault(entry[2], []).append(entry[1])
+    return grouped
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -330,9 +347,14 @@ def grid_figures(doc: dict[str, Any], now: datetime) -> dict[str, Any]:
             **{k: v for k, v in cell.items() if k not in ("cases", "durations", "satisfaction", "mediation")},
             "workers": len(cell["workers"]), "cases": totals(cell_cases), "cases_by_category": cell_cases,
             "resolve_hours": resolve_hours(cell_durations),
+            "resolve_hours_by_category": {c: resolve_hours(h) for c, h in sorted(_by_category(cell).items())},
+            "followups_ended": cell.get("followups_ended", 0), "reoffended": cell.get("reoffended", 0),
+            "reoffending_rate": _rate(cell.get("reoffended", 0), cell.get("followups_ended", 0)),
             "satisfaction": satisfaction(cell.get("satisfaction", {})),
             "mediation": {**mediation_counts, "success_rate": _rate(
                 mediation_counts["settled"], mediation_counts["settled"] + mediation_counts["failed"])},
+            "mediation_by_type": {t: {**m, "success_rate": _rate(m["settled"], m["settled"] + m["failed"])}
+                                  for t, m in sorted(cell.get("mediation_by_type", {}).items())},
         }
     return {
         "community_id": doc["community_id"],

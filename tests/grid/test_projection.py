@@ -9,6 +9,7 @@ import mongomock_ng
 from services.district.grid import CommunityDirectory, CommunityGrid, grid_figures, percentile
 from services.grid.contract import contract
 from services.grid.domain import Case, Community, FollowUp, GridCell, Inspection, Mediation, RentalHouse
+from shared.clock import recorded_at
 from shared.projector import Delivery, ReadModelWriter
 
 
@@ -102,3 +103,40 @@ def test_reopen_moves_a_case_back_to_open():
 def test_percentile():
     assert percentile([], 0.5) is None
     assert percentile([1, 2, 3, 4], 0.5) == 2 and percentile(list(range(1, 11)), 0.9) == 9
+
+
+def test_cells_have_reoffending_resolve_time_and_mediation_by_type():
+    """Per cell, as per community: reoffending, resolve hours by category, mediation by dispute type."""
+    db = mongomock_ng.MongoClient(tz_aware=True)["district"]
+    writer = ReadModelWriter(db, [CommunityGrid()])
+    cell = GridCell(community_id="jinpen", name="Group 2", households=300)
+    cid = str(cell.id)
+    start = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    cases = []
+    for category, hours in (("noise", 2), ("noise", 6), ("noise", 10), ("sanitation", 30)):
+        with recorded_at(start):
+            case = Case.report(community_id="jinpen", category=category, description="x", grid_cell_id=cid)
+        with recorded_at(start + timedelta(hours=hours)):
+            case.resolve("done")
+        cases.append(case)
+    follow = [FollowUp(community_id="jinpen", group="released_prisoner", person={}, grid_cell_id=cid)
+              for _ in range(4)]
+    disputes = [Mediation.open(community_id="jinpen", dispute_type=kind, parties=2, grid_cell_id=cid)
+                for kind in ("family", "family", "neighbour")]
+    disputes[0].settle("ok")
+    disputes[1].fail("no")
+    disputes[2].settle("ok")
+    follow[0].end("completed", reoffended=False)
+    follow[1].end("completed", reoffended=True)
+    follow[2].end("completed", reoffended=False)
+    writer.apply(envelopes(cell, *cases, *follow, *disputes), lambda d, reason: None)
+    figures = grid_figures(db["community_grid"].find_one({"_id": "jinpen"}), datetime.now(UTC))["cells"][cid]
+    assert figures["resolve_hours_by_category"] == {"noise": {"median": 6, "p90": 10},
+                                                    "sanitation": {"median": 30, "p90": 30}}
+    assert figures["resolve_hours"] == {"median": 6, "p90": 30}
+    assert (figures["followups_active"], figures["followups_ended"], figures["reoffended"]) == (1, 3, 1)
+    assert figures["reoffending_rate"] == round(1 / 3, 4)
+    assert figures["mediation_by_type"] == {
+        "family": {"opened": 2, "settled": 1, "failed": 1, "success_rate": 0.5},
+        "neighbour": {"opened": 1, "settled": 1, "failed": 0, "success_rate": 1.0}}
+    assert figures["mediation"]["opened"] == 3

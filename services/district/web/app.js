@@ -214,7 +214,7 @@
       'g.mediation_short': '调解',
       'g.inspection_short': '巡查/隐患',
       'g.rentals_short': '出租户',
-      'g.followups_short': '帮教',
+      'g.followups_short': '帮教 · 重新犯罪率',
       'g.cells_hint': '点击网格查看事件类别',
       'g.cases_month': '事件上报与办结（按月）',
       'insp.fire_safety': '消防安全',
@@ -482,7 +482,7 @@
       'g.mediation_short': 'Mediation',
       'g.inspection_short': 'Inspections / hazards',
       'g.rentals_short': 'Rentals',
-      'g.followups_short': 'Follow-ups',
+      'g.followups_short': 'Follow-ups · reoffending',
       'g.cells_hint': 'Click a cell for its cases by category',
       'g.cases_month': 'Cases reported and resolved by month',
       'insp.fire_safety': 'Fire safety',
@@ -1091,10 +1091,16 @@
       var detail = h('tr', { 'class': 'cell-detail', hidden: true, 'data-figure': 'cell-detail', 'data-cell': id },
         h('td', { colspan: columns.length },
           h('div', { 'class': 'cell-cats' }, keys(byCat).sort(function (a, b) { return (byCat[b].reported || 0) - (byCat[a].reported || 0); }).map(function (k) {
-            var x = byCat[k], r = q + 'cases_by_category.' + k + '.';
+            var x = byCat[k], r = q + 'cases_by_category.' + k + '.', hk = (c.resolve_hours_by_category || {})[k];
             return h('span', { 'class': 'cell-cat' }, h('strong', { text: label('cat', k) }),
               t('g.open') + ' ', val(r + 'open', x.open, 'int'), ' · ' + t('g.overdue') + ' ',
-              val(r + 'overdue', x.overdue, 'int', x.overdue > 0 ? 'cell-alert' : null), ' · ' + t('g.resolved') + ' ', val(r + 'resolved', x.resolved, 'int'));
+              val(r + 'overdue', x.overdue, 'int', x.overdue > 0 ? 'cell-alert' : null), ' · ' + t('g.resolved') + ' ', val(r + 'resolved', x.resolved, 'int'),
+              hk ? [' · ' + t('g.median_h') + ' ', val(q + 'resolve_hours_by_category.' + k + '.median', hk.median, 'h')] : null);
+          })),
+          h('div', { 'class': 'cell-cats' }, keys(c.mediation_by_type || {}).map(function (k) {
+            var m = c.mediation_by_type[k], r = q + 'mediation_by_type.' + k + '.';
+            return h('span', { 'class': 'cell-cat' }, h('strong', { text: t('g.mediation_short') + ' · ' + label('dispute', k) }),
+              ' ', val(r + 'opened', m.opened, 'int'), ' · ', val(r + 'success_rate', m.success_rate, 'pct'));
           }))));
       var toggle = h('button', { type: 'button', 'class': 'expander', 'aria-expanded': 'false', 'data-figure': 'cell-toggle', 'data-cell': id },
         h('span', { 'class': 'caret', 'aria-hidden': 'true', text: '▸' }),
@@ -1119,7 +1125,8 @@
         h('td', { 'class': 'num' }, val(q + 'inspections', c.inspections, 'int'), h('span', { 'class': 'muted' }, ' / '),
           val(q + 'hazards', c.hazards, 'int')),
         h('td', { 'class': 'num' }, val(q + 'rental_households', c.rental_households, 'int')),
-        h('td', { 'class': 'num' }, val(q + 'followups_active', c.followups_active, 'int'))));
+        h('td', { 'class': 'num' }, val(q + 'followups_active', c.followups_active, 'int'), h('span', { 'class': 'muted' }, ' · '),
+          val(q + 'reoffending_rate', c.reoffending_rate, 'pct'))));
       body.push(detail);
     });
     return h('section', { 'class': 'panel', 'data-figure': 'grid.cells' },
