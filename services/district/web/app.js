@@ -260,7 +260,7 @@
       'w.value': '金额',
       'w.disbursed_table': '发放金额（按项目、按月，单位：元）',
       'w.programme': '项目',
-      'w.programme_hint': '项目名称（无名称时显示项目编号）',
+      'w.programme_hint': '项目编号（接口未提供项目名称）',
       'occasion.festival_visit': '节日走访慰问',
       'occasion.charity_supermarket': '爱心超市',
       'v.registered': '注册志愿者',
@@ -528,7 +528,7 @@
       'w.value': 'Value',
       'w.disbursed_table': 'Disbursed by programme and month (yuan)',
       'w.programme': 'Programme',
-      'w.programme_hint': 'Programme name (its id where none is known)',
+      'w.programme_hint': 'Programme id (the API serves no programme name)',
       'occasion.festival_visit': 'Festival visits',
       'occasion.charity_supermarket': 'Charity supermarket',
       'v.registered': 'Registered volunteers',
@@ -1211,9 +1211,7 @@
     var dMonths = keys(monthSet).sort().slice(-12);
     var progs = keys(disbursed).sort();
     var disbRows = progs.map(function (pid) {
-      var named = (w.programmes || {})[pid];
-      return { key: pid, cells: [named ? fig('span', p + 'welfare.programmes.' + pid + '.name', null, named.name)
-        : h('span', { 'class': 'mono', title: pid, text: pid.slice(0, 8) })].concat(dMonths.map(function (m) {
+      return { key: pid, cells: [h('span', { 'class': 'mono', title: pid, text: pid.slice(0, 8) })].concat(dMonths.map(function (m) {
         var x = disbursed[pid][m];
         var amount = x && typeof x === 'object' ? x.total_fen : x;
         return x === undefined ? h('span', { 'class': 'muted', text: '·' })
