@@ -59,7 +59,7 @@ def demo(
     no_seed: Annotated[bool, typer.Option(
         "--no-seed", help="No demo activity: only the four reported communities in the directory")] = False,
 ) -> None:
-    """Run the whole platform in one process on embedded defaults.
+    """Run the whole platform on embedded defaults (broker, read store and projector as child processes).
 
     On a first start (empty event stores) it seeds a demo district: the four
     reported communities and `--communities` synthetic ones, with twelve months
@@ -67,12 +67,13 @@ def demo(
     """
     from services.registry import domain_services
     from shared.broker import EmbeddedBroker
+    from shared.docstore_server import EmbeddedDocumentStore
     from shared.runtime import Platform
 
     settings = _settings()
     _exit_on_sigterm()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    broker = None
+    broker = docstore = projector = None
     platform = None
     try:
         if settings.kafka_bootstrap_servers:
@@ -83,13 +84,21 @@ def demo(
             console.print(f"embedded Kafka broker (Tansu) on {bootstrap}, pid {broker.pid}")
             print(f"SHEQU_KAFKA_BOOTSTRAP_SERVERS={bootstrap}", flush=True)
             print(f"SHEQU_BROKER_PID={broker.pid}", flush=True)
-        platform = Platform(settings, bootstrap, domain_services()).build()
+        if not settings.mongo_url:
+            # The read models stay on disk (data_dir/readstore): a restart keeps them.
+            docstore = EmbeddedDocumentStore(settings.data_dir / "readstore").start()
+            settings = settings.model_copy(update={"mongo_url": docstore.url})
+            console.print(f"embedded MongoDB wire-protocol server (nx-27017) on {docstore.url}, pid {docstore.pid}")
+            print(f"SHEQU_MONGO_URL={docstore.url}", flush=True)
+            print(f"SHEQU_DOCSTORE_PID={docstore.pid}", flush=True)
+        platform = Platform(settings, bootstrap, domain_services(), projector_in_process=False).build()
         # Seed before the relays and projector start: on two cores they would halve the seeding speed;
         # started afterwards they publish and project the stored history in one sweep.
         if not no_seed:
             _seed_demo(platform, communities, seed)
         _warm_directory(platform, register_reported=no_seed)
         platform.start_workers()
+        projector = _start_projector_process(settings, bootstrap)
 
         def started() -> None:
             console.print(f"[bold green]shequ is running[/]: dashboard http://{host}:{port}/  (Ctrl-C stops)")
@@ -103,9 +112,49 @@ def demo(
         console.print("stopping...")
         if platform is not None:
             platform.stop()
+        if projector is not None:
+            _stop_process(projector)
+        if docstore is not None:
+            docstore.stop()
         if broker is not None:
             broker.stop()
         console.print("stopped.")
+
+
+def _start_projector_process(settings, bootstrap: str):  # noqa: ANN001, ANN202
+    """`shequ project` as its own process, as compose and k8s run it: same environment, the demo's URLs."""
+    import os
+    import subprocess
+
+    from shared.broker import _die_with_parent, free_port
+
+    metrics_port = free_port()
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "MONGO_URL": settings.mongo_url,
+           "MONGO_DATABASE": settings.mongo_database, "SHEQU_DATA_DIR": str(settings.data_dir)}
+    with open(settings.data_dir / "projector.log", "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "shared.cli", "project", "--metrics-port", str(metrics_port),
+             "--metrics-host", "127.0.0.1"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            start_new_session=True, preexec_fn=_die_with_parent)  # noqa: PLW1509
+    console.print(f"district projector (shequ project) pid {process.pid}, metrics on port {metrics_port}")
+    print(f"SHEQU_PROJECTOR_PID={process.pid}", flush=True)
+    print(f"SHEQU_PROJECTOR_METRICS=http://127.0.0.1:{metrics_port}/metrics", flush=True)
+    return process
+
+
+def _stop_process(process, timeout: float = 10.0) -> None:  # noqa: ANN001
+    import signal
+    import subprocess
+
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
 
 
 DEMO_COMMUNITIES = ("huasheng", "hualong-jiayuan", "xizhuchao", "jinpen")

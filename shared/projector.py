@@ -29,7 +29,6 @@ from typing import Any, Protocol
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 
 from shared import metrics
 from shared.kafka import Delivery, dead_letter
@@ -38,6 +37,7 @@ from shared.envelope import Envelope, EventContract, InvalidEnvelope, PublicEven
 log = logging.getLogger("shequ.projector")
 
 STATUS_COLLECTION = "projector_status"
+DUPLICATE_KEY = 11000
 
 
 class Projection(Protocol):
@@ -65,11 +65,18 @@ class BatchResult:
 
 
 class ReadModelWriter:
-    """Applies decoded events to documents: load once, apply, write once."""
+    """Applies decoded events to documents: load once, apply, write once (one bulk write per collection).
 
-    def __init__(self, db: Database, projections: Iterable[Projection]) -> None:
+    With `cache_documents` (the rebuild, which owns the read models it is filling), a document the
+    writer wrote last is kept in memory and not read again for the next batch; the write's revision
+    guard still proves it current, and a document someone else changed meanwhile is read again.
+    """
+
+    def __init__(self, db: Database, projections: Iterable[Projection], *, cache_documents: int = 0) -> None:
         self.db = db
         self.projections = list(projections)
+        self.cache_documents = cache_documents
+        self._cache: dict[tuple[str, str], dict[str, Any]] = {}
 
     def ensure_indexes(self) -> None:
         for projection in self.projections:
@@ -93,27 +100,71 @@ class ReadModelWriter:
         for index, doc_ids in by_collection.items():
             projection = self.projections[index]
             collection = self.db[projection.collection]
-            loaded = {d["_id"]: d for d in collection.find({"_id": {"$in": doc_ids}})}
-            for doc_id in doc_ids:
-                items = work[(index, doc_id)]
-                stored = loaded.get(doc_id)
+            pending = self._load(collection, doc_ids)
+            for _attempt in range(10):
+                writes: list[tuple[str, dict[str, Any], int | None, int, int]] = []
+                for doc_id, stored in pending.items():
+                    def reload(doc_id: str = doc_id, collection: Any = collection) -> dict[str, Any] | None:
+                        return collection.find_one({"_id": doc_id})
 
-                def reload(doc_id: str = doc_id, collection: Any = collection) -> dict[str, Any] | None:
-                    return collection.find_one({"_id": doc_id})
-
-                for _attempt in range(10):
                     base = stored.get("_rev", 0) if stored is not None else None
-                    new_doc, base, applied, duplicates = self._apply_to(projection, doc_id, stored, base, items,
-                                                                        on_failure, reload)
-                    if new_doc is None or self._write(collection, new_doc, base):
+                    new_doc, base, applied, duplicates = self._apply_to(
+                        projection, doc_id, stored, base, work[(index, doc_id)], on_failure, reload)
+                    if new_doc is None:
                         result.applied += applied
                         result.duplicates += duplicates
-                        result.writes += new_doc is not None
-                        break
-                    stored = reload()  # lost a race: re-apply on fresh state
-                else:
-                    raise RuntimeError(f"could not write {projection.collection}/{doc_id}: too much contention")
+                    else:
+                        writes.append((doc_id, new_doc, base, applied, duplicates))
+                uncertain = self._write(collection, writes)
+                for doc_id, new_doc, _base, applied, duplicates in writes:
+                    if doc_id not in uncertain:
+                        result.applied += applied
+                        result.duplicates += duplicates
+                        result.writes += 1
+                        self._remember(collection.name, new_doc)
+                if not uncertain:
+                    break
+                # Lost a race (another writer changed the document), or could not tell: apply again on the
+                # fresh document. Events a write of ours did store are skipped there as duplicates.
+                first = {doc_id: (applied, duplicates) for doc_id, _, _, applied, duplicates in writes}
+                fresh = {d["_id"]: d for d in collection.find({"_id": {"$in": sorted(uncertain)}})}
+                pending = {}
+                for doc_id in uncertain:
+                    self._cache.pop((collection.name, doc_id), None)
+                    if _holds(fresh.get(doc_id), work[(index, doc_id)]):
+                        result.applied += first[doc_id][0]
+                        result.duplicates += first[doc_id][1]
+                        result.writes += 1
+                    else:
+                        pending[doc_id] = fresh.get(doc_id)
+                if not pending:
+                    break
+            else:
+                raise RuntimeError(f"could not write {projection.collection}: too much contention")
         return result
+
+    def _load(self, collection: Any, doc_ids: list[str]) -> dict[str, dict[str, Any] | None]:
+        """The stored documents (None: not stored yet), from the cache where it has them."""
+        found: dict[str, dict[str, Any] | None] = {}
+        missing = []
+        for doc_id in doc_ids:
+            cached = self._cache.get((collection.name, doc_id))
+            if cached is None:
+                missing.append(doc_id)
+            else:
+                found[doc_id] = cached
+        if missing:
+            loaded = {d["_id"]: d for d in collection.find({"_id": {"$in": missing}})}
+            for doc_id in missing:
+                found[doc_id] = loaded.get(doc_id)
+        return {doc_id: found[doc_id] for doc_id in doc_ids}
+
+    def _remember(self, collection: str, document: dict[str, Any]) -> None:
+        if not self.cache_documents:
+            return
+        if len(self._cache) >= self.cache_documents:
+            self._cache.pop(next(iter(self._cache)))  # the oldest entry: bounded memory
+        self._cache[(collection, document["_id"])] = document
 
     def _apply_to(
         self, projection: Projection, doc_id: str, document: dict[str, Any] | None, base: int | None,
@@ -122,10 +173,10 @@ class ReadModelWriter:
     ) -> tuple[dict[str, Any] | None, int | None, int, int]:
         """Apply events in order to the document; return (new document, its base revision, applied, duplicates).
 
-        The document is the reader's own copy (pymongo and mongomock both hand out fresh dicts), so events
-        are applied to it in place, without a defensive copy. A handler that raises has its event
-        dead-lettered, and the document is reloaded from the store and rebuilt without that event, so no
-        event is ever half-applied. The base revision (None: not stored yet) guards the write.
+        The document is the reader's own copy (pymongo hands out fresh dicts; the cache holds only what this
+        writer wrote last), so events are applied to it in place, without a defensive copy. A handler that
+        raises has its event dead-lettered, and the document is reloaded from the store and rebuilt without
+        that event, so no event is ever half-applied. The base revision (None: not stored yet) guards the write.
         """
         failed: set[int] = set()
         while True:
@@ -148,6 +199,7 @@ class ReadModelWriter:
                                   extra=_trace_fields(envelope))
                     on_failure(delivery, f"projection {projection.collection} failed: {type(exc).__name__}: {exc}")
                     failed.add(position)
+                    self._cache.pop((projection.collection, doc_id), None)
                     document = reload()  # the failed handler may have half-changed `doc`
                     base = document.get("_rev", 0) if document is not None else None
                     break
@@ -162,21 +214,40 @@ class ReadModelWriter:
             else:
                 return (doc if applied else None), base, applied, duplicates
 
-    def _write(self, collection: Any, new_doc: dict[str, Any], base: int | None) -> bool:
-        """Insert (base None) or replace the document if it is still at revision `base`."""
+    def _write(self, collection: Any, writes: list[tuple[str, dict[str, Any], int | None, int, int]]) -> set[str]:
+        """Insert (base None) or replace each document if it is still at revision `base`, in one bulk write.
+
+        Returns the documents whose write may not have happened: an insert that met an existing
+        document, or, when fewer replacements matched than were sent, every replaced document (a
+        bulk result counts matches, it does not name them; the caller reads them again to see).
+        """
+        if not writes:
+            return set()
+        from pymongo import InsertOne, ReplaceOne
+        from pymongo.errors import BulkWriteError
+
         started = time.perf_counter()
-        new_doc["_rev"] = (base or 0) + 1
+        operations = []
+        for _doc_id, new_doc, base, _, _ in writes:
+            new_doc["_rev"] = (base or 0) + 1
+            operations.append(InsertOne(new_doc) if base is None
+                              else ReplaceOne({"_id": new_doc["_id"], "_rev": base}, new_doc))
+        replaced = [doc_id for doc_id, _, base, _, _ in writes if base is not None]
+        uncertain: set[str] = set()
         try:
-            if base is None:
-                collection.insert_one(new_doc)
-                ok = True
-            else:
-                ok = collection.replace_one({"_id": new_doc["_id"], "_rev": base}, new_doc).matched_count == 1
-        except DuplicateKeyError:
-            ok = False
+            matched = collection.bulk_write(operations, ordered=False).matched_count
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            other = [e for e in errors if e.get("code") != DUPLICATE_KEY]
+            if other:
+                raise
+            uncertain.update(writes[e["index"]][0] for e in errors)
+            matched = exc.details.get("nMatched", 0)
+        if matched < len(replaced):
+            uncertain.update(replaced)
         metrics.READSTORE_WRITE_SECONDS.labels(collection.name).observe(time.perf_counter() - started)
-        metrics.READSTORE_WRITES.labels(collection.name).inc()
-        return ok
+        metrics.READSTORE_WRITES.labels(collection.name).inc(len(writes))
+        return uncertain
 
     def drop(self) -> None:
         for projection in self.projections:
@@ -199,6 +270,7 @@ class ProjectorRuntime:
         dead_letter_topic: str,
         batch_size: int = 1000,
         rebuild_batch_size: int = 20_000,
+        rebuild_cache_documents: int = 20_000,
         member_name: str = "projector",
         consumer_factory: Callable[[], KafkaConsumer] | None = None,
         producer_factory: Callable[[], KafkaProducer] | None = None,
@@ -208,7 +280,8 @@ class ProjectorRuntime:
         self._arguments = dict(db=db, projections=projections, contracts=contracts, topics=topics,
                                bootstrap_servers=bootstrap_servers, group_id=group_id,
                                dead_letter_topic=dead_letter_topic, batch_size=batch_size,
-                               rebuild_batch_size=rebuild_batch_size, member_name=member_name,
+                               rebuild_batch_size=rebuild_batch_size,
+                               rebuild_cache_documents=rebuild_cache_documents, member_name=member_name,
                                consumer_factory=consumer_factory, producer_factory=producer_factory)
         projections = list(projections)
         self._arguments["projections"] = projections
@@ -219,6 +292,7 @@ class ProjectorRuntime:
         self.dead_letter_topic = dead_letter_topic
         self.batch_size = batch_size
         self.rebuild_batch_size = rebuild_batch_size
+        self.rebuild_cache_documents = rebuild_cache_documents
         self.member_name = member_name
         self._consumer_factory = consumer_factory or (
             lambda group=True: group_consumer(bootstrap_servers, group_id if group else None,
@@ -347,6 +421,9 @@ class ProjectorRuntime:
         self.writer.ensure_indexes()
         consumer = self._consumer_factory(group=False)
         dlq = self._producer_factory()
+        live_writer = self.writer
+        # The rebuild fills the read models itself: it keeps what it wrote instead of reading it back.
+        self.writer = ReadModelWriter(self.db, live_writer.projections, cache_documents=self.rebuild_cache_documents)
         try:
             partitions = [TopicPartition(topic, p) for topic in self.topics
                           for p in sorted(consumer.partitions_for_topic(topic) or ())]
@@ -368,6 +445,7 @@ class ProjectorRuntime:
             self._write_status(force=True)
             return self.totals
         finally:
+            self.writer = live_writer
             _close(consumer, dlq)
 
     def _poll(self, consumer: KafkaConsumer, max_records: int | None = None) -> list[Delivery]:
@@ -408,6 +486,14 @@ class ProjectorRuntime:
             },
             upsert=True,
         )
+
+
+def _holds(document: dict[str, Any] | None, items: list[tuple[Envelope, PublicEvent, Delivery]]) -> bool:
+    """Whether a stored document has applied every one of these events (its `_seen` versions)."""
+    if document is None:
+        return False
+    seen = document.get("_seen", {})
+    return all(seen.get(envelope.subject, 0) >= envelope.aggregateversion for envelope, _, _ in items)
 
 
 def _reached(consumer: KafkaConsumer, targets: Mapping[TopicPartition, int]) -> bool:

@@ -214,6 +214,9 @@ class Platform:
     read_client: Any = None
     workers: BackgroundWorkers = field(default_factory=BackgroundWorkers)
     http: FastAPI | None = None
+    projector_in_process: bool = True
+    """False: the projector runs as its own process (`shequ project`, as `shequ demo` and production run it);
+    this process serves the district API and runs only the rebuilds asked of it."""
     _projector_workers: BackgroundWorkers | None = None
     _rebuild_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -245,7 +248,8 @@ class Platform:
     def start_workers(self) -> None:
         for service in self.services:
             service.start(self.workers)
-        self._start_projector(rebuild_first=False)
+        if self.projector_in_process:
+            self._start_projector(rebuild_first=False)
 
     def _start_projector(self, *, rebuild_first: bool) -> None:
         assert self.projector is not None
@@ -264,6 +268,17 @@ class Platform:
         """Drop the district read models and replay every topic from offset 0 (the live projector pauses)."""
         assert self.projector is not None
         with self._rebuild_lock:
+            if not self.projector_in_process:
+                # The live projector is another process and keeps running: the rebuild reads outside its
+                # consumer group, and whatever both apply is skipped as a duplicate (as `shequ rebuild`).
+                if self._projector_workers is not None:
+                    self._projector_workers.stop()
+                self.projector = self.projector.fresh()
+                self.projector.member_name = "rebuild"
+                self.projector.writer.drop()
+                self._projector_workers = BackgroundWorkers()
+                self._projector_workers.start("rebuild", self.projector.rebuild)
+                return {"status": "rebuilding", "topics": self.projector.topics}
             self._projector_workers.stop()
             self.projector = self.projector.fresh()
             self.projector.writer.drop()
@@ -276,3 +291,5 @@ class Platform:
             self._projector_workers.stop()
         for service in self.services:
             service.application.close()
+        if self.read_client is not None:
+            self.read_client.close()

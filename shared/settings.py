@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     kafka_topic_partitions: int = Field(default=3, ge=1, validation_alias="KAFKA_TOPIC_PARTITIONS")
     kafka_replication_factor: int = Field(default=1, ge=1, validation_alias="KAFKA_REPLICATION_FACTOR")
 
-    # MongoDB read store. Unset means the embedded in-process store (mongomock-ng).
+    # MongoDB read store. Unset: `shequ demo` starts the embedded nx-27017 server and sets it for every process.
     mongo_url: str | None = Field(default=None, validation_alias="MONGO_URL")
     mongo_database: str = Field(default="shequ_district", validation_alias="MONGO_DATABASE")
 

@@ -1,4 +1,9 @@
-"""Shared fixtures: real broker (Tansu), real PostgreSQL, embedded read store, dev tokens."""
+"""Shared fixtures: real broker (Tansu), real PostgreSQL, a real MongoDB wire-protocol read store, dev tokens.
+
+The read store is one nx-27017 server for the session (a free port, a temporary data directory), or,
+with MONGO_URL set, that server (e.g. a real MongoDB): the same tests run unchanged against either.
+Each test gets a database of its own, dropped afterwards.
+"""
 
 from __future__ import annotations
 
@@ -36,9 +41,62 @@ def teach_directory(app, communities=TEST_COMMUNITIES) -> None:  # noqa: ANN001
             learn(app, community_id, community_id, 10_000)
 
 
+@pytest.fixture(scope="session")
+def mongo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The read store's URL: $MONGO_URL if set, else an nx-27017 server started for the session."""
+    if os.environ.get("MONGO_URL"):
+        yield os.environ["MONGO_URL"]
+        return
+    from shared.docstore_server import EmbeddedDocumentStore
+
+    try:
+        server = EmbeddedDocumentStore(tmp_path_factory.mktemp("nx-27017")).start()
+    except Exception as exc:  # noqa: BLE001
+        _unavailable("the nx-27017 read-store server", str(exc))
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def mongo_client(mongo_url: str) -> Iterator[object]:
+    from shared.readstore import read_store_client
+
+    client = read_store_client(mongo_url)
+    yield client
+    client.close()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(SHEQU_DATA_DIR=tmp_path / "data")
+def read_db_name(unique: str, mongo_client) -> Iterator[str]:  # noqa: ANN001
+    """A database name of this test's own, dropped when the test ends."""
+    name = f"t_{unique}"
+    yield name
+    mongo_client.drop_database(name)
+
+
+@pytest.fixture
+def read_db(mongo_client, read_db_name: str):  # noqa: ANN001, ANN201
+    """This test's own read-store database (pymongo, over the wire)."""
+    return mongo_client[read_db_name]
+
+
+@pytest.fixture
+def make_read_db(mongo_client) -> Iterator[Callable[[], object]]:  # noqa: ANN001
+    """More databases of this test's own (e.g. a clean rebuild to compare with), dropped afterwards."""
+    made: list[str] = []
+
+    def make():  # noqa: ANN202
+        made.append(f"t_{uuid.uuid4().hex[:10]}")
+        return mongo_client[made[-1]]
+
+    yield make
+    for name in made:
+        mongo_client.drop_database(name)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, mongo_url: str, read_db_name: str) -> Settings:
+    return Settings(SHEQU_DATA_DIR=tmp_path / "data", MONGO_URL=mongo_url, MONGO_DATABASE=read_db_name)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 One module-scoped district (the four reported communities and three synthetic ones, twelve months of
 history) is published by the services' real relays to a broker of its own, projected by a live
-`ProjectorRuntime` into an embedded read store, snapshotted, dropped and rebuilt from the topics. The
+`ProjectorRuntime` into the read store (the session's nx-27017 server, or MONGO_URL) over pymongo, snapshotted, dropped and rebuilt from the topics. The
 rest of the module checks the queries over it: totals equal the sum of the communities, every figure
 the domain issues name is served, rankings, series, alerts, CSV, sorting, paging, filtering, freshness.
 """
@@ -12,11 +12,11 @@ from __future__ import annotations
 import csv
 import io
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-import mongomock_ng
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -68,7 +68,7 @@ class District:
 
 
 @pytest.fixture(scope="module")
-def district(tmp_path_factory) -> Iterator[District]:
+def district(tmp_path_factory, mongo_client) -> Iterator[District]:
     from shared.broker import EmbeddedBroker
 
     settings = Settings(SHEQU_DATA_DIR=tmp_path_factory.mktemp("district") / "data")
@@ -84,7 +84,8 @@ def district(tmp_path_factory) -> Iterator[District]:
             bootstrap = broker.bootstrap_servers
             relays = [Relay(services[d.name], d.contract, settings.topic_for(d.name), bootstrap, partitions=3,
                             batch_size=2000) for d in definitions]
-            db = mongomock_ng.MongoClient(tz_aware=True)["district"]
+            db_name = f"t_district_{uuid.uuid4().hex[:8]}"
+            db = mongo_client[db_name]
             live = ProjectorRuntime(
                 db=db, projections=projections(), contracts={d.name: d.contract for d in definitions},
                 topics=[settings.topic_for(d.name) for d in definitions], bootstrap_servers=bootstrap,
@@ -116,6 +117,7 @@ def district(tmp_path_factory) -> Iterator[District]:
                            live_applied)
         finally:
             broker.stop()
+            mongo_client.drop_database(db_name)
     finally:
         for app in services.values():
             app.close()
@@ -536,8 +538,8 @@ def test_indexes_the_queries_need_exist_after_start_up(district: District):
             assert [(key, direction)] in keys, (projection.collection, key)
 
 
-def test_an_empty_district_has_well_formed_zero_figures():
-    db = mongomock_ng.MongoClient(tz_aware=True)["empty"]
+def test_an_empty_district_has_well_formed_zero_figures(read_db):
+    db = read_db
     queries = DistrictQueries(db, clock=lambda: NOW)
     overview = queries.overview()
     assert overview["communities"] == 0

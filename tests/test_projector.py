@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 
-import mongomock_ng
 import pytest
 
 from services.district.application import DistrictQueries
@@ -51,8 +50,8 @@ def run_until_caught_up(runtime: ProjectorRuntime, **kwargs) -> None:
 
 
 @pytest.fixture
-def db():
-    return mongomock_ng.MongoClient(tz_aware=True)["district"]
+def db(read_db):
+    return read_db
 
 
 def overview(db) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import mongomock_ng
 import pytest
 
 from services.district.economy import CommunityEconomy, economy_figures
@@ -83,8 +82,8 @@ def test_public_events_carry_no_personal_data(xizhuchao_events):
     assert registered.attracted_by_ref and registered.attracted_by_ref != "staff-7"
 
 
-def test_figures_from_the_projection(xizhuchao_events):
-    db = mongomock_ng.MongoClient().db
+def test_figures_from_the_projection(xizhuchao_events, read_db):
+    db = read_db
     project(db, xizhuchao_events)
     doc = db[CommunityEconomy.collection].find_one({"_id": "xizhuchao"})
     figures = economy_figures(doc, D("2020-04-30"))
@@ -114,8 +113,8 @@ def test_figures_from_the_projection(xizhuchao_events):
     assert economy_figures(doc, D("2021-04-30"))["arrears"]["aging"]["90+"] == 32_500 * YUAN
 
 
-def test_applying_the_same_events_twice_changes_nothing(xizhuchao_events):
-    db = mongomock_ng.MongoClient().db
+def test_applying_the_same_events_twice_changes_nothing(xizhuchao_events, read_db):
+    db = read_db
     project(db, xizhuchao_events)
     first = db[CommunityEconomy.collection].find_one({"_id": "xizhuchao"})
     again = project(db, xizhuchao_events)

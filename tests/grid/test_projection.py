@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import mongomock_ng
 
 from services.district.grid import CommunityDirectory, CommunityGrid, grid_figures, percentile
 from services.grid.contract import contract
@@ -56,8 +55,8 @@ def scenario():
     return envelopes(community, cell, overdue, fresh, done, rejected, *family, inspection, house, *follow), cid
 
 
-def test_figures_are_right_and_applying_twice_changes_nothing():
-    db = mongomock_ng.MongoClient(tz_aware=True)["district"]
+def test_figures_are_right_and_applying_twice_changes_nothing(read_db):
+    db = read_db
     writer = ReadModelWriter(db, [CommunityGrid(), CommunityDirectory()])
     events, cid = scenario()
     failures = []
@@ -89,8 +88,8 @@ def test_figures_are_right_and_applying_twice_changes_nothing():
     assert (db["community_grid"].find_one({"_id": "jinpen"}), db["communities"].find_one({"_id": "jinpen"})) == snapshot
 
 
-def test_reopen_moves_a_case_back_to_open():
-    db = mongomock_ng.MongoClient(tz_aware=True)["district"]
+def test_reopen_moves_a_case_back_to_open(read_db):
+    db = read_db
     writer = ReadModelWriter(db, [CommunityGrid()])
     case = Case.report(community_id="jinpen", category="noise", description="x")
     case.resolve("done")
@@ -105,9 +104,9 @@ def test_percentile():
     assert percentile([1, 2, 3, 4], 0.5) == 2 and percentile(list(range(1, 11)), 0.9) == 9
 
 
-def test_cells_have_reoffending_resolve_time_and_mediation_by_type():
+def test_cells_have_reoffending_resolve_time_and_mediation_by_type(read_db):
     """Per cell, as per community: reoffending, resolve hours by category, mediation by dispute type."""
-    db = mongomock_ng.MongoClient(tz_aware=True)["district"]
+    db = read_db
     writer = ReadModelWriter(db, [CommunityGrid()])
     cell = GridCell(community_id="jinpen", name="Group 2", households=300)
     cid = str(cell.id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import mongomock_ng
 import pytest
 
 from services.district.volunteering import CommunityVolunteering, volunteering_figures
@@ -70,9 +69,9 @@ def scenario(app: VolunteeringApplication) -> dict:
     return {"vids": [str(v) for v in vids], "patrol": str(patrol), "legal": str(legal)}
 
 
-def test_figures_from_real_events_and_applying_twice_changes_nothing(app):
+def test_figures_from_real_events_and_applying_twice_changes_nothing(app, read_db):
     ids = scenario(app)
-    db = mongomock_ng.MongoClient().db
+    db = read_db
     writer = ReadModelWriter(db, [CommunityVolunteering()])
     items = envelopes(app)
     failures: list = []

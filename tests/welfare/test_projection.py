@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mongomock_ng
 import pytest
 
 from services.district.welfare import CommunityWelfare, welfare_figures
@@ -77,9 +76,9 @@ def deliveries(app):
     return items
 
 
-def test_figures_and_idempotence(app):
+def test_figures_and_idempotence(app, read_db):
     month_of_welfare(app)
-    db = mongomock_ng.MongoClient()["district"]
+    db = read_db
     writer = ReadModelWriter(db, [CommunityWelfare()])
     failures = []
     items = deliveries(app)
@@ -104,9 +103,9 @@ def test_figures_and_idempotence(app):
     assert list(db["community_welfare"].find({}, {"_rev": 0})) == snapshot
 
 
-def test_erasure_keeps_counts(app):
+def test_erasure_keeps_counts(app, read_db):
     a = person(app, 1, categories=[DISABLED])
     app.erase_person(WANG, a, "request")
-    db = mongomock_ng.MongoClient()["district"]
+    db = read_db
     ReadModelWriter(db, [CommunityWelfare()]).apply(deliveries(app), lambda d, why: None)
     assert welfare_figures(db["community_welfare"].find_one({"_id": "huasheng"}))["beneficiaries"] == {"disabled": 1}
