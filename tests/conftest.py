@@ -80,9 +80,9 @@ def read_db(mongo_client, read_db_name: str):  # noqa: ANN001, ANN201
     return mongo_client[read_db_name]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def make_read_db(mongo_client) -> Iterator[Callable[[], object]]:  # noqa: ANN001
-    """More databases of this test's own (e.g. a clean rebuild to compare with), dropped afterwards."""
+    """Databases of their own (e.g. a clean rebuild to compare with), dropped when the module's tests are done."""
     made: list[str] = []
 
     def make():  # noqa: ANN202

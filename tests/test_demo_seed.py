@@ -6,7 +6,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import mongomock_ng
 import pytest
 
 from services.demo_seed import is_empty, seed_district
@@ -39,9 +38,8 @@ def event_types(services: dict) -> Counter:
                    for n in notifications(app))
 
 
-def project(services: dict) -> DistrictQueries:
-    """The public-event -> read-model path, in process: what the relay publishes and the projector applies."""
-    db = mongomock_ng.MongoClient(tz_aware=True)["district"]
+def project(services: dict, db) -> DistrictQueries:  # noqa: ANN001
+    """The public-event -> read-model path: what the relay publishes and the projector applies, into `db`."""
     writer = ReadModelWriter(db, projections())
     contracts = {d.name: d.contract for d in domain_services()}
     failures: list[str] = []
@@ -78,11 +76,11 @@ def seeded(tmp_path_factory) -> tuple[dict, object]:
 
 
 @pytest.fixture(scope="module")
-def queries(seeded) -> DistrictQueries:
-    return project(seeded[0])
+def queries(seeded, make_read_db) -> DistrictQueries:
+    return project(seeded[0], make_read_db())
 
 
-def test_same_seed_same_district(seeded, tmp_path):
+def test_same_seed_same_district(seeded, tmp_path, make_read_db):
     services, report = seeded
     again = fresh_services(tmp_path / "data")
     try:
@@ -91,7 +89,7 @@ def test_same_seed_same_district(seeded, tmp_path):
         assert second.events_by_service == report.events_by_service
         assert second.scale == report.scale
         assert event_types(again) == event_types(services)
-        assert comparable(project(again)) == comparable(project(services))
+        assert comparable(project(again, make_read_db())) == comparable(project(services, make_read_db()))
     finally:
         for app in again.values():
             app.close()

@@ -15,7 +15,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import mongomock_ng
 import pytest
 
 from tests.conftest import IN_CI
@@ -86,9 +85,8 @@ def seed(name: str, app: Any, headers: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture
-def app_for(tmp_path, monkeypatch) -> Callable[[str], tuple[Any, dict[str, str]]]:
+def app_for(settings, mongo_client, monkeypatch) -> Callable[[str], tuple[Any, dict[str, str]]]:
     monkeypatch.delenv("WELFARE_CIPHER_KEY", raising=False)
-    settings = Settings(SHEQU_DATA_DIR=tmp_path / "data")
     verifier = build_verifier(settings)
     token = DevelopmentKeys(settings.data_dir).mint("fuzzer", [r.value for r in Role], ["*"])
     headers = {"Authorization": f"Bearer {token}"}
@@ -96,7 +94,7 @@ def app_for(tmp_path, monkeypatch) -> Callable[[str], tuple[Any, dict[str, str]]
 
     def make(name: str) -> tuple[Any, dict[str, str]]:
         if name == "district":
-            return build_district_http(settings, mongomock_ng.MongoClient(), {}, verifier), headers
+            return build_district_http(settings, mongo_client, {}, verifier), headers
         definition = next(d for d in domain_services() if d.name == name)
         running = build_service(definition, settings, None, verifier, with_relay=False)
         teach_directory(running.application)

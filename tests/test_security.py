@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
-import mongomock_ng
 import pytest
 
 from services.economy.config import SERVICE as ECONOMY
@@ -261,14 +260,12 @@ def test_district_operator_cannot_read_personal_data_over_http(clients, world, a
     assert clients["welfare"].get(f"{w}/persons/{world['person_id']}", headers=officer).status_code == 200
 
 
-def project(clients) -> Any:
+def project(clients, db) -> Any:  # noqa: ANN001
     from services.district.domain import projections
     from services.grid.contract import contract as grid_contract
     from services.volunteering.contract import contract as volunteering_contract
     from services.welfare.contract import contract as welfare_contract
 
-    client = mongomock_ng.MongoClient()
-    db = client["shequ_district"]
     writer = ReadModelWriter(db, projections())
     failures: list[str] = []
     for name, contract in (("grid", grid_contract), ("welfare", welfare_contract),
@@ -282,15 +279,14 @@ def project(clients) -> Any:
         assert items, name
         writer.apply(items, lambda delivery, reason: failures.append(reason))
     assert failures == []
-    return client
+    return db
 
 
-def test_district_read_models_hold_no_personal_data(clients, world, auth, settings):
+def test_district_read_models_hold_no_personal_data(clients, world, auth, settings, read_db, mongo_client):
     from shared.runtime import build_district_http, build_verifier
     from fastapi.testclient import TestClient
 
-    client = project(clients)
-    db = client["shequ_district"]
+    db = project(clients, read_db)
     documents = {name: list(db[name].find()) for name in db.list_collection_names()}
     assert documents and any(documents.values())
     dump = json.dumps(documents, ensure_ascii=False, default=str)
@@ -298,7 +294,8 @@ def test_district_read_models_hold_no_personal_data(clients, world, auth, settin
     assert leaked(dump) == []
 
     # and the district API (the district operator's whole view) shows none of it
-    district = TestClient(build_district_http(settings, client, {}, build_verifier(settings)),
+    assert settings.mongo_database == read_db.name  # the district API reads the database projected into
+    district = TestClient(build_district_http(settings, mongo_client, {}, build_verifier(settings)),
                           raise_server_exceptions=False)
     operator = auth("district_operator", communities=["*"], subject="operator-sun")
     paths = district.app.openapi()["paths"]

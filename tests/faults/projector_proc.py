@@ -1,95 +1,71 @@
-"""A district projector as its own process, on a durable file-backed read store (for fault injection).
+"""A district projector as its own process, on the real read-store server (for fault injection).
 
-    python -m tests.faults.projector_proc BOOTSTRAP STORE_FILE GROUP [KILL_AFTER_WRITES MARKER]
+    python -m tests.faults.projector_proc BOOTSTRAP MONGO_URL DATABASE GROUP [KILL_AFTER_WRITES MARKER]
 
-The read store is the embedded one (mongomock-ng) made durable: every successful
-document write is persisted at once (the whole database pickled, then an atomic
-rename), as a MongoDB write with w=majority is durable once acknowledged. With
-KILL_AFTER_WRITES, the process touches MARKER after that many document writes and
-stops there (sleeps), so the test can SIGKILL it mid-batch: some documents of the
-batch written, the batch's offsets not committed. Without it, it runs until it
-has caught up with the topics and exits 0.
+The read store is the test session's nx-27017 server (or MONGO_URL): a document write is
+durable once the server acknowledged it, as with MongoDB and w=majority. With
+KILL_AFTER_WRITES, the process sends its bulk writes one document at a time, touches
+MARKER after that many document writes and stops there (sleeps), so the test can SIGKILL
+it mid-batch: some documents of the batch written, the batch's offsets not committed.
+Without it, it runs until it has caught up with the topics and exits 0.
 """
 
 from __future__ import annotations
 
-import os
-import pickle
 import sys
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
-
-import mongomock_ng
 
 from services.district.domain import projections
 from services.registry import domain_services
 from shared.projector import ProjectorRuntime
-
-WRITES = ("insert_one", "replace_one", "update_one", "delete_many", "drop", "create_index")
-
-
-def load(path: Path) -> Any:
-    db = mongomock_ng.MongoClient(tz_aware=True)["district"]
-    if path.exists():
-        for name, docs in pickle.loads(path.read_bytes()).items():
-            if docs:
-                db[name].insert_many(docs)
-    return db
+from shared.readstore import read_store_client
 
 
-def persist(db: Any, path: Path) -> None:
-    snapshot = {name: list(db[name].find()) for name in db.list_collection_names()}
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(snapshot))
-    os.replace(tmp, path)
+class OneAtATime:
+    """A collection whose bulk writes go to the server one document at a time, counted."""
 
-
-class DurableCollection:
-    def __init__(self, owner: DurableDb, collection: Any) -> None:
+    def __init__(self, owner: Killable, collection: Any) -> None:
         self._owner, self._collection = owner, collection
 
     def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._collection, name)
-        if name not in WRITES:
-            return attr
+        return getattr(self._collection, name)
 
-        def write(*args: Any, **kwargs: Any) -> Any:
-            result = attr(*args, **kwargs)
-            self._owner.written(self._collection.name if name in ("insert_one", "replace_one") else None)
-            return result
-
-        return write
+    def bulk_write(self, requests: list[Any], ordered: bool = True) -> Any:
+        matched = 0
+        for request in requests:
+            matched += self._collection.bulk_write([request], ordered=ordered).matched_count
+            self._owner.written()
+        return SimpleNamespace(matched_count=matched)
 
 
-class DurableDb:
-    def __init__(self, path: Path, kill_after: int | None, marker: Path | None) -> None:
-        self.path, self.db = path, load(path)
-        self.kill_after, self.marker, self.document_writes = kill_after, marker, 0
+class Killable:
+    def __init__(self, db: Any, kill_after: int, marker: Path) -> None:
+        self.db, self.kill_after, self.marker, self.document_writes = db, kill_after, marker, 0
+        self.name = db.name
 
-    def __getitem__(self, name: str) -> DurableCollection:
-        return DurableCollection(self, self.db[name])
+    def __getitem__(self, name: str) -> Any:
+        return self.db[name] if name == "projector_status" else OneAtATime(self, self.db[name])
 
-    def written(self, document_collection: str | None) -> None:
-        persist(self.db, self.path)
-        if document_collection is None or document_collection == "projector_status":
-            return
+    def written(self) -> None:
         self.document_writes += 1
-        if self.kill_after is not None and self.document_writes >= self.kill_after:
-            assert self.marker is not None
+        if self.document_writes >= self.kill_after:
             self.marker.write_text(str(self.document_writes))
             while True:  # mid-batch: wait for SIGKILL
                 time.sleep(1)
 
 
 def main() -> int:
-    bootstrap, store, group = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
-    kill_after = int(sys.argv[4]) if len(sys.argv) > 4 else None
-    marker = Path(sys.argv[5]) if len(sys.argv) > 5 else None
+    bootstrap, url, database, group = sys.argv[1:5]
+    kill_after = int(sys.argv[5]) if len(sys.argv) > 5 else None
+    marker = Path(sys.argv[6]) if len(sys.argv) > 6 else None
+    db = read_store_client(url)[database]
     definitions = domain_services()
     runtime = ProjectorRuntime(
-        db=DurableDb(store, kill_after, marker), projections=projections(),
+        db=Killable(db, kill_after, marker) if kill_after is not None else db, projections=projections(),
         contracts={d.contract.service: d.contract for d in definitions},
         topics=[f"shequ.{d.name}.v1" for d in definitions], bootstrap_servers=bootstrap, group_id=group,
         dead_letter_topic="shequ.district.dlq", batch_size=1000, member_name="fault-projector",
