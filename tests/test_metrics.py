@@ -5,7 +5,8 @@ the catalogue has a reason to move: commands on all four services (accepted, a
 409 conflict, a 422), a poison message and a re-delivered envelope on a topic
 (dead letters, duplicates), a volunteer-suitable grid case (the grid ->
 volunteering saga). Then it scrapes `/grid/metrics` (the process's default
-registry: every metric of every service, relay, projector and consumer) and
+registry: every metric of every service, relay and consumer) and the projector's
+own listener (the demo runs `shequ project` as its own process, as production does), and
 checks that every catalogued metric has samples, and that label cardinality is
 bounded: no ids or free text in label values, route labels are templates, and
 no metric has more than MAX_SERIES series.
@@ -127,7 +128,15 @@ def test_every_catalogued_metric_is_emitted_with_bounded_labels(tmp_path):
             }
 
             def settled():
+                # The platform process, and the projector, which `shequ demo` runs as its own process.
                 families = scrape(http.get("/grid/metrics").text)
+                try:
+                    projector = httpx.get(printed["SHEQU_PROJECTOR_METRICS"], timeout=10).text
+                except httpx.TransportError:
+                    return None  # its listener is not up yet
+                for name, samples in scrape(projector).items():
+                    if name.startswith("shequ_"):
+                        families[name].extend(samples)
                 handled = any(labels.get("outcome") == "handled" for _, labels in families["shequ_saga_messages_total"])
                 ready = handled and all(any(check(s) for s in families[name]) for name, check in needed.items())
                 ready = ready and all(families.get(name) for name in catalogue())  # e.g. lag after assignment

@@ -255,3 +255,67 @@ def test_an_added_optional_field_is_read_by_an_older_consumer(db):
         grid_contract.decode(newer, strict=True)
     ReadModelWriter(db, projections()).apply([(newer, event, Delivery(TOPIC, 0, 0, None, b""))], lambda d, r: None)
     assert overview(db)["reported"] == 1
+
+
+def _item(envelope, offset: int = 0):
+    from shared.projector import Delivery
+
+    return envelope, grid_contract.decode(envelope), Delivery(TOPIC, 0, offset, None, b"")
+
+
+def test_two_writers_creating_the_same_document_lose_nothing(db):
+    """Both see no document; the rival inserts first; ours meets a duplicate key and applies on the fresh one."""
+    from shared.projector import ReadModelWriter
+
+    ours, rivals = case_envelopes("jinpen", 2), case_envelopes("jinpen", 3)
+    collection = db["community_grid"]
+
+    class RacingCollection:
+        def __getattr__(self, name):
+            return getattr(collection, name)
+
+        def bulk_write(self, *args, **kwargs):
+            ReadModelWriter(db, projections()).apply([_item(e) for e in rivals], lambda d, r: None)
+            return collection.bulk_write(*args, **kwargs)
+
+    class RacingDb:
+        def __getitem__(self, name):
+            return RacingCollection() if name == "community_grid" else db[name]
+
+    result = ReadModelWriter(RacingDb(), projections()).apply([_item(e) for e in ours], lambda d, r: None)
+    assert result.applied == 2 and result.duplicates == 0
+    assert overview(db) == {"reported": 5, "open": 5, "resolved": 0}
+    assert len(collection.find_one({"_id": "jinpen"})["_seen"]) == 5
+
+
+def test_a_rebuild_keeps_what_it_wrote_and_rereads_what_another_writer_changed(db):
+    """The rebuild's writer does not read back its own documents; a document another writer changed since
+    fails the revision guard and is read again, so nothing either of them applied is lost."""
+    from shared.projector import ReadModelWriter
+
+    rebuild = ReadModelWriter(db, projections(), cache_documents=100)
+    finds = []
+    collection = db["community_grid"]
+
+    class CountingDb:
+        def __getitem__(self, name):
+            target = db[name]
+
+            class Counting:
+                def __getattr__(self, attribute):
+                    if attribute in ("find", "find_one"):
+                        finds.append(attribute)
+                    return getattr(target, attribute)
+
+            return Counting()
+
+    rebuild.db = CountingDb()
+    rebuild.apply([_item(e) for e in case_envelopes("jinpen", 2)], lambda d, r: None)
+    assert finds == ["find"]  # the first batch looks the document up
+    rebuild.apply([_item(e) for e in case_envelopes("jinpen", 1)], lambda d, r: None)
+    assert finds == ["find"]  # the next one uses what it wrote
+    ReadModelWriter(db, projections()).apply([_item(e) for e in case_envelopes("jinpen", 4)], lambda d, r: None)
+    result = rebuild.apply([_item(e) for e in case_envelopes("jinpen", 1)], lambda d, r: None)
+    assert result.applied == 1 and len(finds) == 2  # the guard failed: read again, applied on the fresh document
+    assert overview(db) == {"reported": 8, "open": 8, "resolved": 0}
+    assert collection.find_one({"_id": "jinpen"})["_rev"] == 4
