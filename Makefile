@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## The whole platform on embedded defaults (Kafka-protocol broker, SQLite, in-process read store).
+## The whole platform on embedded defaults (Kafka-protocol broker, SQLite, nx-27017 read-store server, projector process).
 demo: install
 	$(BIN)/shequ demo --port $(PORT)
 

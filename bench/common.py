@@ -38,23 +38,29 @@ def timed(calls: int, call: Callable[[int], Any]) -> tuple[float, list[float]]:
     return calls / (time.perf_counter() - started), samples
 
 
-def rss_bytes() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
+def rss_bytes(pid: int | str = "self") -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except FileNotFoundError:
+        pass
     return 0
 
 
 @contextmanager
-def peak_rss(interval: float = 0.05) -> Iterator[dict[str, int]]:
-    """Samples this process's resident memory while the block runs; yields {"peak": bytes, "start": bytes}."""
-    result = {"start": rss_bytes(), "peak": rss_bytes()}
+def peak_rss(interval: float = 0.05, other: int | None = None) -> Iterator[dict[str, int]]:
+    """Samples this process's resident memory while the block runs; yields {"peak": bytes, "start": bytes}
+    (and "other_peak": the peak of process `other`, e.g. the read-store server, when given)."""
+    result = {"start": rss_bytes(), "peak": rss_bytes(), "other_peak": rss_bytes(other) if other else 0}
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.wait(interval):
             result["peak"] = max(result["peak"], rss_bytes())
+            if other:
+                result["other_peak"] = max(result["other_peak"], rss_bytes(other))
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()

@@ -1,6 +1,9 @@
 """`make bench`: shequ against the bare libraries it is built on, side by side in one run.
 
-    python -m bench.run [--quick] [--rebuild-events N] [--skip-postgres]
+    python -m bench.run [--quick] [--rebuild-events N] [--rebuild-communities N] [--skip-postgres] [--only X]
+
+The read store is an nx-27017 server started for the run (or $MONGO_URL), spoken to over
+pymongo as in production; its rows compare shequ with a bare pymongo loop on the same server.
 
 Prints a table and writes bench/results/<timestamp>.json. Each row measures
 shequ and the bare library doing the same work in the same process and run, and
@@ -26,6 +29,42 @@ from bench.common import ServerThread, latency_summary, machine, peak_rss, perce
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROWS: list[dict[str, Any]] = []
+
+
+class ReadStore:
+    """The bench's read store: $MONGO_URL, else an nx-27017 server of its own; a fresh database per benchmark."""
+
+    def __init__(self) -> None:
+        from shared.docstore_server import EmbeddedDocumentStore
+        from shared.readstore import read_store_client
+
+        self._tmp = None
+        self.server = None
+        url = os.environ.get("MONGO_URL")
+        if not url:
+            self._tmp = tempfile.TemporaryDirectory()
+            self.server = EmbeddedDocumentStore(Path(self._tmp.name)).start()
+            url = self.server.url
+        self.url = url
+        self.client = read_store_client(url)
+        self._made: list[str] = []
+
+    @property
+    def pid(self) -> int | None:
+        return self.server.pid if self.server else None
+
+    def db(self, name: str) -> Any:
+        self._made.append(f"bench_{name}_{uuid.uuid4().hex[:6]}")
+        return self.client[self._made[-1]]
+
+    def close(self) -> None:
+        for name in self._made:
+            self.client.drop_database(name)
+        self.client.close()
+        if self.server is not None:
+            self.server.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
 
 
 def row(benchmark: str, case: str, shequ: float | None, bare: float | None, unit: str, *,
@@ -284,13 +323,11 @@ def bare_consume(bootstrap: str, topic: str, n: int, group: str | None = None) -
     return rate
 
 
-def bench_projector(n: int, bootstrap: str) -> None:
-    from shared.readstore import embedded_client
-
+def bench_projector(n: int, bootstrap: str, store: ReadStore) -> None:
     topic = "bench.projector"
     publish_events(bootstrap, topic, n, 24)
     bare_rate = bare_consume(bootstrap, topic, n, group="bench-bare-group")
-    runtime = _runtime(embedded_client()["p"], bootstrap, topic, "bench-projector", "bench")
+    runtime = _runtime(store.db("p"), bootstrap, topic, "bench-projector", "bench")
     started = time.perf_counter()
     runtime.run(threading.Event(), until_caught_up=True)
     elapsed = time.perf_counter() - started
@@ -303,29 +340,75 @@ def bench_projector(n: int, bootstrap: str) -> None:
         None, "writes")
 
 
-def bench_rebuild(n: int, bootstrap: str, communities: int) -> None:
-    from shared.readstore import embedded_client
+def bare_pymongo_rebuild(bootstrap: str, topic: str, n: int, db: Any, batch: int) -> float:
+    """The bare loop: the same records from a bare consumer, counted per community in a dict, one unordered
+    bulk of `$inc` upserts per batch (top-level fields only), through the same server. No decoding, no
+    validation, no dedupe, no documents: the floor of consume + write."""
+    import json
 
+    from kafka import KafkaConsumer, TopicPartition
+    from pymongo import UpdateOne
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
+                             max_poll_records=5000)
+    tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    collection = db["bare"]
+    started = time.perf_counter()
+    seen = 0
+    counts: dict[str, dict[str, int]] = {}
+    pending = 0
+    deadline = time.monotonic() + 1800
+    while seen < n and time.monotonic() < deadline:
+        for records in consumer.poll(timeout_ms=200, max_records=5000).values():
+            for record in records:
+                event = json.loads(record.value)
+                figures = counts.setdefault(event["communityid"], {})
+                kind = event["type"].rsplit(".", 2)[-2]
+                figures[kind] = figures.get(kind, 0) + 1
+            seen += len(records)
+            pending += len(records)
+        if counts and (pending >= batch or seen >= n):
+            collection.bulk_write([UpdateOne({"_id": c}, {"$inc": f}, upsert=True) for c, f in counts.items()],
+                                  ordered=False)
+            counts, pending = {}, 0
+    rate = seen / (time.perf_counter() - started)
+    consumer.close()
+    return rate
+
+
+def bench_rebuild(n: int, bootstrap: str, communities: int, store: ReadStore, batch: int | None) -> None:
     topic = "bench.rebuild"
     started = time.perf_counter()
     publish_events(bootstrap, topic, n, communities)
     print(f"  (published {n:,} events for the rebuild in {time.perf_counter() - started:.0f}s)", flush=True)
     bare_rate = bare_consume(bootstrap, topic, n)
-    runtime = _runtime(embedded_client()["r"], bootstrap, topic, "unused", "rebuild")
-    with peak_rss() as memory:
+    runtime = _runtime(store.db("r"), bootstrap, topic, "unused", "rebuild")
+    if batch:
+        runtime.rebuild_batch_size = batch
+    bare_db_rate = bare_pymongo_rebuild(bootstrap, topic, n, store.db("bare"), runtime.rebuild_batch_size)
+    with peak_rss(other=store.pid) as memory:
         started = time.perf_counter()
         runtime.rebuild(threading.Event())
         elapsed = time.perf_counter() - started
     rate = runtime.totals.applied / elapsed
     row("rebuild", f"replay {n:,} events, {communities} communities", rate, bare_rate, "ev/s",
-        target="≥ 10,000 ev/s", met=rate >= 10_000, applied=runtime.totals.applied)
+        target="≥ 10,000 ev/s", met=rate >= 10_000, applied=runtime.totals.applied, seconds=round(elapsed, 1),
+        batch=runtime.rebuild_batch_size, writes=runtime.totals.writes,
+        note="bare: a bare kafka-python consumer reading the same records")
+    row("rebuild", f"… against a bare pymongo loop ({n:,} events, same server)", rate, bare_db_rate, "ev/s",
+        note="bare: bare consumer + one bulk of $inc upserts per batch, no decoding, no dedupe")
     row("memory", f"peak RSS during the rebuild of {n:,} events", memory["peak"] / 2**20, None, "MiB",
-        start_mib=memory["start"] / 2**20)
+        target="< 1 GiB", met=memory["peak"] < 2**30, start_mib=memory["start"] / 2**20,
+        read_store_server_peak_mib=memory["other_peak"] / 2**20 if store.pid else None)
+    if store.pid:
+        print(f"  {'':<12} read-store server (nx-27017) peak RSS: {memory['other_peak'] / 2**20:,.0f} MiB")
 
 
 # -- 4. freshness -------------------------------------------------------------------------------------
 
-def bench_freshness(samples: int, bootstrap: str) -> None:
+def bench_freshness(samples: int, bootstrap: str, store: ReadStore) -> None:
     from fastapi.testclient import TestClient
 
     from services.district.application import DistrictQueries
@@ -335,7 +418,8 @@ def bench_freshness(samples: int, bootstrap: str) -> None:
     from shared.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(SHEQU_DATA_DIR=Path(tmp), KAFKA_BOOTSTRAP_SERVERS=bootstrap)
+        settings = Settings(SHEQU_DATA_DIR=Path(tmp), KAFKA_BOOTSTRAP_SERVERS=bootstrap, MONGO_URL=store.url,
+                            MONGO_DATABASE=store.db("fresh").name)
         platform = Platform(settings, bootstrap, domain_services()).build()
         platform.start_workers()
         token = DevelopmentKeys(settings.data_dir).mint("bench", ["community_staff"], ["*"])
@@ -386,9 +470,7 @@ def bench_freshness(samples: int, bootstrap: str) -> None:
 
 # -- 5. district queries ------------------------------------------------------------------------------
 
-def bench_queries(sizes: tuple[int, ...], calls: int) -> None:
-    from shared.readstore import embedded_client
-
+def bench_queries(sizes: tuple[int, ...], calls: int, store: ReadStore) -> None:
     from services.district.application import DistrictQueries
     from services.district.domain import projections
     from services.grid.contract import contract
@@ -397,7 +479,7 @@ def bench_queries(sizes: tuple[int, ...], calls: int) -> None:
 
     meta = _actor().as_event_metadata()
     for size in sizes:
-        db = embedded_client()[f"q{size}"]
+        db = store.db(f"q{size}")
         writer = ReadModelWriter(db, projections())
         writer.ensure_indexes()
         batch = []
@@ -425,9 +507,18 @@ def bench_queries(sizes: tuple[int, ...], calls: int) -> None:
                 cold_samples.append(time.perf_counter() - t)
             w, c = latency_summary(warm), latency_summary(cold_samples)
             met = c["p95_ms"] < 50 if (name == "overview" and size >= 1000) else None
-            row("queries", f"{name} at {size:,} communities (after a write)", c["p95_ms"], None, "ms p95",
+            bare_samples = []
+            for i in range(max(5, calls // 5)):  # the floor: the revision scan alone, with bare pymongo
+                t = time.perf_counter()
+                for collection in ("communities", "community_grid", "community_economy", "community_welfare",
+                                   "community_volunteering"):
+                    list(db[collection].find({}, {"_rev": 1, "as_of": 1}))
+                bare_samples.append(time.perf_counter() - t)
+            bare = latency_summary(bare_samples)
+            row("queries", f"{name} at {size:,} communities (after a write)", c["p95_ms"], bare["p95_ms"], "ms p95",
                 target="overview p95 < 50 ms at 1,000" if name == "overview" else "", met=met,
-                p50_ms=c["p50_ms"], warm_p50_ms=w["p50_ms"], warm_p95_ms=w["p95_ms"])
+                p50_ms=c["p50_ms"], warm_p50_ms=w["p50_ms"], warm_p95_ms=w["p95_ms"],
+                note="bare: a bare pymongo scan of every document's revision, same server")
             print(f"  {'':<12} unchanged read models (cached): p50 {w['p50_ms']:.2f} ms p95 {w['p95_ms']:.2f} ms")
 
 
@@ -455,7 +546,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
     parser.add_argument("--rebuild-events", type=int, default=None, help="events in the rebuild (e.g. 1000000)")
     parser.add_argument("--rebuild-communities", type=int, default=24,
-                        help="communities the rebuild's events are spread over (the embedded store is O(n) per query)")
+                        help="communities the rebuild's events are spread over (e.g. 1000 with 1000000 events)")
+    parser.add_argument("--rebuild-batch", type=int, default=None,
+                        help="events per rebuild batch (default: the projector's own, 20,000)")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--only", action="append", choices=SECTIONS,
                         help="run only these benchmarks (repeatable), e.g. --only rebuild --rebuild-events 1000000")
@@ -479,30 +572,38 @@ def main() -> int:
                 bench_command_path(commands, "PostgreSQL", pg)
         finally:
             _drop_schemas()
-    if wanted & {"relay", "projector"}:
-        with EmbeddedBroker() as broker:
-            if "relay" in wanted:
-                print("2. relay", flush=True)
-                bench_relay(events, broker.bootstrap_servers)
-            if "projector" in wanted:
-                print("3. projector", flush=True)
-                bench_projector(events, broker.bootstrap_servers)
-    if "freshness" in wanted:
-        with EmbeddedBroker() as broker:
-            print("4. freshness", flush=True)
-            bench_freshness(30 if args.quick else 100, broker.bootstrap_servers)
-    if "queries" in wanted:
-        print("5. district queries", flush=True)
-        bench_queries((24, 1000), 20 if args.quick else 50)
-    if "rebuild" in wanted:
-        with EmbeddedBroker() as broker:
-            print("6./7. rebuild and memory", flush=True)
-            bench_rebuild(rebuild_events, broker.bootstrap_servers, args.rebuild_communities)
+    store = ReadStore() if wanted & {"projector", "freshness", "queries", "rebuild"} else None
+    try:
+        if wanted & {"relay", "projector"}:
+            with EmbeddedBroker() as broker:
+                if "relay" in wanted:
+                    print("2. relay", flush=True)
+                    bench_relay(events, broker.bootstrap_servers)
+                if "projector" in wanted:
+                    print("3. projector", flush=True)
+                    bench_projector(events, broker.bootstrap_servers, store)
+        if "freshness" in wanted:
+            with EmbeddedBroker() as broker:
+                print("4. freshness", flush=True)
+                bench_freshness(30 if args.quick else 100, broker.bootstrap_servers, store)
+        if "queries" in wanted:
+            print("5. district queries", flush=True)
+            bench_queries((24, 1000), 20 if args.quick else 50, store)
+        if "rebuild" in wanted:
+            with EmbeddedBroker() as broker:
+                print("6./7. rebuild and memory", flush=True)
+                bench_rebuild(rebuild_events, broker.bootstrap_servers, args.rebuild_communities, store,
+                              args.rebuild_batch)
+    finally:
+        if store is not None:
+            store.close()
     print_table(ROWS)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = RESULTS / f"{stamp}.json"
     out.write_text(json.dumps({"at": stamp, "machine": machine(), "quick": args.quick, "only": sorted(wanted),
+                               "read_store": "MONGO_URL" if os.environ.get("MONGO_URL") else "nx-27017 0.8.1",
+                               "rebuild_events": rebuild_events, "rebuild_communities": args.rebuild_communities,
                                "seconds": round(time.perf_counter() - started, 1), "results": ROWS}, indent=2))
     print(f"written {out} ({time.perf_counter() - started:.0f}s)")
     return 0

@@ -50,8 +50,9 @@ PROJECTOR_BATCH_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 READSTORE_WRITE_SECONDS = Histogram(
-    "shequ_readstore_write_duration_seconds", "Latency of one read-model document write", ["collection"],
-    buckets=(0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
+    "shequ_readstore_write_duration_seconds",
+    "Latency of one read-model write: the bulk write of a batch's touched documents of one collection", ["collection"],
+    buckets=(0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5, 10),
 )
 READSTORE_WRITES = Counter("shequ_readstore_writes_total", "Read-model document writes", ["collection"])
 

@@ -77,6 +77,9 @@ class ReadModelWriter:
         self.projections = list(projections)
         self.cache_documents = cache_documents
         self._cache: dict[tuple[str, str], dict[str, Any]] = {}
+        # (projection index, document id) -> [document, base revision, raw messages applied since written]
+        self._dirty: dict[tuple[int, str], list[Any]] = {}
+        self._staged_events = 0
 
     def ensure_indexes(self) -> None:
         for projection in self.projections:
@@ -143,6 +146,114 @@ class ReadModelWriter:
                 raise RuntimeError(f"could not write {projection.collection}: too much contention")
         return result
 
+    # -- write-back (the rebuild): apply now, write every so many events --------------------------------
+
+    @property
+    def staged(self) -> int:
+        """Events applied to documents in memory and not yet written."""
+        return self._staged_events
+
+    def stage(
+        self, events: list[tuple[Envelope, PublicEvent, Delivery]], on_failure: Callable[[Delivery, str], None],
+        decode: Callable[[Delivery], tuple[Envelope, PublicEvent]],
+    ) -> BatchResult:
+        """Apply events to the documents in memory without writing them; `flush()` writes each changed
+        document once, however many batches changed it. Each changed document keeps the raw messages applied
+        to it since its last write, so a document someone else wrote meanwhile is rebuilt from the store and
+        those messages (`decode` reads them again): nothing is lost, nothing counted twice."""
+        result = BatchResult()
+        work = self._group(events)
+        by_collection: dict[int, list[str]] = defaultdict(list)
+        for index, doc_id in work:
+            by_collection[index].append(doc_id)
+        for index, doc_ids in by_collection.items():
+            projection = self.projections[index]
+            collection = self.db[projection.collection]
+            missing = [d for d in doc_ids if (index, d) not in self._dirty]
+            loaded = self._load(collection, missing) if missing else {}
+            for doc_id in doc_ids:
+                entry = self._dirty.get((index, doc_id))
+                if entry is None:
+                    stored = loaded[doc_id]
+                    entry = [stored, stored.get("_rev") if stored is not None else None, []]
+                items = work[(index, doc_id)]
+
+                def reload(entry: list[Any] = entry, doc_id: str = doc_id, index: int = index) -> Any:
+                    self._cache.pop((self.projections[index].collection, doc_id), None)
+                    entry[0], entry[1], _ = self._restore(index, doc_id, entry[2], decode)
+                    return entry[0]
+
+                positions: list[int] = []
+                new_doc, base, applied, duplicates = self._apply_to(
+                    projection, doc_id, entry[0], entry[1], items, on_failure, reload, positions)
+                result.applied += applied
+                result.duplicates += duplicates
+                if new_doc is not None:
+                    entry[0], entry[1] = new_doc, base
+                    entry[2].extend(items[p][2] for p in positions)
+                    self._dirty[(index, doc_id)] = entry
+                    self._staged_events += applied
+        return result
+
+    def flush(self, decode: Callable[[Delivery], tuple[Envelope, PublicEvent]]) -> BatchResult:
+        """Write every document `stage()` changed (one bulk write per collection)."""
+        result = BatchResult()
+        by_collection: dict[int, list[str]] = defaultdict(list)
+        for index, doc_id in self._dirty:
+            by_collection[index].append(doc_id)
+        for index, doc_ids in by_collection.items():
+            collection = self.db[self.projections[index].collection]
+            pending = doc_ids
+            for _attempt in range(10):
+                writes = [(d, self._dirty[(index, d)][0], self._dirty[(index, d)][1], 0, 0) for d in pending]
+                uncertain = self._write(collection, writes)
+                for doc_id, new_doc, _, _, _ in writes:
+                    if doc_id not in uncertain:
+                        result.writes += 1
+                        self._remember(collection.name, new_doc)
+                        del self._dirty[(index, doc_id)]
+                pending = []
+                for doc_id in sorted(uncertain):  # lost a race, or could not tell: rebuild from the store
+                    self._cache.pop((collection.name, doc_id), None)
+                    entry = self._dirty[(index, doc_id)]
+                    restored, base, changed = self._restore(index, doc_id, entry[2], decode)
+                    if not changed:
+                        del self._dirty[(index, doc_id)]  # the store holds all of it already (our write, or theirs)
+                        result.writes += 1
+                        continue
+                    entry[0], entry[1] = restored, base
+                    pending.append(doc_id)
+                if not pending:
+                    break
+            else:
+                raise RuntimeError(f"could not write {collection.name}: too much contention")
+        self._staged_events = 0
+        return result
+
+    def _restore(self, index: int, doc_id: str, deliveries: list[Delivery],
+                 decode: Callable[[Delivery], tuple[Envelope, PublicEvent]]
+                 ) -> tuple[dict[str, Any] | None, int | None, bool]:
+        """The stored document with `deliveries` applied again (what a staged document should be), its base
+        revision, and whether applying them changed it (False: the store already holds every one)."""
+        projection = self.projections[index]
+        collection = self.db[projection.collection]
+        fresh = collection.find_one({"_id": doc_id})
+        base = fresh.get("_rev") if fresh is not None else None
+        items = [(*decode(d), d) for d in deliveries]
+        doc, base, _, _ = self._apply_to(projection, doc_id, fresh, base, items, lambda d, r: None,
+                                         lambda: collection.find_one({"_id": doc_id}))
+        return (doc if doc is not None else fresh), base, doc is not None
+
+    def _group(self, events: list[tuple[Envelope, PublicEvent, Delivery]]
+               ) -> dict[tuple[int, str], list[tuple[Envelope, PublicEvent, Delivery]]]:
+        work: dict[tuple[int, str], list[tuple[Envelope, PublicEvent, Delivery]]] = defaultdict(list)
+        for item in events:
+            envelope, event, _ = item
+            for index, projection in enumerate(self.projections):
+                if projection.handles(envelope.type):
+                    work[(index, projection.document_id(envelope, event))].append(item)
+        return work
+
     def _load(self, collection: Any, doc_ids: list[str]) -> dict[str, dict[str, Any] | None]:
         """The stored documents (None: not stored yet), from the cache where it has them."""
         found: dict[str, dict[str, Any] | None] = {}
@@ -169,7 +280,7 @@ class ReadModelWriter:
     def _apply_to(
         self, projection: Projection, doc_id: str, document: dict[str, Any] | None, base: int | None,
         items: list[tuple[Envelope, PublicEvent, Delivery]], on_failure: Callable[[Delivery, str], None],
-        reload: Callable[[], dict[str, Any] | None],
+        reload: Callable[[], dict[str, Any] | None], applied_at: list[int] | None = None,
     ) -> tuple[dict[str, Any] | None, int | None, int, int]:
         """Apply events in order to the document; return (new document, its base revision, applied, duplicates).
 
@@ -182,6 +293,8 @@ class ReadModelWriter:
         while True:
             doc = document
             applied = duplicates = 0
+            if applied_at is not None:
+                applied_at.clear()
             for position, (envelope, event, delivery) in enumerate(items):
                 if position in failed:
                     continue
@@ -201,7 +314,7 @@ class ReadModelWriter:
                     failed.add(position)
                     self._cache.pop((projection.collection, doc_id), None)
                     document = reload()  # the failed handler may have half-changed `doc`
-                    base = document.get("_rev", 0) if document is not None else None
+                    base = document.get("_rev") if document is not None else None
                     break
                 seen[envelope.subject] = envelope.aggregateversion
                 if log.isEnabledFor(logging.DEBUG):
@@ -211,6 +324,8 @@ class ReadModelWriter:
                 if doc.get("as_of") is None or at > doc["as_of"]:
                     doc["as_of"] = at
                 applied += 1
+                if applied_at is not None:
+                    applied_at.append(position)
             else:
                 return (doc if applied else None), base, applied, duplicates
 
@@ -269,7 +384,7 @@ class ProjectorRuntime:
         group_id: str,
         dead_letter_topic: str,
         batch_size: int = 1000,
-        rebuild_batch_size: int = 20_000,
+        rebuild_batch_size: int = 200_000,
         rebuild_cache_documents: int = 20_000,
         member_name: str = "projector",
         consumer_factory: Callable[[], KafkaConsumer] | None = None,
@@ -320,10 +435,23 @@ class ProjectorRuntime:
             raise InvalidEnvelope(f"unknown source {envelope.source}")
         return envelope, contract.decode(envelope)
 
+    def _decode_again(self, delivery: Delivery) -> tuple[Envelope, PublicEvent]:
+        return self.decode(delivery)
+
+    def flush(self) -> BatchResult:
+        """Write what `process(stage=True)` applied in memory."""
+        started = time.perf_counter()
+        result = self.writer.flush(self._decode_again)
+        self.totals.writes += result.writes
+        log.info("projector %s: wrote %d documents in %.3fs", self.member_name, result.writes,
+                 time.perf_counter() - started)
+        return result
+
     # -- one batch ------------------------------------------------------------
 
-    def process(self, deliveries: list[Delivery], dlq: KafkaProducer) -> BatchResult:
-        """Decode, dead-letter what cannot be read, apply the rest. Durable on return."""
+    def process(self, deliveries: list[Delivery], dlq: KafkaProducer, *, stage: bool = False) -> BatchResult:
+        """Decode, dead-letter what cannot be read, apply the rest. Durable on return (staged: applied in memory
+        only, until `flush()`)."""
         started = time.perf_counter()
         dead: list[tuple[Delivery, str]] = []
         decoded: list[tuple[Envelope, PublicEvent, Delivery]] = []
@@ -334,7 +462,10 @@ class ProjectorRuntime:
                 dead.append((delivery, str(exc)))
                 continue
             decoded.append((envelope, event, delivery))
-        result = self.writer.apply(decoded, lambda d, reason: dead.append((d, reason)))
+        if stage:
+            result = self.writer.stage(decoded, lambda d, reason: dead.append((d, reason)), self._decode_again)
+        else:
+            result = self.writer.apply(decoded, lambda d, reason: dead.append((d, reason)))
         correlation = {id(d): e.correlationid for e, _, d in decoded}
         futures = [self._dead_letter(dlq, delivery, reason, correlation.get(id(delivery)))
                    for delivery, reason in dead]
@@ -430,18 +561,20 @@ class ProjectorRuntime:
             consumer.assign(partitions)
             consumer.seek_to_beginning(*partitions)
             targets = consumer.end_offsets(partitions)
-            # No commits to keep small, so batches are large: each touched document is written once per batch.
-            pending: list[Delivery] = []
+            # No offsets to commit, so documents are written rarely: events are applied in memory as they are
+            # read, and each changed document is written once per `rebuild_batch_size` events (and at the end).
             while not stop.is_set():
-                deliveries = self._poll(consumer, self.rebuild_batch_size - len(pending))
-                pending += deliveries
+                deliveries = self._poll(consumer, min(self.batch_size, 5000))
                 done = not deliveries and _reached(consumer, targets)
-                if pending and (done or len(pending) >= self.rebuild_batch_size):
-                    self.process(pending, dlq)
+                if deliveries:
+                    self.process(deliveries, dlq, stage=True)
                     self.last_batch_at = datetime.now(UTC)
-                    pending = []
+                if self.writer.staged and (done or self.writer.staged >= self.rebuild_batch_size):
+                    self.flush()
                 if done:
                     break
+            if self.writer.staged:
+                self.flush()  # stopped before the end: what was read so far is written all the same
             self._write_status(force=True)
             return self.totals
         finally:

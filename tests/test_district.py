@@ -589,6 +589,41 @@ def test_the_time_of_asking_is_part_of_the_figures(district: District):
     assert later > soon
 
 
+def test_expired_figures_are_recomputed_from_the_documents_already_read(district: District):
+    """Past cache_seconds the figures are computed again (they depend on the time of asking), but documents
+    whose revision did not change are not read again: only the revision scan goes to the read store."""
+    current = {"now": NOW}
+    reads: list[str] = []
+
+    class Counting:
+        def __init__(self, db):  # noqa: ANN001
+            self._db = db
+
+        def __getitem__(self, name):  # noqa: ANN001
+            collection = self._db[name]
+
+            class Collection:
+                def __getattr__(self, attribute):  # noqa: ANN001
+                    return getattr(collection, attribute)
+
+                def find(self, query=None, projection=None):  # noqa: ANN001
+                    reads.append("documents" if projection == {"_seen": 0} else "other")
+                    return collection.find(query, projection)
+
+            return Collection()
+
+    queries = DistrictQueries(Counting(district.db), clock=lambda: current["now"], cache_seconds=5)
+    soon = queries.overview()
+    assert reads.count("documents") == 5  # one read of every collection's documents
+    current["now"] = datetime(2030, 1, 1, tzinfo=UTC)
+    later = queries.overview()
+    assert reads.count("documents") == 5  # nothing changed: recomputed from what was read
+    assert later["grid"]["cases"]["overdue"] > soon["grid"]["cases"]["overdue"]
+    fresh = DistrictQueries(district.db, clock=lambda: current["now"]).overview()
+    assert {k: v for k, v in later.items() if k != "freshness"} == {k: v for k, v in fresh.items()
+                                                                    if k != "freshness"}
+
+
 def test_merged_percentile_equals_the_percentile_of_the_union():
     import random
 

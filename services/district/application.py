@@ -260,10 +260,10 @@ class DistrictQueries:
     """District queries. Figures are computed once per community per change of its documents.
 
     A request first reads the revision (`_rev`) of every read-model document (a small query per
-    collection), then recomputes only the communities whose documents changed, and the district
+    collection), then reads and recomputes only the communities whose documents changed, and the district
     totals, table and alerts only when any did. Figures also depend on the time of asking (overdue
-    cases, year to date, active volunteers), so nothing computed is reused for longer than
-    `cache_seconds` (0: never).
+    cases, year to date, active volunteers), so no figure is reused for longer than `cache_seconds`
+    (0: never); past that it is recomputed from the documents already read, if they did not change.
     """
 
     def __init__(self, db: Any, thresholds: AlertThresholds | None = None,
@@ -304,13 +304,18 @@ class DistrictQueries:
             previous = self._snapshot
         if previous is not None and previous.versions == versions and self._fresh(previous.at, now):
             return previous
-        reusable = {cid: c for cid, c in (previous.communities if previous else {}).items()
-                    if versions.get(cid) == c.versions and self._fresh(c.at, now)}
-        changed = [cid for cid in versions if cid not in reusable]
+        known = {cid: c for cid, c in (previous.communities if previous else {}).items()
+                 if versions.get(cid) == c.versions}
+        reusable = {cid: c for cid, c in known.items() if self._fresh(c.at, now)}
+        # Figures older than cache_seconds are recomputed (they depend on the time of asking), from the
+        # documents already read when those did not change; only changed documents are read again.
+        changed = [cid for cid in versions if cid not in known]
         loaded = self._documents(None if len(changed) == len(versions) else changed) if changed else {}
         communities = dict(reusable)
-        for cid in changed:
-            docs = loaded.get(cid)
+        for cid in versions:
+            if cid in reusable:
+                continue
+            docs = known[cid].docs if cid in known else loaded.get(cid)
             if docs:
                 communities[cid] = _Community(versions[cid], now, docs, self._figures(cid, docs, now))
         communities = dict(sorted(communities.items()))
