@@ -20,9 +20,10 @@ install: $(STAMP)
 demo: install
 	$(BIN)/shequ demo --port $(PORT)
 
-## Every test, against the real broker and PostgreSQL.
+## Every test, against the real broker and PostgreSQL (starts PostgreSQL and installs Debian packages if missing).
 test: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	bash tests/prerequisites.sh
+	$(BIN)/python -m pytest -q -rs -p no:cacheprovider
 
 ## Unit tests only (no broker, no PostgreSQL, no subprocesses).
 test-fast: install

@@ -164,6 +164,14 @@ def _print_demo_tokens(settings, host: str = "127.0.0.1", port: int = 8000) -> N
     print(f"SHEQU_STAFF_TOKEN={staff}", flush=True)
     console.print("district dashboard, signed in as the operator (open in a browser):", soft_wrap=True)
     print(f"SHEQU_DASHBOARD=http://{host}:{port}/district/#token={operator}", flush=True)
+    base = f"http://{host}:{port}"
+    console.print(f"API docs: {base}/docs  ·  try it (with the tokens above exported):", soft_wrap=True)
+    console.print(f"  curl -X POST {base}/grid/cases -H \"Authorization: Bearer $SHEQU_STAFF_TOKEN\" "
+                  "-H 'content-type: application/json' "
+                  "-d '{\"community_id\":\"jinpen\",\"category\":\"neighbour_dispute\",\"description\":\"noise\"}'",
+                  soft_wrap=True, markup=False, highlight=False)
+    console.print(f"  curl {base}/district/overview -H \"Authorization: Bearer $SHEQU_OPERATOR_TOKEN\"",
+                  soft_wrap=True, markup=False, highlight=False)
 
 
 @cli.command()

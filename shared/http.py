@@ -8,9 +8,10 @@ traceback, answered with a 500 that names the request id and nothing internal.
 
 from __future__ import annotations
 
+import html
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
@@ -339,3 +340,13 @@ def create_app(
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def api_docs_index(services: Sequence[tuple[str, str]]) -> str:
+    """The platform's /docs page when every service is mounted under its prefix: a link to each one's docs."""
+    rows = "".join(
+        f'<li><a href="/{html.escape(name)}/docs">{html.escape(title)}</a> '
+        f'(<a href="/{html.escape(name)}/openapi.json">OpenAPI</a>)</li>' for name, title in services)
+    return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>shequ API documentation</title>"
+            "</head><body><h1>shequ API documentation</h1><p>Each service documents its own API; every endpoint "
+            f"needs a bearer token (see the README).</p><ul>{rows}</ul></body></html>")

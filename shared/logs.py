@@ -32,3 +32,6 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # kafka-python is chatty at INFO about every reconnect.
     logging.getLogger("kafka").setLevel(logging.WARNING)
+    # Its selector warns each time it rebuilds its wakeup socket or sees a spurious ready event under load,
+    # and carries on; dozens a minute on a busy demo drown the console without telling anyone anything.
+    logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)

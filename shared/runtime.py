@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from shared import audit, metrics, trace
 from shared.auth import DevelopmentKeys, TokenVerifier, oidc_verifier
@@ -21,7 +21,7 @@ from shared.catalogue import service_catalogue
 from shared.consumer import EventConsumer
 from shared.envelope import EventContract
 from shared.eventstore import ServiceApplication
-from shared.http import create_app
+from shared.http import api_docs_index, create_app
 from shared.kafka import KafkaAdmin
 from shared.leadership import leadership_for
 from shared.projector import ProjectorRuntime, Projection
@@ -227,17 +227,24 @@ class Platform:
         self.projector = build_projector(
             self.settings, db, projections(), [d.contract for d in self.definitions], self.bootstrap_servers
         )
-        root = FastAPI(title="shequ", docs_url=None, redoc_url=None)
+        # Each service keeps its own OpenAPI document under its prefix (as when deployed alone); the root
+        # has none of its own, and its /docs page links to theirs.
+        root = FastAPI(title="shequ", docs_url=None, redoc_url=None, openapi_url=None)
         for service in self.services:
             root.mount(f"/{service.definition.name}", service.http)
         district = build_district_http(self.settings, self.read_client,
                                        {"broker": broker_check(self.bootstrap_servers)}, verifier)
         district.state.rebuild = self.rebuild_read_models
         root.mount("/district", district)
+        mounted = [(s.definition.name, s.http.title) for s in self.services] + [("district", district.title)]
 
         @root.get("/", include_in_schema=False)
         def index() -> RedirectResponse:
             return RedirectResponse("/district/")
+
+        @root.get("/docs", include_in_schema=False)
+        def docs_index() -> HTMLResponse:
+            return HTMLResponse(api_docs_index(mounted))
 
         self.http = root
         return self
