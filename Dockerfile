@@ -23,8 +23,9 @@ RUN pip install -r /tmp/requirements.txt
 
 COPY shared ./shared
 COPY services ./services
+COPY bootstrap ./bootstrap
 # Smoke check: what a running service imports (composition, every service definition, the CLI).
-RUN pip install --no-deps . && cd / && python -c "import shared.runtime, shared.cli, services.registry; services.registry.domain_services()" && shequ --help >/dev/null
+RUN pip install --no-deps . && cd / && python -c "import bootstrap.runtime, bootstrap.cli, bootstrap.registry; bootstrap.registry.domain_services()" && shequ --help >/dev/null
 
 ############################ runtime ############################
 FROM python:3.11-slim AS runtime

@@ -39,7 +39,7 @@ load: install
 
 ## Regenerate the public event catalogue (docs/events/*.json, docs/asyncapi.yaml); refuses breaking changes.
 contract: install
-	$(BIN)/python -m shared.catalogue write
+	$(BIN)/python -m bootstrap.contract write
 
 ## Production-like stack (needs a Docker engine).
 up:

@@ -46,8 +46,8 @@ def _fmt(value: float | None) -> str:
 
 
 def _actor() -> Any:
-    from shared.auth import pseudonym
-    from shared.eventstore import Actor
+    from shared.kernel.actor import pseudonym
+    from shared.kernel.actor import Actor
 
     return Actor(subject="bench", role="community_staff", pseudonym=pseudonym("bench"))
 
@@ -73,11 +73,11 @@ COMMANDS = {
 def bench_command_path(n: int, store: str, pg_env: dict[str, str] | None) -> None:
     import httpx
 
-    from services.registry import service as definition_of
-    from shared.auth import DevelopmentKeys
-    from shared.directory import learn
-    from shared.runtime import build_service, build_verifier
-    from shared.settings import Settings
+    from bootstrap.registry import service as definition_of
+    from shared.platform.auth import DevelopmentKeys
+    from shared.platform.directory import learn
+    from bootstrap.runtime import build_service, build_verifier
+    from shared.platform.settings import Settings
 
     for name, (path, body) in COMMANDS.items():
         with tempfile.TemporaryDirectory() as tmp:
@@ -172,9 +172,9 @@ def _drop_schemas() -> None:
 def bench_relay(n: int, bootstrap: str) -> None:
     from services.grid.application import GridApplication
     from services.grid.contract import contract
-    from shared.kafka import durable_producer
-    from shared.relay import Relay
-    from shared.settings import Settings
+    from shared.platform.kafka import durable_producer
+    from shared.platform.relay import Relay
+    from shared.platform.settings import Settings
 
     actor = _actor()
     with tempfile.TemporaryDirectory() as tmp:
@@ -195,7 +195,7 @@ def bench_relay(n: int, bootstrap: str) -> None:
             envelope = contract.to_envelope(app.mapper.to_domain_event(notification))
             payloads.append((envelope.subject.encode(), envelope.to_bytes(), envelope))
         app.close()
-    from shared.kafka import KafkaAdmin
+    from shared.platform.kafka import KafkaAdmin
 
     admin = KafkaAdmin(bootstrap)
     admin.ensure_topics(["bench.relay.bare"], 3, 1)
@@ -220,7 +220,7 @@ def publish_events(bootstrap: str, topic: str, n: int, communities: int) -> None
     """n real grid envelopes (cases reported; a third resolved) spread over the communities."""
     from services.grid.contract import contract
     from services.grid.domain import Case
-    from shared.kafka import KafkaAdmin, durable_producer
+    from shared.platform.kafka import KafkaAdmin, durable_producer
 
     meta = _actor().as_event_metadata()
     admin = KafkaAdmin(bootstrap)
@@ -244,9 +244,9 @@ def publish_events(bootstrap: str, topic: str, n: int, communities: int) -> None
 
 def _runtime(db: Any, bootstrap: str, topic: str, group: str, member: str) -> Any:
     from services.district.domain import projections
-    from services.registry import domain_services
-    from shared.projector import ProjectorRuntime
-    from shared.settings import Settings
+    from bootstrap.registry import domain_services
+    from shared.platform.projector import ProjectorRuntime
+    from shared.platform.settings import Settings
 
     return ProjectorRuntime(db=db, projections=projections(),
                             contracts={d.contract.service: d.contract for d in domain_services()}, topics=[topic],
@@ -259,7 +259,7 @@ def bare_consume(bootstrap: str, topic: str, n: int, group: str | None = None) -
     with the projector's own settings, so both sides of a row pay the same join."""
     from kafka import KafkaConsumer, TopicPartition
 
-    from shared.kafka import group_consumer
+    from shared.platform.kafka import group_consumer
 
     started = time.perf_counter()
     if group is not None:
@@ -285,7 +285,7 @@ def bare_consume(bootstrap: str, topic: str, n: int, group: str | None = None) -
 
 
 def bench_projector(n: int, bootstrap: str) -> None:
-    from shared.readstore import embedded_client
+    from shared.platform.readstore import embedded_client
 
     topic = "bench.projector"
     publish_events(bootstrap, topic, n, 24)
@@ -304,7 +304,7 @@ def bench_projector(n: int, bootstrap: str) -> None:
 
 
 def bench_rebuild(n: int, bootstrap: str, communities: int) -> None:
-    from shared.readstore import embedded_client
+    from shared.platform.readstore import embedded_client
 
     topic = "bench.rebuild"
     started = time.perf_counter()
@@ -329,10 +329,10 @@ def bench_freshness(samples: int, bootstrap: str) -> None:
     from fastapi.testclient import TestClient
 
     from services.district.application import DistrictQueries
-    from services.registry import domain_services
-    from shared.auth import DevelopmentKeys
-    from shared.runtime import Platform
-    from shared.settings import Settings
+    from bootstrap.registry import domain_services
+    from shared.platform.auth import DevelopmentKeys
+    from bootstrap.runtime import Platform
+    from shared.platform.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(SHEQU_DATA_DIR=Path(tmp), KAFKA_BOOTSTRAP_SERVERS=bootstrap)
@@ -387,13 +387,13 @@ def bench_freshness(samples: int, bootstrap: str) -> None:
 # -- 5. district queries ------------------------------------------------------------------------------
 
 def bench_queries(sizes: tuple[int, ...], calls: int) -> None:
-    from shared.readstore import embedded_client
+    from shared.platform.readstore import embedded_client
 
     from services.district.application import DistrictQueries
     from services.district.domain import projections
     from services.grid.contract import contract
     from services.grid.domain import Case
-    from shared.projector import Delivery, ReadModelWriter
+    from shared.platform.projector import Delivery, ReadModelWriter
 
     meta = _actor().as_event_metadata()
     for size in sizes:
@@ -467,7 +467,7 @@ def main() -> int:
     commands = 150 if args.quick else 500
     events = 5_000 if args.quick else 20_000
     rebuild_events = args.rebuild_events or (10_000 if args.quick else 50_000)
-    from shared.broker import EmbeddedBroker
+    from shared.platform.broker import EmbeddedBroker
 
     started = time.perf_counter()
     if "commands" in wanted:

@@ -14,7 +14,7 @@ monthly cash programme paid in four-eyes cycles (calculated by one officer,
 approved by another, disbursed), festival relief and an assisted-employment
 station; volunteers, teams, activities (sign-up, check-in/out, completion and
 points), help requests and point redemptions. Every event is stamped at a
-plausible past moment with `shared.clock.recorded_at`. The same seed gives the
+plausible past moment with `shared.kernel.clock.recorded_at`. The same seed gives the
 same figures (aggregate ids are random, counts and amounts are not).
 
 The four reported communities carry the published figures of
@@ -73,10 +73,11 @@ from services.economy.domain import (
 from services.grid.domain import Case, FollowUp, GridCell, Mediation, RentalHouse
 from services.volunteering.domain import Activity, HelpRequest, PointsLedger, Team, Volunteer
 from services.welfare.domain import Station
-from shared.auth import pseudonym
-from shared.clock import recorded_at
-from shared.directory import learn
-from shared.eventstore import Actor, ServiceApplication
+from shared.kernel.actor import pseudonym
+from shared.kernel.clock import recorded_at
+from shared.platform.directory import learn
+from shared.kernel.actor import Actor
+from shared.platform.eventstore import ServiceApplication
 
 Progress = Callable[[int, int, str], None]
 """progress(done, total, description): called as each community is seeded."""

@@ -14,10 +14,10 @@ from eventsourcing.utils import get_topic
 from services.grid.contract import CommunityDetailsUpdated, CommunityRegistered
 from services.grid.contract import contract as grid_contract
 from services.grid.domain import Community
-from shared.directory import learn
-from shared.envelope import Envelope
-from shared.eventstore import ServiceApplication
-from shared.service import Reaction
+from shared.platform.directory import learn
+from shared.platform.envelope import Envelope
+from shared.platform.eventstore import ServiceApplication
+from shared.platform.service import Reaction
 
 
 def directory_reactions(app: ServiceApplication) -> list[Reaction]:

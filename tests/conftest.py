@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from shared.auth import DevelopmentKeys
-from shared.service import ServiceDefinition
-from shared.settings import Settings
+from shared.platform.auth import DevelopmentKeys
+from shared.platform.service import ServiceDefinition
+from shared.platform.settings import Settings
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -29,7 +29,7 @@ TEST_COMMUNITIES = ("jinpen", "huasheng", "hualong", "hualong-jiayuan", "xizhuch
 
 
 def teach_directory(app, communities=TEST_COMMUNITIES) -> None:  # noqa: ANN001
-    from shared.directory import learn
+    from shared.platform.directory import learn
 
     if getattr(app, "requires_known_communities", False):
         for community_id in communities:
@@ -59,7 +59,7 @@ def auth(dev_keys: DevelopmentKeys) -> Callable[..., dict[str, str]]:
 @pytest.fixture
 def service_client(settings: Settings) -> Iterator[Callable[[ServiceDefinition], TestClient]]:
     """A TestClient for one service on its own SQLite event store (no relay)."""
-    from shared.runtime import build_service, build_verifier
+    from bootstrap.runtime import build_service, build_verifier
 
     built = []
 
@@ -81,7 +81,7 @@ def service_client(settings: Settings) -> Iterator[Callable[[ServiceDefinition],
 @pytest.fixture(scope="session")
 def broker() -> Iterator[object]:
     """One real Kafka-protocol broker (Tansu) for the session."""
-    from shared.broker import EmbeddedBroker
+    from shared.platform.broker import EmbeddedBroker
 
     try:
         embedded = EmbeddedBroker().start()
@@ -94,7 +94,7 @@ def broker() -> Iterator[object]:
 @pytest.fixture
 def fresh_broker() -> Iterator[object]:
     """A broker of its own, for tests that stop or restart it."""
-    from shared.broker import EmbeddedBroker
+    from shared.platform.broker import EmbeddedBroker
 
     try:
         embedded = EmbeddedBroker().start()

@@ -10,10 +10,10 @@ import pytest
 from services.grid.contract import CaseReported, CaseResolved
 from services.grid.contract import contract as grid_contract
 from services.grid.domain import Case
-from shared.auth import pseudonym
-from shared.consumer import EventConsumer, MemorySeenStore, RetryLater
-from shared.envelope import Envelope
-from shared.eventstore import Actor
+from shared.kernel.actor import pseudonym
+from shared.platform.consumer import EventConsumer, MemorySeenStore, RetryLater
+from shared.platform.envelope import Envelope
+from shared.kernel.actor import Actor
 from tests.kafka_helpers import read_topic, send_raw, wait_for
 
 TOPIC = "shequ.grid.v1"

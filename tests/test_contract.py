@@ -18,14 +18,15 @@ from referencing.jsonschema import DRAFT202012
 from services.grid.application import GridApplication
 from services.grid.contract import CaseReported, contract as grid_contract
 from services.grid.domain import Case, Mediation
-from services.registry import domain_services
-from shared import catalogue, metrics
-from shared.auth import pseudonym
-from shared.compat import compare_catalogues, compare_schemas, load_schemas, retired_types
-from shared.envelope import Envelope, EventContract
-from shared.eventstore import Actor
-from shared.relay import ContractViolation, Relay
-from shared.settings import Settings
+from bootstrap.registry import domain_services
+from bootstrap import contract as contract_files
+from shared.platform import catalogue, metrics
+from shared.kernel.actor import pseudonym
+from shared.platform.compat import compare_catalogues, compare_schemas, load_schemas, retired_types
+from shared.platform.envelope import Envelope, EventContract
+from shared.kernel.actor import Actor
+from shared.platform.relay import ContractViolation, Relay
+from shared.platform.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "docs" / "events"
@@ -58,12 +59,12 @@ def validate_envelope(raw: bytes, schemas: dict[str, dict[str, Any]]) -> None:
 
 def test_committed_catalogue_is_what_the_models_generate():
     """CI's check: `make contract` on a clean checkout gives no diff."""
-    problems = catalogue.out_of_date()
+    problems = contract_files.out_of_date()
     assert not problems, "run `make contract` and commit:\n" + "\n".join(problems)
 
 
 def test_generation_is_deterministic():
-    assert catalogue.render() == catalogue.render()
+    assert contract_files.render() == contract_files.render()
 
 
 def test_every_public_event_type_has_a_2020_12_schema(committed):
@@ -87,15 +88,15 @@ def test_topics_match_the_runtime_settings():
 
 
 def test_check_cli_reports_a_stale_file(tmp_path, capsys):
-    files = catalogue.render()
+    files = contract_files.render()
     for relative, content in files.items():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text(content)
-    assert catalogue.out_of_date(tmp_path, files) == []
+    assert contract_files.out_of_date(tmp_path, files) == []
     stale = tmp_path / "docs/events" / f"{CASE_REPORTED}.json"
     stale.write_text(stale.read_text().replace("Resolve by", "Resolve before"))
     (tmp_path / "docs/events/shequ.grid.Gone.v1.json").write_text("{}")
-    problems = catalogue.out_of_date(tmp_path, files)
+    problems = contract_files.out_of_date(tmp_path, files)
     assert any(p.startswith(f"out of date: docs/events/{CASE_REPORTED}.json") and "Resolve before" in p
                for p in problems)
     assert any("not generated any more: docs/events/shequ.grid.Gone.v1.json" in p for p in problems)
@@ -156,7 +157,7 @@ def test_asyncapi_meta_schema_rejects_a_broken_document():
 
 
 def test_current_schemas_are_compatible_with_the_committed_baseline(committed):
-    changes = compare_catalogues(committed, catalogue.generated_schemas(), retired_types(EVENTS / "RETIRED.md"))
+    changes = compare_catalogues(committed, contract_files.generated_schemas(), retired_types(EVENTS / "RETIRED.md"))
     assert not changes, "\n".join(map(str, changes))
 
 
@@ -234,7 +235,7 @@ def test_gate_on_a_real_model_change(committed):
 
 
 def test_gate_fails_on_a_removed_event_type_unless_retired(committed, tmp_path):
-    current = dict(catalogue.generated_schemas())
+    current = dict(contract_files.generated_schemas())
     del current[CASE_REPORTED]
     assert [str(c) for c in compare_catalogues(committed, current)] == [
         f"{CASE_REPORTED}: event type removed without being retired (list it in docs/events/RETIRED.md with a date)"]
@@ -249,8 +250,8 @@ def test_write_refuses_to_overwrite_the_baseline_with_a_breaking_change(tmp_path
     baseline = _case_reported(committed)
     baseline["properties"]["legacy"] = {"type": "string"}  # the models no longer have it
     (tmp_path / "docs/events" / f"{CASE_REPORTED}.json").write_text(json.dumps(baseline))
-    with pytest.raises(catalogue.BreakingChange, match="legacy: property removed"):
-        catalogue.write(tmp_path)
+    with pytest.raises(contract_files.BreakingChange, match="legacy: property removed"):
+        contract_files.write(tmp_path)
     assert not (tmp_path / "docs/asyncapi.yaml").exists()
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.broker import free_port
+from shared.platform.broker import free_port
 from tests.demo_process import mint_token, start_demo, stop_demo, wait_settled
 from tests.kafka_helpers import wait_for
 

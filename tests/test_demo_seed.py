@@ -12,9 +12,9 @@ import pytest
 from services.demo_seed import is_empty, seed_district
 from services.district.application import DistrictQueries
 from services.district.domain import projections
-from services.registry import domain_services
-from shared.projector import Delivery, ReadModelWriter
-from shared.settings import Settings
+from bootstrap.registry import domain_services
+from shared.platform.projector import Delivery, ReadModelWriter
+from shared.platform.settings import Settings
 
 NOW = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)
 

@@ -7,7 +7,8 @@ import pytest
 from services.economy.config import SERVICE as ECONOMY
 from services.volunteering.config import SERVICE as VOLUNTEERING
 from services.welfare.config import SERVICE as WELFARE
-from shared.directory import KnownCommunity, learn
+from shared.kernel.directory import KnownCommunity
+from shared.platform.directory import learn
 
 UNKNOWN_WRITES = [
     (ECONOMY, "community_staff", "/communities/nowhere/enterprises",
@@ -56,9 +57,9 @@ def test_a_community_registered_in_grid_becomes_known_over_kafka(settings, fresh
     from fastapi.testclient import TestClient
 
     from services.grid.config import SERVICE as GRID
-    from shared.auth import pseudonym
-    from shared.eventstore import Actor
-    from shared.runtime import BackgroundWorkers, build_service, build_verifier
+    from shared.kernel.actor import pseudonym
+    from shared.kernel.actor import Actor
+    from bootstrap.runtime import BackgroundWorkers, build_service, build_verifier
     from tests.kafka_helpers import wait_for
 
     verifier = build_verifier(settings)

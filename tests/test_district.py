@@ -25,12 +25,12 @@ from services.demo_seed import seed_district
 from services.district import api
 from services.district.application import INDICATORS, NON_ADDITIVE, SERIES, AlertThresholds, DistrictQueries
 from services.district.domain import projections
-from services.registry import domain_services
-from shared.auth import DevelopmentKeys
-from shared.eventstore import Invalid, NotFound
-from shared.projector import STATUS_COLLECTION, ProjectorRuntime
-from shared.relay import Relay
-from shared.settings import Settings
+from bootstrap.registry import domain_services
+from shared.platform.auth import DevelopmentKeys
+from shared.kernel.errors import Invalid, NotFound
+from shared.platform.projector import STATUS_COLLECTION, ProjectorRuntime
+from shared.platform.relay import Relay
+from shared.platform.settings import Settings
 from tests.conftest import _unavailable
 
 NOW = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)
@@ -69,7 +69,7 @@ class District:
 
 @pytest.fixture(scope="module")
 def district(tmp_path_factory) -> Iterator[District]:
-    from shared.broker import EmbeddedBroker
+    from shared.platform.broker import EmbeddedBroker
 
     settings = Settings(SHEQU_DATA_DIR=tmp_path_factory.mktemp("district") / "data")
     definitions = domain_services()
@@ -480,7 +480,7 @@ def test_freshness_is_served_everywhere(queries, overview, communities):
 
 @pytest.fixture(scope="module")
 def client(district: District, tmp_path_factory) -> TestClient:
-    from shared.http import create_app
+    from shared.platform.http import create_app
 
     keys = DevelopmentKeys(tmp_path_factory.mktemp("keys"))
     http: FastAPI = create_app("district", title="district", readiness={}, verifier=keys.verifier())

@@ -8,7 +8,7 @@ import subprocess
 import httpx
 import pytest
 
-from shared.broker import free_port
+from shared.platform.broker import free_port
 from tests.demo_process import process_alive, start_demo
 from tests.kafka_helpers import wait_for
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from examples.overdue_notifier.notifier import OverdueNotifier
 from services.grid.contract import CaseReported, CaseResolved
 from services.welfare.contract import EntitlementsCalculated, PaymentCycleApproved
-from shared.envelope import Envelope, PublicEvent
+from shared.platform.envelope import Envelope, PublicEvent
 from tests.kafka_helpers import send_raw, wait_for
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)

@@ -35,13 +35,13 @@ from services.district.application import DistrictQueries
 from services.district.domain import projections
 from services.grid.contract import contract as grid_contract
 from services.grid.domain import Case
-from services.registry import domain_services
-from shared.auth import pseudonym
-from shared.broker import EmbeddedBroker, free_port
-from shared.eventstore import Actor
-from shared.kafka import KafkaAdmin
-from shared.projector import ProjectorRuntime
-from shared.settings import Settings
+from bootstrap.registry import domain_services
+from shared.kernel.actor import pseudonym
+from shared.platform.broker import EmbeddedBroker, free_port
+from shared.kernel.actor import Actor
+from shared.platform.kafka import KafkaAdmin
+from shared.platform.projector import ProjectorRuntime
+from shared.platform.settings import Settings
 from tests.kafka_helpers import read_topic, send_raw, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,7 +132,7 @@ def _load_store(path: Path):
 
 @pytest.fixture
 def platform(settings, fresh_broker):
-    from shared.runtime import Platform
+    from bootstrap.runtime import Platform
 
     running = Platform(settings, fresh_broker.bootstrap_servers, domain_services()).build()
     running.start_workers()
@@ -184,7 +184,7 @@ def _start_demo(data_dir: Path, port: int, extra_env: dict[str, str]) -> tuple[s
     env = {**os.environ, "SHEQU_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **extra_env}
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     env.pop("MONGO_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "shared.cli", "demo", "--port", str(port), "--no-seed"],
+    process = subprocess.Popen([sys.executable, "-m", "bootstrap.cli", "demo", "--port", str(port), "--no-seed"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True, cwd=ROOT)
     found: dict[str, str] = {}
     deadline = time.monotonic() + 90
@@ -297,7 +297,7 @@ def _pg_is_up() -> bool:
 @pytest.fixture
 def postgres_grid(postgres_env, tmp_path):
     from services.grid.config import SERVICE as GRID
-    from shared.runtime import build_service, build_verifier
+    from bootstrap.runtime import build_service, build_verifier
 
     if os.geteuid() != 0 or not Path("/etc/postgresql/15/main").exists():
         pytest.skip("restarting the PostgreSQL cluster needs root and the local cluster 15/main")
@@ -373,7 +373,7 @@ def test_two_concurrent_commands_on_one_aggregate_one_wins_one_409(postgres_env,
     interleaving certain), so both pass the domain's rules; PostgreSQL's unique (aggregate, version) lets
     one save win and the other is answered 409. The case stays valid: version 2, one resolution."""
     from services.grid.config import SERVICE as GRID
-    from shared.runtime import build_service, build_verifier
+    from bootstrap.runtime import build_service, build_verifier
 
     settings = Settings(SHEQU_DATA_DIR=tmp_path / "data", **postgres_env)
     running = build_service(GRID, settings, None, build_verifier(settings), with_relay=False)

@@ -28,11 +28,12 @@ from hypothesis import HealthCheck, Phase, strategies as st  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
-from services.registry import domain_services  # noqa: E402
-from shared.auth import DevelopmentKeys, Role  # noqa: E402
-from shared.runtime import build_district_http, build_service, build_verifier  # noqa: E402
+from bootstrap.registry import domain_services  # noqa: E402
+from shared.kernel.actor import Role
+from shared.platform.auth import DevelopmentKeys
+from bootstrap.runtime import build_district_http, build_service, build_verifier  # noqa: E402
 from tests.conftest import teach_directory  # noqa: E402
-from shared.settings import Settings  # noqa: E402
+from shared.platform.settings import Settings  # noqa: E402
 
 MAX_EXAMPLES = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 6, "seeded": 6}
 SERVICES = [d.name for d in domain_services()] + ["district"]

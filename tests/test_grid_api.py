@@ -79,7 +79,7 @@ def test_foreign_community_and_wrong_role_are_403_and_write_nothing(grid, auth):
 
 
 def test_tampered_or_foreign_token_is_401(grid, auth, tmp_path):
-    from shared.auth import DevelopmentKeys
+    from shared.platform.auth import DevelopmentKeys
 
     other_key = DevelopmentKeys(tmp_path / "elsewhere").mint("mallory", ["admin"], ["*"])
     response = grid.get("/cases/00000000-0000-0000-0000-000000000000",

@@ -11,7 +11,7 @@ from services.economy.config import SERVICE as ECONOMY
 from services.grid.config import SERVICE as GRID
 from services.grid.contract import contract as grid_contract
 from services.volunteering.config import SERVICE as VOLUNTEERING
-from shared.idempotency import IdempotencyRecord, record_id
+from shared.platform.idempotency import IdempotencyRecord, record_id
 
 SECTOR = "manufacturing"
 CASE = {"community_id": "jinpen", "category": "noise", "description": "music at night"}

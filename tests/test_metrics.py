@@ -23,8 +23,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared.auth import DevelopmentKeys
-from shared.broker import free_port
+from shared.platform.auth import DevelopmentKeys
+from shared.platform.broker import free_port
 from tests.kafka_helpers import read_topic, send_raw, wait_for
 from tests.demo_process import start_demo
 

@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 
 from services.grid.config import SERVICE as GRID
-from shared.runtime import build_service, build_verifier
-from shared.settings import Settings
+from bootstrap.runtime import build_service, build_verifier
+from shared.platform.settings import Settings
 
 ISSUER = "https://id.example.test/realms/district"
 
@@ -83,7 +83,7 @@ def test_production_verifies_tokens_against_the_issuers_published_keys(tmp_path,
             assert refused.status_code == 401, (reason, refused.text)
             assert refused.headers["www-authenticate"].startswith("Bearer"), reason
         # A development token (ES256, the embedded issuer) is worthless in production.
-        from shared.auth import DevelopmentKeys
+        from shared.platform.auth import DevelopmentKeys
 
         dev = DevelopmentKeys(tmp_path / "dev").mint("x", ["admin"], ["*"])
         assert cells(dev).status_code == 401

@@ -12,10 +12,10 @@ from services.district.application import DistrictQueries
 from services.district.domain import projections
 from services.grid.contract import contract as grid_contract
 from services.grid.domain import Case
-from shared.auth import pseudonym
-from shared.envelope import Envelope
-from shared.eventstore import Actor
-from shared.projector import ProjectorRuntime
+from shared.kernel.actor import pseudonym
+from shared.platform.envelope import Envelope
+from shared.kernel.actor import Actor
+from shared.platform.projector import ProjectorRuntime
 from tests.kafka_helpers import read_topic, send_raw, wait_for
 
 TOPIC = "shequ.grid.v1"
@@ -145,7 +145,7 @@ class HalfApplyingProjection:
 
 @pytest.mark.parametrize("stored_first", [False, True], ids=["new document", "stored document"])
 def test_a_failing_handler_leaves_no_trace_on_the_document_it_half_changed(db, stored_first):
-    from shared.projector import Delivery, ReadModelWriter
+    from shared.platform.projector import Delivery, ReadModelWriter
 
     def reported(description: str):
         event = next(e for e in Case(community_id="jinpen", category="noise", description=description)
@@ -192,7 +192,7 @@ def test_district_totals_equal_the_sum_of_communities(db, fresh_broker):
 
 def test_a_lost_race_is_retried_on_the_fresh_document(db):
     """Two projector instances touching one community document: no update is lost."""
-    from shared.projector import Delivery, ReadModelWriter
+    from shared.platform.projector import Delivery, ReadModelWriter
 
     writer = ReadModelWriter(db, projections())
     first, second = case_envelopes("jinpen", 1), case_envelopes("jinpen", 1)
@@ -247,7 +247,7 @@ def test_rebuild_equals_live_document_by_document(db, fresh_broker):
 
 def test_an_added_optional_field_is_read_by_an_older_consumer(db):
     """Tolerant reader: a producer deployed before its consumers must not dead-letter anything."""
-    from shared.projector import Delivery, ReadModelWriter
+    from shared.platform.projector import Delivery, ReadModelWriter
 
     envelope = case_envelopes("jinpen", 1)[0]
     newer = Envelope.model_validate({**envelope.model_dump(), "data": {**envelope.data, "added_later": "x"}})

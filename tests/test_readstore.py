@@ -7,7 +7,7 @@ import threading
 
 import mongomock_ng
 
-from shared.readstore import connect_read_store
+from shared.platform.readstore import connect_read_store
 
 
 def torn_reads(client, rounds: int = 60) -> int:
@@ -57,7 +57,7 @@ def test_id_lookups_in_the_embedded_store_find_what_a_scan_finds():
     from bson import ObjectId
     from mongomock_ng.filtering import filter_applies
 
-    from shared.readstore import embedded_client
+    from shared.platform.readstore import embedded_client
 
     collection = embedded_client()["district"]["lookups"]
     oid = ObjectId()

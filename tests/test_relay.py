@@ -9,10 +9,10 @@ from kafka.errors import KafkaTimeoutError
 
 from services.grid.application import GridApplication
 from services.grid.contract import contract
-from shared.auth import pseudonym
-from shared.envelope import Envelope
-from shared.eventstore import Actor
-from shared.relay import Relay
+from shared.kernel.actor import pseudonym
+from shared.platform.envelope import Envelope
+from shared.kernel.actor import Actor
+from shared.platform.relay import Relay
 from tests.kafka_helpers import read_topic
 
 TOPIC = "shequ.grid.v1"
@@ -95,7 +95,7 @@ class FlakyProducer:
 
 
 def test_a_failure_mid_batch_loses_nothing_and_duplicates_keep_their_ids(settings, fresh_broker):
-    from shared.kafka import durable_producer
+    from shared.platform.kafka import durable_producer
 
     app = make_app(settings)
     report(app, 6)
@@ -113,7 +113,7 @@ def test_a_failure_mid_batch_loses_nothing_and_duplicates_keep_their_ids(setting
 
 
 def test_a_new_cluster_gets_everything_again_with_the_same_ids(settings):
-    from shared.broker import EmbeddedBroker
+    from shared.platform.broker import EmbeddedBroker
 
     app = make_app(settings)
     report(app, 4)
@@ -129,7 +129,7 @@ def test_a_new_cluster_gets_everything_again_with_the_same_ids(settings):
 
 
 def test_relay_loop_notices_a_broker_restart_on_the_same_address(settings):
-    from shared.broker import EmbeddedBroker
+    from shared.platform.broker import EmbeddedBroker
     from tests.kafka_helpers import wait_for
 
     app = make_app(settings)
@@ -158,7 +158,7 @@ def test_relay_loop_notices_a_broker_restart_on_the_same_address(settings):
 
 @pytest.mark.postgres
 def test_relay_on_the_postgres_event_store(postgres_env, tmp_path, fresh_broker):
-    from shared.settings import Settings
+    from shared.platform.settings import Settings
 
     settings = Settings(SHEQU_DATA_DIR=tmp_path, **postgres_env)
     app = make_app(settings)
@@ -175,8 +175,8 @@ def test_relay_on_the_postgres_event_store(postgres_env, tmp_path, fresh_broker)
 @pytest.mark.postgres
 def test_only_one_replica_relays_a_postgres_store_and_another_takes_over(postgres_env, tmp_path, fresh_broker):
     """Two replicas of a service: one relay publishes, the other stands by until the leader stops."""
-    from shared.leadership import leadership_for
-    from shared.settings import Settings
+    from shared.platform.leadership import leadership_for
+    from shared.platform.settings import Settings
     from tests.kafka_helpers import wait_for
 
     settings = Settings(SHEQU_DATA_DIR=tmp_path, **postgres_env)

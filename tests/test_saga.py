@@ -11,10 +11,11 @@ from services.grid.config import SERVICE as GRID
 from services.grid.domain import Case
 from services.volunteering.config import SERVICE as VOLUNTEERING
 from services.volunteering.domain import help_request_id_for_grid_case
-from shared.auth import pseudonym
-from shared.eventstore import Actor, NotFound
-from shared.runtime import BackgroundWorkers, RunningService, build_reactions, build_service, build_verifier
-from shared.directory import KnownCommunity
+from shared.kernel.actor import pseudonym
+from shared.kernel.actor import Actor
+from shared.kernel.errors import NotFound
+from bootstrap.runtime import BackgroundWorkers, RunningService, build_reactions, build_service, build_verifier
+from shared.kernel.directory import KnownCommunity
 from tests.conftest import TEST_COMMUNITIES, teach_directory
 from tests.kafka_helpers import read_topic, send_raw, wait_for
 
@@ -222,7 +223,7 @@ def test_fulfilment_before_the_case_exists_is_retried_not_dropped(saga):
     case_id = str(case.id)
     from datetime import timedelta
 
-    from shared import clock
+    from shared.kernel import clock
 
     request_id = saga.vol_app.receive_help_request_from_grid_case(
         STAFF, COMMUNITY, case_id, "early", "high", clock.now() + timedelta(hours=4))
@@ -247,8 +248,8 @@ def test_a_case_settled_by_staff_withdraws_its_help_request_even_on_replay(setti
     from services.grid.contract import contract as grid_contract
     from services.volunteering.application import VolunteeringApplication, help_request_id_for_grid_case
     from services.volunteering.reactions import reactions as volunteering_reactions
-    from shared.auth import pseudonym
-    from shared.eventstore import Actor
+    from shared.kernel.actor import pseudonym
+    from shared.kernel.actor import Actor
 
     staff = Actor(subject="staff", role="community_staff", pseudonym=pseudonym("staff"))
     grid = GridApplication(env=settings.event_store_env("grid"))

@@ -24,8 +24,9 @@ from services.economy.config import SERVICE as ECONOMY
 from services.grid.config import SERVICE as GRID
 from services.volunteering.config import SERVICE as VOLUNTEERING
 from services.welfare.config import SERVICE as WELFARE
-from shared.auth import DEV_AUDIENCE, DEV_ISSUER, DevelopmentKeys, pseudonym
-from shared.projector import Delivery, ReadModelWriter
+from shared.kernel.actor import pseudonym
+from shared.platform.auth import DEV_AUDIENCE, DEV_ISSUER, DevelopmentKeys
+from shared.platform.projector import Delivery, ReadModelWriter
 
 JINPEN = {"id": "jinpen", "name": "Jinpen", "district": "Leiyang", "households": 8325, "residents": 35353,
           "floating_population": 2000}
@@ -286,7 +287,7 @@ def project(clients) -> Any:
 
 
 def test_district_read_models_hold_no_personal_data(clients, world, auth, settings):
-    from shared.runtime import build_district_http, build_verifier
+    from bootstrap.runtime import build_district_http, build_verifier
     from fastapi.testclient import TestClient
 
     client = project(clients)
@@ -346,8 +347,8 @@ def test_body_over_the_limit_is_413(clients, auth):
 def test_body_limit_follows_settings(tmp_path):
     from fastapi.testclient import TestClient
 
-    from shared.runtime import build_service, build_verifier
-    from shared.settings import Settings
+    from bootstrap.runtime import build_service, build_verifier
+    from shared.platform.settings import Settings
 
     settings = Settings(SHEQU_DATA_DIR=tmp_path / "small", MAX_BODY_BYTES=2048)
     running = build_service(GRID, settings, None, build_verifier(settings), with_relay=False)
@@ -406,8 +407,8 @@ def test_errors_inside_handlers_are_4xx_or_a_clean_500(settings):
     from fastapi.testclient import TestClient
     from pydantic import BaseModel
 
-    from shared.http import create_app
-    from shared.runtime import build_verifier
+    from shared.platform.http import create_app
+    from bootstrap.runtime import build_verifier
 
     app = create_app("probe", title="probe", readiness={}, verifier=build_verifier(settings))
 

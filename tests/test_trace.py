@@ -11,8 +11,8 @@ import sys
 import httpx
 import pytest
 
-from shared.auth import DevelopmentKeys
-from shared.broker import free_port
+from shared.platform.auth import DevelopmentKeys
+from shared.platform.broker import free_port
 from tests.kafka_helpers import wait_for
 from tests.demo_process import start_demo
 
@@ -30,7 +30,7 @@ def stop_demo(process: subprocess.Popen) -> None:
 
 def shequ_trace(base: str, token: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SHEQU_TOKEN": token}
-    return subprocess.run([sys.executable, "-m", "shared.cli", "trace", "--url", base, *args],
+    return subprocess.run([sys.executable, "-m", "bootstrap.cli", "trace", "--url", base, *args],
                           capture_output=True, text=True, env=env, timeout=60)
 
 

@@ -20,9 +20,9 @@ from eventsourcing.persistence import StoredEvent
 from services.grid.application import GridApplication
 from services.grid.contract import contract
 from services.grid.domain import Case, CaseStatus
-from shared.auth import pseudonym
-from shared.eventstore import Actor
-from shared.relay import Relay
+from shared.kernel.actor import pseudonym
+from shared.kernel.actor import Actor
+from shared.platform.relay import Relay
 
 ACTOR = Actor(subject="staff-1", role="community_staff", pseudonym=pseudonym("staff-1"))
 OLD_ACTOR = {"subject": "staff-0", "role": "community_staff", "pseudonym": pseudonym("staff-0"),
@@ -149,7 +149,7 @@ def test_a_v1_case_is_published_through_the_public_mapping(app):
     assert resolved.type == "shequ.grid.CaseResolved.v1"
     assert resolved.data == {"case_id": str(case_id), "category": None, "grid_cell_id": None,
                              "outcome": "cover replaced"}
-    from shared.catalogue import EVENTS_DIR
+    from bootstrap.contract import EVENTS_DIR
 
     for envelope in envelopes:
         schema = json.loads((EVENTS_DIR / f"{envelope.type}.json").read_text())

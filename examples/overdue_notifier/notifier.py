@@ -34,8 +34,8 @@ from services.grid.contract import (
 from services.grid.contract import contract as grid_contract
 from services.welfare.contract import EntitlementsCalculated, PaymentCycleApproved, PaymentCycleClosed
 from services.welfare.contract import contract as welfare_contract
-from shared.consumer import EventConsumer
-from shared.envelope import Envelope
+from shared.platform.consumer import EventConsumer
+from shared.platform.envelope import Envelope
 
 log = logging.getLogger("shequ.example.overdue_notifier")
 

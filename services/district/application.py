@@ -21,8 +21,8 @@ from services.district.economy import CommunityEconomy, arrears_as_of, economy_f
 from services.district.grid import CommunityDirectory, CommunityGrid, grid_figures
 from services.district.volunteering import CommunityVolunteering, volunteering_figures
 from services.district.welfare import CommunityWelfare, welfare_figures
-from shared.eventstore import Invalid, NotFound
-from shared.projector import STATUS_COLLECTION
+from shared.kernel.errors import Invalid, NotFound
+from shared.platform.projector import STATUS_COLLECTION
 
 DOMAIN_COLLECTIONS = {
     "grid": CommunityGrid.collection,

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from services.economy.domain import AGING_BUCKETS, age_arrears
-from shared.envelope import Envelope
+from shared.platform.envelope import Envelope
 
 SERVICE_PREFIX = "shequ.economy."
 

@@ -13,7 +13,7 @@ import bisect
 from datetime import datetime
 from typing import Any
 
-from shared.envelope import Envelope, PublicEvent
+from shared.platform.envelope import Envelope, PublicEvent
 
 DURATIONS_KEPT = 500
 NO_CELL = "none"

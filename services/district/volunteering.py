@@ -12,7 +12,7 @@ import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.envelope import Envelope
+from shared.platform.envelope import Envelope
 
 ACTIVE_DAYS = 90
 FULFIL_SAMPLE = 500  # most recent time-to-fulfil durations kept for the median

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.envelope import Envelope
+from shared.platform.envelope import Envelope
 
 _EVENTS = {
     "PersonCategoryAdded", "PersonCategoryRemoved", "PersonMovedOut", "PersonDied", "AllowanceGranted",

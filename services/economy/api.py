@@ -22,9 +22,10 @@ from services.economy.domain import (
     Sector,
     TerminationReason,
 )
-from shared.auth import Role, ensure_community, requires
-from shared.eventstore import Actor
-from shared import clock
+from shared.kernel.actor import ensure_community, Role
+from shared.platform.auth import requires
+from shared.kernel.actor import Actor
+from shared.kernel import clock
 
 Fen = Annotated[StrictInt, Field(gt=0, le=10**15, description="fen")]
 FenOrZero = Annotated[StrictInt, Field(ge=0, le=10**15, description="fen")]

@@ -19,7 +19,9 @@ from services.economy.domain import (
     IncomeSurvey,
     month_bounds,
 )
-from shared.eventstore import Actor, Conflict, NotFound, ServiceApplication
+from shared.kernel.actor import Actor
+from shared.kernel.errors import Conflict, NotFound
+from shared.platform.eventstore import ServiceApplication
 
 Id = UUID | str
 

@@ -27,7 +27,7 @@ from services.economy.domain import (
     Sector,
     TerminationReason,
 )
-from shared.envelope import EventContract, PublicEvent
+from shared.platform.envelope import EventContract, PublicEvent
 
 contract = EventContract("economy")
 contract.withholds(AssetRegister.Opened, AssetRegister.AssetListed, CollectiveFund.Opened)

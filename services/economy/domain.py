@@ -15,7 +15,8 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from shared.eventstore import CommunityAggregate, Conflict, Invalid, NotFound
+from shared.kernel.aggregate import CommunityAggregate
+from shared.kernel.errors import Conflict, Invalid, NotFound
 
 NAMESPACE = uuid.UUID("3d1f0c52-8a8e-4c8b-9d55-2f5d0b6e7a31")
 RENT_DUE_DAY = 10

@@ -12,8 +12,9 @@ from services.grid.domain import (
     AssigneeKind, CaseCategory, Channel, DisputeType, EscalationLevel, FollowUp, FollowUpOutcome, GridCell, Inspection,
     InspectionType, Mediation, RejectionReason, RentalHouse, SpecialGroup, Case,
 )
-from shared.auth import Role, ensure_community, requires
-from shared.eventstore import Actor
+from shared.kernel.actor import ensure_community, Role
+from shared.platform.auth import requires
+from shared.kernel.actor import Actor
 
 COMMUNITY_ID = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
 Text = Annotated[str, Field(min_length=1, max_length=2000)]

@@ -15,7 +15,10 @@ from services.grid.domain import (
     Case, CaseCategory, Channel, Community, FollowUp, GridCell, Inspection, InspectionType, Mediation, RentalHouse,
     SpecialGroup,
 )
-from shared.eventstore import Actor, CommunityAggregate, Invalid, NotFound, ServiceApplication
+from shared.kernel.actor import Actor
+from shared.kernel.aggregate import CommunityAggregate
+from shared.kernel.errors import Invalid, NotFound
+from shared.platform.eventstore import ServiceApplication
 
 PRIVATE_FIELDS = {"reporter_contact", "landlord", "details", "person", "notes", "actor"}
 """Personal data: kept in stored events, never shown in a history or published."""

@@ -15,7 +15,7 @@ from pydantic import Field
 from services.grid.domain import (
     Case, CaseCategory, Community, FollowUp, GridCell, Inspection, Mediation, RentalHouse,
 )
-from shared.envelope import EventContract, PublicEvent
+from shared.platform.envelope import EventContract, PublicEvent
 
 contract = EventContract("grid")
 

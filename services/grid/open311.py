@@ -18,9 +18,10 @@ from starlette.concurrency import run_in_threadpool
 
 from services.grid.application import GridApplication
 from services.grid.domain import CATALOGUE, Case, CaseCategory, Channel
-from shared.auth import ALL_COMMUNITIES, Role, pseudonym
-from shared.eventstore import Actor, DomainError, NotFound
-from shared import clock
+from shared.kernel.actor import ALL_COMMUNITIES, pseudonym, Role
+from shared.kernel.actor import Actor
+from shared.kernel.errors import DomainError, NotFound
+from shared.kernel import clock
 
 WRITERS = {Role.COMMUNITY_STAFF.value, Role.GRID_WORKER.value, Role.ADMIN.value}
 DEFAULT_WINDOW = timedelta(days=90)

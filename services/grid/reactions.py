@@ -20,11 +20,12 @@ from services.grid.application import GridApplication
 from services.grid.domain import Case
 from services.volunteering.contract import HelpRequestDeclined, HelpRequestExpired, HelpRequestFulfilled
 from services.volunteering.contract import contract as volunteering_contract
-from shared.auth import pseudonym
-from shared.consumer import RetryLater
-from shared.envelope import Envelope
-from shared.eventstore import Actor, NotFound
-from shared.service import Reaction
+from shared.kernel.actor import pseudonym
+from shared.platform.consumer import RetryLater
+from shared.platform.envelope import Envelope
+from shared.kernel.actor import Actor
+from shared.kernel.errors import NotFound
+from shared.platform.service import Reaction
 
 SAGA_SUBJECT = "saga:volunteer-help"
 SAGA_ACTOR = Actor(subject=SAGA_SUBJECT, role="system", pseudonym=pseudonym(SAGA_SUBJECT))

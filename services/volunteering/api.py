@@ -12,9 +12,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.volunteering.application import VolunteeringApplication
 from services.volunteering.domain import TeamPurpose, Urgency
-from shared.auth import ALL_COMMUNITIES, Role, ensure_community, requires
-from shared.eventstore import Actor
-from shared import clock
+from shared.kernel.actor import ALL_COMMUNITIES, ensure_community, Role
+from shared.platform.auth import requires
+from shared.kernel.actor import Actor
+from shared.kernel import clock
 
 COMMUNITY_ID = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
 ID = Field(min_length=1, max_length=64)

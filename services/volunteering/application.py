@@ -18,8 +18,11 @@ from services.volunteering.domain import (
     help_request_id_for_grid_case,
     ledger_id_for,
 )
-from shared.eventstore import Actor, CommunityAggregate, Conflict, NotFound, ServiceApplication
-from shared import clock
+from shared.kernel.actor import Actor
+from shared.kernel.aggregate import CommunityAggregate
+from shared.kernel.errors import Conflict, NotFound
+from shared.platform.eventstore import ServiceApplication
+from shared.kernel import clock
 
 Id = UUID | str
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from pydantic import Field
 
 from services.volunteering.domain import Activity, HelpRequest, PointsLedger, Team, TeamPurpose, Urgency, Volunteer
-from shared.envelope import EventContract, PublicEvent
+from shared.platform.envelope import EventContract, PublicEvent
 
 contract = EventContract("volunteering")
 TEXT = Field(max_length=2000)

@@ -14,7 +14,8 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from shared.eventstore import CommunityAggregate, Conflict, Invalid
+from shared.kernel.aggregate import CommunityAggregate
+from shared.kernel.errors import Conflict, Invalid
 
 NAMESPACE = uuid.UUID("5f1d1c2e-7a51-4d8e-9c3b-2f6f0d4a8b77")
 CHECK_OUT_SLACK = timedelta(hours=1)

@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from services.grid.contract import CaseClosed, CaseRejected, CaseReported, CaseResolved
 from services.grid.contract import contract as grid_contract
 from services.volunteering.application import VolunteeringApplication
-from shared import clock
-from shared.auth import pseudonym
-from shared.consumer import RetryLater
-from shared.directory import UnknownCommunity
-from shared.envelope import Envelope
-from shared.eventstore import Actor
-from shared.service import Reaction
+from shared.kernel import clock
+from shared.kernel.actor import pseudonym
+from shared.platform.consumer import RetryLater
+from shared.kernel.directory import UnknownCommunity
+from shared.platform.envelope import Envelope
+from shared.kernel.actor import Actor
+from shared.platform.service import Reaction
 
 SAGA_SUBJECT = "saga:grid-cases"
 SAGA_ACTOR = Actor(subject=SAGA_SUBJECT, role="system", pseudonym=pseudonym(SAGA_SUBJECT))

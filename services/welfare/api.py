@@ -17,8 +17,9 @@ from services.welfare.application import WelfareApplication
 from services.welfare.domain import (
     Category, DisabilityType, Household, PaymentCycle, Person, Programme, ProgrammeKind, Occasion, Station,
 )
-from shared.auth import Role, ensure_community, requires
-from shared.eventstore import Actor
+from shared.kernel.actor import ensure_community, Role
+from shared.platform.auth import requires
+from shared.kernel.actor import Actor
 
 COMMUNITY_ID = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
 FEN = Field(ge=0, le=10**10)

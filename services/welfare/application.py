@@ -21,8 +21,11 @@ from services.welfare.privacy import (
     CIPHER_KEY_ENV, ERASED, KEY_STORE_FILE, KeyStore, PostgresKeyTable, SqliteKeyTable, welfare_cipher_key,
     welfare_data_dir,
 )
-from shared.eventstore import Actor, CommunityAggregate, Conflict, Invalid, ServiceApplication
-from shared import clock
+from shared.kernel.actor import Actor
+from shared.kernel.aggregate import CommunityAggregate
+from shared.kernel.errors import Conflict, Invalid
+from shared.platform.eventstore import ServiceApplication
+from shared.kernel import clock
 
 PERSONAL_FIELDS = ("name", "national_id", "phone", "address", "birth_date")
 

@@ -13,7 +13,7 @@ from services.welfare.domain import (
     Household, LocalStandard, NationalIdClaim, PaymentCycle, PaymentLedger, Person, Programme,
     ReliefDistribution, Station,
 )
-from shared.envelope import EventContract, PublicEvent
+from shared.platform.envelope import EventContract, PublicEvent
 
 contract = EventContract("welfare")
 

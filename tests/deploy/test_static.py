@@ -65,7 +65,7 @@ def load_all_yaml(path: Path) -> list[dict[str, Any]]:
 
 
 def env_vars_read_by_code() -> set[str]:
-    from shared.settings import SERVICES, Settings
+    from shared.platform.settings import SERVICES, Settings
 
     names: set[str] = set()
     for name, field in Settings.model_fields.items():
@@ -83,7 +83,7 @@ def env_vars_read_by_code() -> set[str]:
 def known_metric_names() -> set[str]:
     from prometheus_client.metrics import MetricWrapperBase
 
-    from shared import consumer, metrics
+    from shared.platform import consumer, metrics
 
     suffixes = {
         "counter": ("_total", "_created"),
@@ -215,7 +215,7 @@ def test_compose_start_order_is_acyclic_and_infrastructure_first() -> None:
 
 
 def test_compose_has_every_component() -> None:
-    from shared.settings import SERVICES
+    from shared.platform.settings import SERVICES
 
     services = compose()["services"]
     for name in (*SERVICES, "district", "projector", "kafka", "mongo", "postgres", "prometheus", "grafana"):
@@ -253,7 +253,7 @@ def test_compose_production_settings_and_secrets_come_from_env() -> None:
 
 
 def test_compose_one_database_per_domain_service() -> None:
-    from shared.settings import SERVICES
+    from shared.platform.settings import SERVICES
 
     services = compose()["services"]
     init_sql = (DEPLOY / "postgres" / "init.sql").read_text(encoding="utf-8")
@@ -362,7 +362,7 @@ def test_k8s_validator_rejects_a_bad_manifest(kubernetes_validate) -> None:  # n
 
 
 def test_k8s_deployments_probes_resources_replicas() -> None:
-    from shared.settings import SERVICES
+    from shared.platform.settings import SERVICES
 
     docs = [doc for _, doc in k8s_documents()]
     namespaces = {doc["metadata"]["name"] for doc in docs if doc["kind"] == "Namespace"}
@@ -545,7 +545,7 @@ def test_dashboards_are_provisioned_and_unique() -> None:
 
 
 def test_pipelines_dashboard_has_a_row_per_domain() -> None:
-    from shared.settings import SERVICES
+    from shared.platform.settings import SERVICES
 
     dashboard = json.loads((GRAFANA / "dashboards" / "pipelines.json").read_text(encoding="utf-8"))
     exprs = " ".join(t["expr"] for p in _panels(dashboard["panels"]) for t in p.get("targets", []))
@@ -597,7 +597,7 @@ def defined_metrics() -> set[str]:
     """Metric names as exposed (counters with `_total`, histograms by their base name)."""
     from prometheus_client.metrics import MetricWrapperBase
 
-    from shared import consumer, metrics
+    from shared.platform import consumer, metrics
 
     names = set()
     for value in [*vars(metrics).values(), *vars(consumer).values()]:
@@ -634,7 +634,7 @@ def test_every_metric_of_a_dashboard_or_alert_is_catalogued() -> None:
 def test_projector_metrics_port_is_scraped_everywhere() -> None:
     import inspect
 
-    from shared import cli
+    from bootstrap import cli
 
     port = inspect.signature(cli.project).parameters["metrics_port"].default
     assert port == 9108

@@ -16,7 +16,7 @@ from services.economy.domain import (
     month_bounds,
     rent_due_on,
 )
-from shared.eventstore import Conflict, Invalid, NotFound
+from shared.kernel.errors import Conflict, Invalid, NotFound
 
 D = date.fromisoformat
 

@@ -10,7 +10,7 @@ import pytest
 from services.district.economy import CommunityEconomy, economy_figures
 from services.economy.contract import contract
 from services.economy.domain import Asset, CollectiveFund, CommunityCompany, Enterprise, IncomeSurvey
-from shared.projector import Delivery, ReadModelWriter
+from shared.platform.projector import Delivery, ReadModelWriter
 
 D = date.fromisoformat
 YUAN = 100

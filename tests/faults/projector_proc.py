@@ -24,8 +24,8 @@ from typing import Any
 import mongomock_ng
 
 from services.district.domain import projections
-from services.registry import domain_services
-from shared.projector import ProjectorRuntime
+from bootstrap.registry import domain_services
+from shared.platform.projector import ProjectorRuntime
 
 WRITES = ("insert_one", "replace_one", "update_one", "delete_many", "drop", "create_index")
 

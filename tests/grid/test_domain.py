@@ -9,7 +9,7 @@ import pytest
 from services.grid.domain import (
     CATALOGUE, TRANSITIONS, Case, CaseCategory, CaseStatus, Community, FollowUp, GridCell, Mediation, RentalHouse,
 )
-from shared.eventstore import Conflict, Invalid
+from shared.kernel.errors import Conflict, Invalid
 
 ARGS = {
     "accept": {}, "assign": {"kind": "worker", "assignee": "w1"}, "escalate": {"level": "street", "reason": "big"},

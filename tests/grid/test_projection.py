@@ -9,8 +9,8 @@ import mongomock_ng
 from services.district.grid import CommunityDirectory, CommunityGrid, grid_figures, percentile
 from services.grid.contract import contract
 from services.grid.domain import Case, Community, FollowUp, GridCell, Inspection, Mediation, RentalHouse
-from shared.clock import recorded_at
-from shared.projector import Delivery, ReadModelWriter
+from shared.kernel.clock import recorded_at
+from shared.platform.projector import Delivery, ReadModelWriter
 
 
 def envelopes(*aggregates):

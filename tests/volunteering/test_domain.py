@@ -16,7 +16,8 @@ from services.volunteering.domain import (
     help_request_id_for_grid_case,
     ledger_id_for,
 )
-from shared.eventstore import Actor, Conflict, Invalid
+from shared.kernel.actor import Actor
+from shared.kernel.errors import Conflict, Invalid
 from tests.conftest import teach_directory
 
 START = datetime(2024, 5, 4, 9, 0, tzinfo=UTC)

@@ -10,8 +10,8 @@ import pytest
 from services.district.volunteering import CommunityVolunteering, volunteering_figures
 from services.volunteering.application import VolunteeringApplication
 from services.volunteering.contract import contract
-from shared.eventstore import Actor
-from shared.projector import Delivery, ReadModelWriter
+from shared.kernel.actor import Actor
+from shared.platform.projector import Delivery, ReadModelWriter
 from tests.conftest import teach_directory
 
 STAFF = Actor(subject="staff-li", role="community_staff", pseudonym="p-li", communities=("*",))

@@ -7,8 +7,8 @@ import pytest
 from services.welfare.config import SERVICE as WELFARE
 from services.welfare.contract import contract
 from services.welfare.privacy import ERASED
-from shared.auth import pseudonym
-from shared.eventstore import Actor
+from shared.kernel.actor import pseudonym
+from shared.kernel.actor import Actor
 
 NAME, NATIONAL_ID, PHONE = "王翠兰", "50010719580214432X", "13912345678"
 OFFICER = Actor("officer-wang", "welfare_officer", pseudonym("officer-wang"), ("hualong",))

@@ -12,7 +12,8 @@ from services.welfare.domain import (
     age_band,
 )
 from services.welfare.privacy import CIPHER_KEY_FILE, ERASED, KEY_STORE_FILE
-from shared.eventstore import Actor, Conflict, Invalid
+from shared.kernel.actor import Actor
+from shared.kernel.errors import Conflict, Invalid
 from tests.conftest import teach_directory
 
 OFFICER = Actor("officer-wang", "welfare_officer", "p-wang", ("hualong",))
@@ -209,7 +210,7 @@ def test_replicas_on_postgresql_share_the_key_table_and_erasure_shreds_for_all(p
     """Two welfare replicas on one PostgreSQL store: keys live beside the events, not on a replica's disk."""
     import psycopg
 
-    from shared.settings import Settings
+    from shared.platform.settings import Settings
 
     monkeypatch.setenv("WELFARE_CIPHER_KEY", "q0dJ0Pq8mWfP1a4F0cXyH6m2m3p0cQwz7VQ8H4x8l5E=")
     settings = Settings(SHEQU_DATA_DIR=tmp_path / "data", **postgres_env)

@@ -8,8 +8,8 @@ import pytest
 from services.district.welfare import CommunityWelfare, welfare_figures
 from services.welfare.application import WelfareApplication
 from services.welfare.contract import contract
-from shared.eventstore import Actor
-from shared.projector import Delivery, ReadModelWriter
+from shared.kernel.actor import Actor
+from shared.platform.projector import Delivery, ReadModelWriter
 from tests.conftest import teach_directory
 
 WANG = Actor("officer-wang", "welfare_officer", "p-wang", ("*",))

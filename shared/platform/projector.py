@@ -31,9 +31,9 @@ from kafka.errors import KafkaError
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from shared import metrics
-from shared.kafka import Delivery, dead_letter
-from shared.envelope import Envelope, EventContract, InvalidEnvelope, PublicEvent
+from shared.platform import metrics
+from shared.platform.kafka import Delivery, dead_letter
+from shared.platform.envelope import Envelope, EventContract, InvalidEnvelope, PublicEvent
 
 log = logging.getLogger("shequ.projector")
 
@@ -203,7 +203,7 @@ class ProjectorRuntime:
         consumer_factory: Callable[[], KafkaConsumer] | None = None,
         producer_factory: Callable[[], KafkaProducer] | None = None,
     ) -> None:
-        from shared.kafka import durable_producer, group_consumer
+        from shared.platform.kafka import durable_producer, group_consumer
 
         self._arguments = dict(db=db, projections=projections, contracts=contracts, topics=topics,
                                bootstrap_servers=bootstrap_servers, group_id=group_id,
@@ -424,7 +424,7 @@ def _close(*clients: Any) -> None:
 
 
 def _trace_fields(envelope: Envelope) -> dict[str, Any]:
-    """Log fields (shared.logs emits them) that tie a log line to a request and an event."""
+    """Log fields (shared.platform.logs emits them) that tie a log line to a request and an event."""
     fields: dict[str, Any] = {"event_id": envelope.id}
     if envelope.correlationid:
         fields["correlation_id"] = envelope.correlationid

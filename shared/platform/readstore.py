@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from shared.settings import Settings
+from shared.platform.settings import Settings
 
 _CURSOR_METHODS = frozenset({"find", "aggregate", "list_indexes"})
 

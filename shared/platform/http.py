@@ -22,9 +22,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared import idempotency, metrics
-from shared.auth import TokenVerifier
-from shared.eventstore import Conflict, DomainError, Invalid, NotFound
+from shared.platform import idempotency, metrics
+from shared.platform.auth import TokenVerifier
+from shared.kernel.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 log = logging.getLogger("shequ.http")
 
@@ -151,7 +151,7 @@ async def command_scope(request: Request) -> AsyncIterator[None]:
         raise Invalid(f"{idempotency.HEADER} must be 1 to {idempotency.MAX_KEY_LENGTH} printable characters",
                       field=idempotency.HEADER)
     try:
-        from shared.auth import _principal
+        from shared.platform.auth import _principal
 
         subject = _principal(request).subject
     except Exception:  # noqa: BLE001 - no valid token: the handler's own check answers 401/403
@@ -258,7 +258,8 @@ def create_app(
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        status = 409 if isinstance(exc, Conflict) else 404 if isinstance(exc, NotFound) else 422
+        status = (409 if isinstance(exc, Conflict) else 404 if isinstance(exc, NotFound)
+                  else 403 if isinstance(exc, Forbidden) else 422)
         body: dict[str, object] = {"detail": str(exc)}
         if isinstance(exc, Invalid) and exc.field:
             body["field"] = exc.field

@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from shared.envelope import Envelope, EventContract, PublicEvent
-from shared.eventstore import ServiceApplication
+from shared.platform.envelope import Envelope, EventContract, PublicEvent
+from shared.platform.eventstore import ServiceApplication
 
 Reaction = tuple[EventContract, type[PublicEvent], Callable[[Envelope, Any], None]]
 """(the other service's contract, one of its public events, handler(envelope, event))."""

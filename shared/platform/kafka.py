@@ -7,7 +7,7 @@ rebalance timeout; they are settings, so production can use Kafka's defaults.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -124,3 +124,14 @@ def dead_letter(producer: KafkaProducer, topic: str, delivery: Delivery, reason:
         ("dlq_at", datetime.now(UTC).isoformat().encode()),
     ]
     return producer.send(topic, key=delivery.key, value=delivery.value, headers=headers)
+
+
+def broker_check(bootstrap_servers: str) -> Callable[[], None]:
+    def check() -> None:
+        admin = KafkaAdmin(bootstrap_servers)
+        try:
+            admin.cluster_id()
+        finally:
+            admin.close()
+
+    return check

@@ -15,20 +15,20 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from shared import audit, metrics, trace
-from shared.auth import DevelopmentKeys, TokenVerifier, oidc_verifier
-from shared.catalogue import service_catalogue
-from shared.consumer import EventConsumer
-from shared.envelope import EventContract
-from shared.eventstore import ServiceApplication
-from shared.http import api_docs_index, create_app
-from shared.kafka import KafkaAdmin
-from shared.leadership import leadership_for
-from shared.projector import ProjectorRuntime, Projection
-from shared.readstore import connect_read_store, ping
-from shared.relay import Relay
-from shared.service import ServiceDefinition
-from shared.settings import Settings
+from shared.platform import audit, metrics, trace
+from shared.platform.auth import DevelopmentKeys, oidc_verifier, TokenVerifier
+from shared.platform.catalogue import service_catalogue
+from shared.platform.consumer import EventConsumer
+from shared.platform.envelope import EventContract
+from shared.platform.eventstore import ServiceApplication
+from shared.platform.http import api_docs_index, create_app
+from shared.platform.kafka import broker_check
+from shared.platform.leadership import leadership_for
+from shared.platform.projector import ProjectorRuntime, Projection
+from shared.platform.readstore import connect_read_store, ping
+from shared.platform.relay import Relay
+from shared.platform.service import ServiceDefinition
+from shared.platform.settings import Settings
 
 log = logging.getLogger("shequ.runtime")
 
@@ -76,17 +76,6 @@ class BackgroundWorkers:
         self.stop_event.set()
         for thread in self.threads:
             thread.join(timeout)
-
-
-def broker_check(bootstrap_servers: str) -> Callable[[], None]:
-    def check() -> None:
-        admin = KafkaAdmin(bootstrap_servers)
-        try:
-            admin.cluster_id()
-        finally:
-            admin.close()
-
-    return check
 
 
 class InsecureConfiguration(RuntimeError):

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shared.idempotency import is_internal
+from shared.platform.idempotency import is_internal
 
 ENVELOPE_NAMESPACE = uuid.UUID("8a4f5a0e-6b1c-4f3e-9d7a-5b2c1e0f9a11")
 TYPE_PATTERN = r"^shequ\.[a-z]+\.[A-Z][A-Za-z]+\.v[1-9][0-9]*$"
@@ -193,7 +193,7 @@ _FIELD_NAMES: dict[type[PublicEvent], frozenset[str]] = {}
 
 
 def _is_directory_copy(event: Any) -> bool:
-    from shared.directory import KnownCommunity  # imported late: directory -> eventstore -> envelope
+    from shared.kernel.directory import KnownCommunity
 
     return isinstance(event, KnownCommunity.Event)
 

@@ -24,11 +24,11 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from pydantic import ValidationError
 
-from shared import metrics
-from shared.envelope import Envelope, EventContract, InvalidEnvelope
-from shared.eventstore import ServiceApplication
-from shared.kafka import KafkaAdmin
-from shared.leadership import Leadership, SoleProcess
+from shared.platform import metrics
+from shared.platform.envelope import Envelope, EventContract, InvalidEnvelope
+from shared.platform.eventstore import ServiceApplication
+from shared.platform.kafka import KafkaAdmin
+from shared.platform.leadership import Leadership, SoleProcess
 
 log = logging.getLogger("shequ.relay")
 
@@ -63,7 +63,7 @@ class Relay:
         leadership: Leadership | None = None,
         standby_seconds: float = 2.0,
     ) -> None:
-        from shared.kafka import durable_producer
+        from shared.platform.kafka import durable_producer
 
         self.app = app
         self.contract = contract

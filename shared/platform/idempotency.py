@@ -17,7 +17,7 @@ exists, or neither.
 - The same key on another route (method and path) is a client error (422).
 - Records are internal: `EventContract.to_envelope` never publishes them.
 
-The HTTP side (`shared.http`) sets the request's `IdempotencyContext` in a
+The HTTP side (`shared.platform.http`) sets the request's `IdempotencyContext` in a
 context variable; `ServiceApplication.save` reads it.
 """
 

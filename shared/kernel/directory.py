@@ -1,20 +1,19 @@
 """The district's community directory, as each service other than grid knows it.
 
 Grid owns the directory; every other service learns it from grid's public
-events (`services/directory.py`) into `KnownCommunity` aggregates in its own
-event store, so it can refuse, with a clear 422, records for a community the
-district does not have. Learning is idempotent: the aggregate id is derived
-from the community id.
+events into `KnownCommunity` aggregates in its own event store, so it can refuse,
+with a clear 422, records for a community the district does not have. Learning
+is idempotent: the aggregate id is derived from the community id.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from eventsourcing.domain import event
 
-from shared.eventstore import CommunityAggregate, Invalid
+from shared.kernel.aggregate import CommunityAggregate
+from shared.kernel.errors import Invalid
 
 DIRECTORY_NAMESPACE = uuid.UUID("2f1d8c3e-5a7b-4c9d-8e1f-3a2b4c5d6e7f")
 
@@ -50,22 +49,3 @@ class KnownCommunity(CommunityAggregate):
 
 def known_community_id(community_id: str) -> uuid.UUID:
     return KnownCommunity.create_id(community_id)
-
-
-def learn(app: Any, community_id: str, name: str, residents: int) -> None:
-    """Record (or refresh) a directory entry; a repeat with the same content stores nothing."""
-    from eventsourcing.application import AggregateNotFoundError
-
-    from shared.auth import pseudonym
-    from shared.eventstore import Actor
-
-    actor = Actor(subject="directory:grid", role="system", pseudonym=pseudonym("directory:grid"))
-    try:
-        entry: KnownCommunity = app.repository.get(known_community_id(community_id))
-    except AggregateNotFoundError:
-        entry = KnownCommunity(community_id=community_id, name=name, residents=residents)
-    else:
-        if (entry.name, entry.residents) == (name, residents):
-            return
-        entry.relearn(name=name, residents=residents)
-    app.save(entry, actor=actor)

@@ -1,7 +1,5 @@
-"""Event-sourcing mechanics shared by every domain service.
+"""The event store each service builds its use cases on.
 
-- `CommunityAggregate`: every event of every aggregate says which community it
-  belongs to and who caused it (the audit trail is the event log itself).
 - `ServiceApplication`: the `eventsourcing` Application each service builds its
   use cases on. Its recorder is a process recorder, so the relay can keep its
   position (a tracking record) in the same database as the events: the event
@@ -13,8 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import KW_ONLY, asdict, dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -22,65 +19,11 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, ProcessRecorder
 
-from shared import clock, idempotency, metrics
-
-
-class DomainError(Exception):
-    """A command that breaks a rule of the domain."""
-
-
-class Conflict(DomainError):
-    """The command is not allowed in the aggregate's current state (HTTP 409)."""
-
-
-class NotFound(DomainError):
-    """No such aggregate (HTTP 404)."""
-
-
-class Invalid(DomainError):
-    """The command's content is wrong in a way the schema could not say (HTTP 422)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is making a change; stamped on every stored event."""
-
-    subject: str
-    role: str
-    pseudonym: str
-    communities: tuple[str, ...] = ()
-    correlation_id: str | None = None
-
-    def as_event_metadata(self) -> dict[str, Any]:
-        meta = asdict(self)
-        meta["communities"] = list(self.communities)
-        return meta
-
-
-class CommunityAggregate(Aggregate):
-    """An aggregate that belongs to one community."""
-
-    community_id: str
-
-    class Event(Aggregate.Event):
-        community_id: str
-        _: KW_ONLY
-        actor: dict | None = None
-
-        @staticmethod
-        def create_timestamp() -> datetime:
-            return clock.now()
-
-    class Created(Event, Aggregate.Created):
-        pass
-
-    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("community_id", self.community_id)
-        super().trigger_event(event_class, **kwargs)
+from shared.kernel.actor import Actor
+from shared.kernel.aggregate import CommunityAggregate
+from shared.kernel.directory import KnownCommunity, UnknownCommunity, known_community_id
+from shared.kernel.errors import Conflict, NotFound
+from shared.platform import idempotency, metrics
 
 
 # Fault injection, for the test suite only (tests/test_faults.py): a keyed command whose Idempotency-Key
@@ -157,8 +100,6 @@ class ServiceApplication(Application):
 
     def _ensure_communities_known(self, objs: tuple[Any, ...]) -> None:
         """A record may only be created in a community of the district directory (grid owns it)."""
-        from shared.directory import KnownCommunity, UnknownCommunity, known_community_id
-
         for obj in objs:
             if not isinstance(obj, CommunityAggregate) or isinstance(obj, KnownCommunity) or not obj.pending_events:
                 continue

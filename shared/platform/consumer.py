@@ -42,8 +42,8 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 from prometheus_client import Counter, Gauge
 
-from shared.envelope import Envelope, EventContract, InvalidEnvelope, PublicEvent
-from shared.kafka import Delivery, dead_letter
+from shared.platform.envelope import Envelope, EventContract, InvalidEnvelope, PublicEvent
+from shared.platform.kafka import Delivery, dead_letter
 
 log = logging.getLogger("shequ.consumer")
 
@@ -138,7 +138,7 @@ class EventConsumer:
         consumer_factory: Callable[[], KafkaConsumer] | None = None,
         producer_factory: Callable[[], KafkaProducer] | None = None,
     ) -> None:
-        from shared.kafka import durable_producer, group_consumer
+        from shared.platform.kafka import durable_producer, group_consumer
 
         self.bootstrap_servers = bootstrap_servers
         self.group_id = group_id
@@ -297,7 +297,7 @@ class EventConsumer:
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set; reconnects when the broker goes away."""
-        from shared.kafka import KafkaAdmin
+        from shared.platform.kafka import KafkaAdmin
 
         if not self.handlers:
             raise RuntimeError(f"consumer {self.name} has no handlers")

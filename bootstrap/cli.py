@@ -16,8 +16,8 @@ console = Console(stderr=True)
 
 
 def _settings():  # noqa: ANN202 - imported lazily to keep `shequ --help` fast
-    from shared.logs import configure_logging
-    from shared.settings import Settings
+    from shared.platform.logs import configure_logging
+    from shared.platform.settings import Settings
 
     settings = Settings()
     configure_logging(settings.log_level)
@@ -65,9 +65,9 @@ def demo(
     reported communities and `--communities` synthetic ones, with twelve months
     of history; a later start reuses the stored data.
     """
-    from services.registry import domain_services
-    from shared.broker import EmbeddedBroker
-    from shared.runtime import Platform
+    from bootstrap.registry import domain_services
+    from shared.platform.broker import EmbeddedBroker
+    from bootstrap.runtime import Platform
 
     settings = _settings()
     _exit_on_sigterm()
@@ -139,8 +139,8 @@ def _warm_directory(platform, *, register_reported: bool) -> None:  # noqa: ANN0
     """
     from services.demo_seed import REPORTED
     from services.directory import teach_from_grid_store
-    from shared.auth import pseudonym
-    from shared.eventstore import Actor
+    from shared.kernel.actor import pseudonym
+    from shared.kernel.actor import Actor
 
     apps = {s.definition.name: s.application for s in platform.services}
     grid = apps["grid"]
@@ -153,7 +153,7 @@ def _warm_directory(platform, *, register_reported: bool) -> None:  # noqa: ANN0
 
 
 def _print_demo_tokens(settings, host: str = "127.0.0.1", port: int = 8000) -> None:  # noqa: ANN001
-    from shared.auth import DevelopmentKeys
+    from shared.platform.auth import DevelopmentKeys
 
     keys = DevelopmentKeys(settings.data_dir)
     operator = keys.mint("demo-district-operator", ["district_operator"], ["*"])
@@ -182,7 +182,8 @@ def token(
     hours: Annotated[int, typer.Option(min=1, max=24 * 30)] = 12,
 ) -> None:
     """Mint a token for the embedded platform's development key."""
-    from shared.auth import DevelopmentKeys, Role
+    from shared.kernel.actor import Role
+    from shared.platform.auth import DevelopmentKeys
 
     settings = _settings()
     if settings.environment == "production":
@@ -203,7 +204,8 @@ def serve(
     host: Annotated[str, typer.Option()] = "0.0.0.0",  # noqa: S104 - a container's service listens on all interfaces
 ) -> None:
     """Run one service as its own process, configured by environment (production style)."""
-    from shared.runtime import BackgroundWorkers, broker_check, build_district_http, build_service, build_verifier
+    from bootstrap.runtime import BackgroundWorkers, build_district_http, build_service, build_verifier
+    from shared.platform.kafka import broker_check
 
     settings = _settings()
     _exit_on_sigterm()
@@ -217,12 +219,12 @@ def serve(
             if not settings.mongo_url:
                 console.print("MONGO_URL must be set for `shequ serve district`")
                 raise typer.Exit(2)
-            from shared.readstore import connect_read_store
+            from shared.platform.readstore import connect_read_store
 
             http = build_district_http(settings, connect_read_store(settings),
                                        {"broker": broker_check(settings.kafka_bootstrap_servers)}, verifier)
         else:
-            from services.registry import service as definition_of
+            from bootstrap.registry import service as definition_of
 
             try:
                 definition = definition_of(service)
@@ -250,9 +252,9 @@ def project(
     import socket
 
     from services.district.domain import projections
-    from services.registry import domain_services
-    from shared.readstore import connect_read_store
-    from shared.runtime import BackgroundWorkers, build_projector
+    from bootstrap.registry import domain_services
+    from shared.platform.readstore import connect_read_store
+    from bootstrap.runtime import BackgroundWorkers, build_projector
 
     settings = _settings()
     _exit_on_sigterm()
@@ -288,9 +290,9 @@ def rebuild() -> None:
     in again while it runs.
     """
     from services.district.domain import projections
-    from services.registry import domain_services
-    from shared.readstore import connect_read_store
-    from shared.runtime import build_projector
+    from bootstrap.registry import domain_services
+    from shared.platform.readstore import connect_read_store
+    from bootstrap.runtime import build_projector
 
     settings = _settings()
     if not settings.kafka_bootstrap_servers or not settings.mongo_url:
@@ -328,7 +330,7 @@ def trace_command(
 
     from rich.table import Table
 
-    from shared.trace import stage, trace
+    from shared.platform.trace import stage, trace
 
     if not token:
         console.print("an admin token is needed: --token or SHEQU_TOKEN (shequ token --role admin --community '*')")

@@ -17,15 +17,13 @@ A breaking change needs a new version (`...v2`, a new schema file); the old
 version keeps being published or is retired (RETIRED.md). Additive optional
 properties and widened enums pass.
 
-    python -m shared.compat [--baseline DIR]   # exit 1 and list the breaking changes
+    python -m bootstrap.contract gate [--baseline DIR]   # exit 1 and list the breaking changes
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -256,24 +254,3 @@ def _show(types: set[str]) -> str:
 
 def _show_values(values: set[str]) -> str:
     return ", ".join(sorted(values))
-
-
-def main(argv: list[str] | None = None) -> int:
-    from shared.catalogue import EVENTS_DIR, generated_schemas
-
-    parser = argparse.ArgumentParser(prog="python -m shared.compat", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--baseline", type=Path, default=EVENTS_DIR,
-                        help="directory of baseline schemas (e.g. a checkout of the main branch's docs/events)")
-    args = parser.parse_args(argv)
-    changes = compare_with_baseline(generated_schemas(), args.baseline)
-    if changes:
-        print("breaking change(s) to the public event contract:", file=sys.stderr)
-        for change in changes:
-            print(f"  - {change}", file=sys.stderr)
-        return 1
-    print(f"compatible with the baseline in {args.baseline}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

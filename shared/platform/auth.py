@@ -13,12 +13,10 @@ dependency runs before the handler.
 
 from __future__ import annotations
 
-import hashlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -28,26 +26,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
-from shared.eventstore import Actor
+from shared.kernel.actor import ALL_COMMUNITIES, Actor, Role, ensure_community, pseudonym
+from shared.kernel.errors import Forbidden
 
 DEV_ISSUER = "shequ-embedded"
 DEV_AUDIENCE = "shequ"
 DEV_KEY_FILE = "signing-key.pem"
-ALL_COMMUNITIES = "*"
-
-
-class Role(StrEnum):
-    COMMUNITY_STAFF = "community_staff"
-    GRID_WORKER = "grid_worker"
-    WELFARE_OFFICER = "welfare_officer"
-    DISTRICT_OPERATOR = "district_operator"
-    AUDITOR = "auditor"
-    ADMIN = "admin"
-
-
-def pseudonym(subject: str) -> str:
-    """A stable pseudonymous id for an actor, safe to publish."""
-    return hashlib.sha256(f"shequ-actor:{subject}".encode()).hexdigest()[:16]
+__all__ = ["ALL_COMMUNITIES", "Actor", "Forbidden", "Principal", "Role", "TokenVerifier", "ensure_community",
+           "pseudonym", "requires"]
 
 
 @dataclass(frozen=True)
@@ -68,11 +54,6 @@ class Unauthenticated(HTTPException):
         if error == "missing_token":
             challenge = 'Bearer realm="shequ"'
         super().__init__(status_code=401, detail=detail, headers={"WWW-Authenticate": challenge})
-
-
-class Forbidden(HTTPException):
-    def __init__(self, detail: str) -> None:
-        super().__init__(status_code=403, detail=detail)
 
 
 class TokenVerifier:
@@ -175,10 +156,3 @@ def requires(*roles: Role) -> Callable[[Request], Awaitable[Actor]]:
 
     dependency.__name__ = f"requires_{'_or_'.join(allowed)}"
     return dependency
-
-
-def ensure_community(actor: Actor, community_id: str) -> None:
-    """403 unless the actor serves this community."""
-    if ALL_COMMUNITIES in actor.communities or community_id in actor.communities:
-        return
-    raise Forbidden(f"the token does not cover community {community_id!r}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.service import ServiceDefinition
+from shared.platform.service import ServiceDefinition
 
 
 def domain_services() -> list[ServiceDefinition]:

@@ -2,7 +2,7 @@
 
 The event log *is* the audit trail: every stored event carries the actor
 (subject, role, pseudonym, communities, correlation id), its community and its
-timestamp (`shared.eventstore`). This module pages through a service's
+timestamp (`shared.platform.eventstore`). This module pages through a service's
 notification log and shows, for each event, only the event's name and ids and
 who caused it: never a field of the event's payload, so personal data (a
 welfare beneficiary's name, say) cannot leak through the audit. Reads of
@@ -10,7 +10,7 @@ personal data are stored as events too (welfare `Person.RecordRead`), so they
 show up here like any change.
 
 `GET /audit` (auditor only) is mounted on every domain service by
-`shared.runtime.build_service`. An auditor sees the communities their token
+`bootstrap.runtime.build_service`. An auditor sees the communities their token
 covers (`*`: all); entries without a community are shown to `*` auditors only.
 """
 
@@ -24,8 +24,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from shared.auth import ALL_COMMUNITIES, Forbidden, Role, requires
-from shared.eventstore import Actor, ServiceApplication
+from shared.kernel.actor import ALL_COMMUNITIES, Role
+from shared.kernel.errors import Forbidden
+from shared.platform.auth import requires
+from shared.kernel.actor import Actor
+from shared.platform.eventstore import ServiceApplication
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100

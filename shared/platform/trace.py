@@ -32,9 +32,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from shared.auth import Role, requires
-from shared.envelope import EventContract, envelope_id
-from shared.eventstore import ServiceApplication
+from shared.kernel.actor import Role
+from shared.platform.auth import requires
+from shared.platform.envelope import EventContract, envelope_id
+from shared.platform.eventstore import ServiceApplication
 
 log = logging.getLogger("shequ.trace")
 
@@ -115,7 +116,7 @@ def relay_position_reader(app: ServiceApplication, topic: str, bootstrap_servers
     def read() -> tuple[str, int]:
         if not bootstrap_servers:
             raise RuntimeError("this service has no broker configured")
-        from shared.kafka import KafkaAdmin
+        from shared.platform.kafka import KafkaAdmin
 
         admin = KafkaAdmin(bootstrap_servers)
         try:
