@@ -114,7 +114,7 @@ DEMO_COMMUNITIES = ("huasheng", "hualong-jiayuan", "xizhuchao", "jinpen")
 def _seed_demo(platform, communities: int, seed: int) -> None:  # noqa: ANN001
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from services.demo_seed import is_empty, seed_district
+    from bootstrap.demo import is_empty, seed_district
 
     services = {s.definition.name: s.application for s in platform.services}
     if not is_empty(services):
@@ -137,7 +137,7 @@ def _warm_directory(platform, *, register_reported: bool) -> None:  # noqa: ANN0
     Afterwards each service keeps learning it from grid's events on Kafka. An
     empty demo (--no-seed) still has the four reported communities in its directory.
     """
-    from services.demo_seed import REPORTED
+    from bootstrap.demo import REPORTED
     from services.directory import teach_from_grid_store
     from shared.kernel.actor import pseudonym
     from shared.kernel.actor import Actor

@@ -9,7 +9,7 @@ from pathlib import Path
 import mongomock_ng
 import pytest
 
-from services.demo_seed import is_empty, seed_district
+from bootstrap.demo import is_empty, seed_district
 from services.district.application import DistrictQueries
 from services.district.domain import projections
 from bootstrap.registry import domain_services

@@ -21,7 +21,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from services.demo_seed import seed_district
+from bootstrap.demo import seed_district
 from services.district import api
 from services.district.application import INDICATORS, NON_ADDITIVE, SERIES, AlertThresholds, DistrictQueries
 from services.district.domain import projections
