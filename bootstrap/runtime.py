@@ -118,6 +118,7 @@ def build_service(
     *, with_relay: bool = True,
 ) -> RunningService:
     application = definition.application_class(env=settings.event_store_env(definition.name))
+    application.stored_listeners.append(metrics.count_stored_event)
     relay = None
     readiness: dict[str, Callable[[], None]] = {"event_store": application.check_store}
     if with_relay and bootstrap_servers:

@@ -38,12 +38,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import KafkaError
-from kafka.structs import OffsetAndMetadata
 from prometheus_client import Counter, Gauge
 
 from shared.platform.envelope import Envelope, EventContract, InvalidEnvelope, PublicEvent
-from shared.platform.kafka import Delivery, dead_letter
+from shared.platform.kafka import Delivery, KafkaAdmin, dead_letter
+from shared.platform.subscription import Subscription
 
 log = logging.getLogger("shequ.consumer")
 
@@ -166,7 +165,6 @@ class EventConsumer:
         # Partitions waiting for a RetryLater message: tp -> (resume at, first failure, attempts)
         self._waiting: dict[TopicPartition, tuple[float, float, int]] = {}
         self.lag: dict[str, int] = {}
-        self._lag_refreshed_at = 0.0
 
     # -- registration -----------------------------------------------------------
 
@@ -297,61 +295,23 @@ class EventConsumer:
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set; reconnects when the broker goes away."""
-        from shared.platform.kafka import KafkaAdmin
-
         if not self.handlers:
             raise RuntimeError(f"consumer {self.name} has no handlers")
-        backoff = 0.5
-        while not stop.is_set():
-            consumer = dlq = admin = None
-            try:
-                admin = KafkaAdmin(self.bootstrap_servers)
-                admin.ensure_topics(self.topics, self.partitions, self.replication_factor)
-                consumer = self._consumer_factory()
-                dlq = self._producer_factory()
-                consumer.subscribe(self.topics)
-                self._waiting.clear()
-                while not stop.is_set():
-                    self._resume_due(consumer)
-                    polled = consumer.poll(timeout_ms=200, max_records=self.batch_size)
-                    if consumer.assignment():
-                        self.assigned.set()
-                    messages = [Delivery.of(m)
-                                for records in polled.values() for m in records]
-                    if messages:
-                        offsets = self.process(messages, dlq, consumer)
-                        if offsets:
-                            consumer.commit({tp: OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()})
-                    self._refresh_lag(consumer, force=not messages)
-                    backoff = 0.5
-            except KafkaError as exc:
-                log.warning("consumer %s: broker unavailable (%s); retrying in %.1fs", self.name, exc, backoff)
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 5.0)
-            finally:
-                self.assigned.clear()
-                for client in (consumer, dlq, admin):
-                    if client is not None:
-                        try:
-                            client.close()
-                        except Exception:  # noqa: BLE001 - closing must not mask the cause of a stop
-                            log.debug("consumer %s: error closing client", self.name, exc_info=True)
+        Subscription(
+            name=f"consumer {self.name}", topics=self.topics, consumer_factory=self._consumer_factory,
+            producer_factory=self._producer_factory, batch_size=self.batch_size, prepare=self._prepare,
+            before_poll=self._resume_due, assigned=self.assigned, lag=self.lag,
+            on_lag=lambda tp, lag: SAGA_LAG.labels(self.name, tp.topic, str(tp.partition)).set(lag),
+        ).run(stop, self.process)
 
-    def _refresh_lag(self, consumer: KafkaConsumer, *, force: bool) -> None:
-        """Publish how far behind each assigned partition is (at most once a second while busy)."""
-        now = time.monotonic()
-        if now - self._lag_refreshed_at < (0.5 if force else 1.0):
-            return
-        self._lag_refreshed_at = now
-        assignment = list(consumer.assignment())
-        if not assignment:
-            return
-        ends = consumer.end_offsets(assignment)
-        for tp in assignment:
-            # Tansu reports the last batch's base offset + 1 as the end offset: clamp.
-            lag = max(0, ends.get(tp, 0) - (consumer.position(tp) or 0))
-            self.lag[f"{tp.topic}:{tp.partition}"] = lag
-            SAGA_LAG.labels(self.name, tp.topic, str(tp.partition)).set(lag)
+    def _prepare(self) -> None:
+        """Before each connection: the topics exist (a consumer may start before any producer), nothing parked."""
+        admin = KafkaAdmin(self.bootstrap_servers)
+        try:
+            admin.ensure_topics(self.topics, self.partitions, self.replication_factor)
+        finally:
+            admin.close()
+        self._waiting.clear()
 
     def _resume_due(self, consumer: KafkaConsumer) -> None:
         now = time.monotonic()

@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from dataclasses import replace
+from collections.abc import Callable
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -23,7 +24,7 @@ from shared.kernel.actor import Actor
 from shared.kernel.aggregate import CommunityAggregate
 from shared.kernel.directory import KnownCommunity, UnknownCommunity, known_community_id
 from shared.kernel.errors import Conflict, NotFound
-from shared.platform import idempotency, metrics
+from shared.platform import idempotency
 
 
 # Fault injection, for the test suite only (tests/test_faults.py): a keyed command whose Idempotency-Key
@@ -53,6 +54,9 @@ class ServiceApplication(Application):
         super().__init__(env)
         # Set whenever events are stored, so the relay publishes at once.
         self.events_stored = threading.Event()
+        # Called with (service, event type) for each stored event: the composition root hooks metrics here,
+        # so a use case never touches a metrics library.
+        self.stored_listeners: list[Callable[[str, str], None]] = []
         self._known_communities: set[str] = set()
 
     def construct_recorder(self) -> ProcessRecorder:
@@ -115,7 +119,8 @@ class ServiceApplication(Application):
     def _notify(self, recordings: list[Any]) -> None:
         for recording in recordings:
             event_type = type(recording.domain_event).__qualname__.replace(".", "")
-            metrics.EVENTS_APPENDED.labels(self.name, event_type).inc()
+            for listener in self.stored_listeners:
+                listener(self.name, event_type)
         if recordings:
             self.events_stored.set()
 

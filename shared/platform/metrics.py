@@ -106,3 +106,8 @@ RELAY_CONTRACT_VIOLATIONS = Counter(
     "shequ_relay_contract_violations_total",
     "Envelopes that failed their public schema; the relay stopped instead of publishing them", ["service"],
 )
+
+
+def count_stored_event(service: str, event_type: str) -> None:
+    """A `ServiceApplication.stored_listeners` hook: events appended, by service and type."""
+    EVENTS_APPENDED.labels(service, event_type).inc()

@@ -27,13 +27,13 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import KafkaError
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.platform import metrics
 from shared.platform.kafka import Delivery, dead_letter
 from shared.platform.envelope import Envelope, EventContract, InvalidEnvelope, PublicEvent
+from shared.platform.subscription import Subscription, close, poll, reached
 
 log = logging.getLogger("shequ.projector")
 
@@ -227,8 +227,14 @@ class ProjectorRuntime:
         self._producer_factory = producer_factory or (
             lambda: durable_producer(bootstrap_servers, f"shequ-{member_name}-dlq")
         )
-        self.lag: dict[str, int] = {}
-        self.assigned = threading.Event()
+        self._subscription = Subscription(
+            name=f"projector {member_name}", topics=self.topics, consumer_factory=self._consumer_factory,
+            producer_factory=self._producer_factory, batch_size=batch_size,
+            on_lag=lambda tp, lag: metrics.PROJECTOR_LAG.labels(tp.topic, str(tp.partition)).set(lag),
+            after_poll=lambda: self._write_status(force=False),
+        )
+        self.lag = self._subscription.lag
+        self.assigned = self._subscription.assigned
         self.last_batch_at: datetime | None = None
         self.totals = BatchResult()
         self._status_written_at = 0.0
@@ -301,42 +307,16 @@ class ProjectorRuntime:
     # -- the loop -------------------------------------------------------------
 
     def run(self, stop: threading.Event, *, until_caught_up: bool = False) -> None:
-        """Consume in the consumer group until `stop` is set.
-
-        With until_caught_up, return once every assigned partition has been read
-        up to the end offsets seen at assignment (used by tests and tools).
-        """
+        """Consume in the consumer group until `stop` is set (see `Subscription.run` for until_caught_up)."""
         self.writer.ensure_indexes()
-        backoff = 0.5
-        while not stop.is_set():
-            consumer = dlq = None
-            try:
-                consumer = self._consumer_factory()
-                dlq = self._producer_factory()
-                consumer.subscribe(self.topics)
-                targets: dict[TopicPartition, int] = {}
-                while not stop.is_set():
-                    deliveries = self._poll(consumer)
-                    assignment = consumer.assignment()
-                    if assignment:
-                        self.assigned.set()
-                        if until_caught_up and set(targets) != assignment:
-                            targets = consumer.end_offsets(list(assignment))
-                    if deliveries:
-                        self.process(deliveries, dlq)
-                        consumer.commit()
-                        self.last_batch_at = datetime.now(UTC)
-                    self._refresh_lag(consumer, force=not deliveries)
-                    backoff = 0.5
-                    if until_caught_up and targets and not deliveries and _reached(consumer, targets):
-                        self._write_status(force=True)
-                        return
-            except KafkaError as exc:
-                log.warning("projector %s: broker unavailable (%s); retrying in %.1fs", self.member_name, exc, backoff)
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 5.0)
-            finally:
-                _close(consumer, dlq)
+        self._subscription.run(stop, self._process_live, until_caught_up=until_caught_up)
+        if until_caught_up and not stop.is_set():
+            self._write_status(force=True)
+
+    def _process_live(self, deliveries: list[Delivery], dlq: KafkaProducer, consumer: KafkaConsumer) -> None:
+        self.process(deliveries, dlq)
+        self.last_batch_at = datetime.now(UTC)
+        return None  # commit everything polled: the batch is durable
 
     def rebuild(self, stop: threading.Event) -> BatchResult:
         """Read every partition from offset 0 to its current end, outside the group.
@@ -356,9 +336,9 @@ class ProjectorRuntime:
             # No commits to keep small, so batches are large: each touched document is written once per batch.
             pending: list[Delivery] = []
             while not stop.is_set():
-                deliveries = self._poll(consumer, self.rebuild_batch_size - len(pending))
+                deliveries = poll(consumer, self.rebuild_batch_size - len(pending))
                 pending += deliveries
-                done = not deliveries and _reached(consumer, targets)
+                done = not deliveries and reached(consumer, targets)
                 if pending and (done or len(pending) >= self.rebuild_batch_size):
                     self.process(pending, dlq)
                     self.last_batch_at = datetime.now(UTC)
@@ -368,27 +348,7 @@ class ProjectorRuntime:
             self._write_status(force=True)
             return self.totals
         finally:
-            _close(consumer, dlq)
-
-    def _poll(self, consumer: KafkaConsumer, max_records: int | None = None) -> list[Delivery]:
-        polled = consumer.poll(timeout_ms=200, max_records=max_records or self.batch_size)
-        return [Delivery.of(m)
-                for records in polled.values() for m in records]
-
-    def _refresh_lag(self, consumer: KafkaConsumer, *, force: bool) -> None:
-        now = time.monotonic()
-        if not force and now - self._status_written_at < 1.0:
-            return
-        assignment = list(consumer.assignment())
-        if assignment:
-            ends = consumer.end_offsets(assignment)
-            for tp in assignment:
-                position = consumer.position(tp)
-                # Tansu reports the last batch's base offset + 1 as the end offset: clamp.
-                lag = max(0, ends.get(tp, 0) - (position or 0))
-                self.lag[f"{tp.topic}:{tp.partition}"] = lag
-                metrics.PROJECTOR_LAG.labels(tp.topic, str(tp.partition)).set(lag)
-        self._write_status(force=False)
+            close(consumer, dlq)
 
     def _write_status(self, *, force: bool) -> None:
         now = time.monotonic()
@@ -408,19 +368,6 @@ class ProjectorRuntime:
             },
             upsert=True,
         )
-
-
-def _reached(consumer: KafkaConsumer, targets: Mapping[TopicPartition, int]) -> bool:
-    return all(consumer.position(tp) >= end for tp, end in targets.items())
-
-
-def _close(*clients: Any) -> None:
-    for client in clients:
-        if client is not None:
-            try:
-                client.close()
-            except Exception:  # noqa: BLE001 - closing must not mask the cause of a stop
-                log.debug("error closing client", exc_info=True)
 
 
 def _trace_fields(envelope: Envelope) -> dict[str, Any]:
