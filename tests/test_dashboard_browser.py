@@ -258,9 +258,9 @@ def test_dashboard_in_chromium_shows_the_api_figures(demo):
         admin = {"Authorization": f"Bearer {admin_token}"}
         with httpx.Client(base_url=base, timeout=30) as http:
             page = http.get("/district/")
-            assert page.status_code == 200 and "static/app.js" in page.text
+            assert page.status_code == 200 and '<script type="module" src="static/main.js">' in page.text
             assert "default-src 'self'" in page.headers["content-security-policy"]
-            assert http.get("/district/static/app.js").status_code == 200
+            assert http.get("/district/static/main.js").headers["content-type"].startswith("text/javascript")
             assert http.get("/district/static/app.css").headers["content-type"].startswith("text/css")
             assert http.get("/", follow_redirects=False).headers["location"] == "/district/"
 
