@@ -25,9 +25,9 @@ test: install
 	bash tests/prerequisites.sh
 	$(BIN)/python -m pytest -q -rs -p no:cacheprovider
 
-## Unit tests only (no broker, no PostgreSQL, no subprocesses).
+## Unit tests only (tests/unit without broker or PostgreSQL): seconds, for the edit-test loop.
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not e2e" -k "not broker" tests/test_grid_api.py
+	$(BIN)/python -m pytest -q -rs -p no:cacheprovider -m "unit and not broker and not postgres" tests/unit
 
 ## Benchmarks: shequ against the bare libraries, same run; prints a table, writes bench/results/<time>.json.
 bench: install

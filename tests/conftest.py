@@ -24,6 +24,22 @@ def _unavailable(what: str, why: str) -> None:
     pytest.skip(f"{what} unavailable: {why}")
 
 
+LAYERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by its folder (unit, integration, e2e) and by the servers its fixtures start."""
+    for item in items:
+        parts = item.path.parts
+        layer = next((p for p in LAYERS if p in parts[parts.index("tests"):]), None) if "tests" in parts else None
+        if layer is not None:
+            item.add_marker(getattr(pytest.mark, layer))
+        if {"broker", "fresh_broker"} & set(item.fixturenames):
+            item.add_marker(pytest.mark.broker)
+        if "postgres_env" in item.fixturenames:
+            item.add_marker(pytest.mark.postgres)
+
+
 TEST_COMMUNITIES = ("jinpen", "huasheng", "hualong", "hualong-jiayuan", "xizhuchao", "other", "elsewhere")
 """Communities in the directory the tests' services have learned (as if from grid's events)."""
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.demo_process import wait_settled
-from tests.test_dashboard_browser import (  # noqa: F401 - fixtures used by name
+from tests.e2e.test_dashboard_browser import (  # noqa: F401 - fixtures used by name
     ARTIFACTS,
     browser_available,
     chromium,

@@ -22,7 +22,7 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = tuple(sorted(p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()
                         and p.name in ("shared", "services", "bootstrap")))
 

@@ -30,7 +30,7 @@ from tests.demo_process import start_demo
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "docs" / "metrics.md"
 MAX_SERIES = 300
 MAX_LABEL_LENGTH = 64

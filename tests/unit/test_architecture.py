@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 INFRASTRUCTURE = ("fastapi", "starlette", "uvicorn", "kafka", "pymongo", "psycopg", "prometheus_client",
                   "pydantic_settings", "jwt", "typer", "rich", "httpx")

@@ -28,9 +28,9 @@ from shared.kernel.actor import Actor
 from shared.platform.relay import ContractViolation, Relay
 from shared.platform.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "docs" / "events"
-ASYNCAPI_SCHEMA = Path(__file__).parent / "schemas" / "asyncapi-3.0.0.json"
+ASYNCAPI_SCHEMA = ROOT / "tests" / "schemas" / "asyncapi-3.0.0.json"
 CASE_REPORTED = "shequ.grid.CaseReported.v1"
 ACTOR = Actor(subject="staff-1", role="community_staff", pseudonym=pseudonym("staff-1"), correlation_id="c-1")
 

@@ -27,7 +27,7 @@ import pytest
 
 yaml = pytest.importorskip("yaml", reason="PyYAML is needed for the deployment checks (pip install PyYAML)")
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 COMPOSE = ROOT / "docker-compose.yml"
 K8S = DEPLOY / "k8s"
@@ -348,8 +348,14 @@ def kubernetes_validate():  # noqa: ANN201
 
 
 def test_k8s_manifests_validate_against_schemas(kubernetes_validate) -> None:  # noqa: ANN001
+    validated = []
     for path, doc in k8s_documents():
         kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+        validated.append((doc["kind"], doc["metadata"]["name"]))
+    kinds = {kind for kind, _ in validated}
+    # Not vacuous: every service's Deployment and Service, the projector, config and secret template were read.
+    assert {"Deployment", "Service", "ConfigMap"} <= kinds, kinds
+    assert sum(kind == "Deployment" for kind, _ in validated) >= 6, validated
 
 
 def test_k8s_validator_rejects_a_bad_manifest(kubernetes_validate) -> None:  # noqa: ANN001

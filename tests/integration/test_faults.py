@@ -8,7 +8,7 @@
 | PostgreSQL restarted under load | test_postgres_restart_under_load_503_with_retry_after_then_success |
 | two concurrent commands on one aggregate | test_two_concurrent_commands_on_one_aggregate_one_wins_one_409 |
 | poison messages | test_poison_messages_are_dead_lettered_and_the_live_projector_keeps_going (and, decoded reason by |
-|  | reason, tests/test_projector.py::test_malformed_messages_go_to_the_dead_letter_topic_and_the_next_is_applied) |
+|  | reason, tests/integration/test_projector.py::test_malformed_messages_go_to_the_dead_letter_topic_and_the_next_is_applied) |
 
 No test asserts wall-clock time; waits are bounded and fail with the last value seen.
 """
@@ -44,7 +44,7 @@ from shared.platform.projector import ProjectorRuntime
 from shared.platform.settings import Settings
 from tests.kafka_helpers import read_topic, send_raw, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ACTOR = Actor(subject="s", role="community_staff", pseudonym=pseudonym("s")).as_event_metadata()
 CASE = {"community_id": "jinpen", "category": "noise", "description": "fault injection"}
 TOPICS = [f"shequ.{d.name}.v1" for d in domain_services()]

@@ -16,6 +16,11 @@ ARGS = {
     "resolve": {"outcome": "fixed"}, "close": {"satisfaction": 4}, "reopen": {"reason": "not fixed"},
     "reject": {"reason": "not_our_responsibility"},
 }
+RESULT_OF = {  # the state each command leads to
+    "accept": CaseStatus.ACCEPTED, "assign": CaseStatus.ASSIGNED, "escalate": CaseStatus.ESCALATED,
+    "resolve": CaseStatus.RESOLVED, "close": CaseStatus.CLOSED, "reopen": CaseStatus.REOPENED,
+    "reject": CaseStatus.REJECTED,
+}
 PATHS = {  # how to reach each state from a fresh report
     CaseStatus.REPORTED: [], CaseStatus.ACCEPTED: ["accept"], CaseStatus.ASSIGNED: ["accept", "assign"],
     CaseStatus.ESCALATED: ["accept", "escalate"], CaseStatus.RESOLVED: ["resolve"],
@@ -50,7 +55,10 @@ def test_deadline_is_in_the_reported_event():
 ])
 def test_legal_transition(state, command):
     case = case_in(state)
+    before = case.version
     getattr(case, command)(**ARGS[command])
+    assert case.status == RESULT_OF[command]
+    assert case.version == before + 1  # one event recorded the transition
 
 
 @pytest.mark.parametrize(("state", "command"), [(s, c) for s in CaseStatus for c in TRANSITIONS
