@@ -16,11 +16,13 @@ console = Console(stderr=True)
 
 
 def _settings():  # noqa: ANN202 - imported lazily to keep `shequ --help` fast
+    from shared.platform import kafka
     from shared.platform.logs import configure_logging
     from shared.platform.settings import Settings
 
     settings = Settings()
     configure_logging(settings.log_level)
+    kafka.configure(settings)  # TLS / SASL and group timings for every Kafka client of this process
     return settings
 
 

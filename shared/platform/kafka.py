@@ -1,12 +1,12 @@
 """Kafka clients configured the way shequ needs them (kafka-python).
 
 Group timings are short because Tansu holds a group join for the whole
-rebalance timeout; they are settings, so production can use Kafka's defaults.
+rebalance timeout; they are settings, so production can use Kafka's defaults,
+and so are TLS and SASL (`configure`, called by the composition root).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,16 +17,30 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 
-def _int_env(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+@dataclass
+class ClientSettings:
+    """What every client of this process connects with: security (TLS, SASL) and consumer-group timings.
+
+    The composition root sets it from `Settings` once per process (`configure`); the defaults are the
+    embedded broker's (plaintext, short timings: Tansu holds a group join for the whole rebalance timeout).
+    """
+
+    connection: dict[str, Any] = field(default_factory=lambda: {"security_protocol": "PLAINTEXT"})
+    group_timings: dict[str, int] = field(default_factory=lambda: {
+        "max_poll_interval_ms": 5000, "session_timeout_ms": 6000, "heartbeat_interval_ms": 1000})
+
+
+_clients = ClientSettings()
+
+
+def configure(settings: Any) -> None:
+    """Use `settings` (a `shared.platform.settings.Settings`) for every Kafka client made from now on."""
+    global _clients
+    _clients = ClientSettings(settings.kafka_client_config(), settings.kafka_group_timings())
 
 
 def group_timings() -> dict[str, int]:
-    return {
-        "max_poll_interval_ms": _int_env("KAFKA_MAX_POLL_INTERVAL_MS", 5000),
-        "session_timeout_ms": _int_env("KAFKA_SESSION_TIMEOUT_MS", 6000),
-        "heartbeat_interval_ms": _int_env("KAFKA_HEARTBEAT_INTERVAL_MS", 1000),
-    }
+    return dict(_clients.group_timings)
 
 
 def durable_producer(bootstrap_servers: str, client_id: str) -> KafkaProducer:
@@ -34,6 +48,7 @@ def durable_producer(bootstrap_servers: str, client_id: str) -> KafkaProducer:
     return KafkaProducer(
         bootstrap_servers=bootstrap_servers,
         client_id=client_id,
+        **_clients.connection,
         acks="all",
         enable_idempotence=True,
         max_in_flight_requests_per_connection=5,
@@ -51,6 +66,7 @@ def group_consumer(bootstrap_servers: str, group_id: str | None, client_id: str,
         bootstrap_servers=bootstrap_servers,
         group_id=group_id,
         client_id=client_id,
+        **_clients.connection,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=max_records,
@@ -63,7 +79,8 @@ class KafkaAdmin:
 
     def __init__(self, bootstrap_servers: str) -> None:
         self._client = KafkaAdminClient(
-            bootstrap_servers=bootstrap_servers, client_id="shequ-admin", request_timeout_ms=10_000
+            bootstrap_servers=bootstrap_servers, client_id="shequ-admin", request_timeout_ms=10_000,
+            **_clients.connection,
         )
 
     def cluster_id(self) -> str:

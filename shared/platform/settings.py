@@ -7,9 +7,9 @@ settings are plain values that the composition root turns into clients.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES: tuple[str, ...] = ("grid", "economy", "welfare", "volunteering")
@@ -26,6 +26,48 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str | None = Field(default=None, validation_alias="KAFKA_BOOTSTRAP_SERVERS")
     kafka_topic_partitions: int = Field(default=3, ge=1, validation_alias="KAFKA_TOPIC_PARTITIONS")
     kafka_replication_factor: int = Field(default=1, ge=1, validation_alias="KAFKA_REPLICATION_FACTOR")
+
+    kafka_max_poll_interval_ms: int = Field(default=5000, ge=1000, validation_alias="KAFKA_MAX_POLL_INTERVAL_MS")
+    kafka_session_timeout_ms: int = Field(default=6000, ge=1000, validation_alias="KAFKA_SESSION_TIMEOUT_MS")
+    kafka_heartbeat_interval_ms: int = Field(default=1000, ge=100, validation_alias="KAFKA_HEARTBEAT_INTERVAL_MS")
+    # Kafka security: every producer, consumer and admin client (relays, projector, sagas, consumer kit).
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", validation_alias="KAFKA_SECURITY_PROTOCOL")
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        default=None, validation_alias="KAFKA_SASL_MECHANISM")
+    kafka_sasl_username: str | None = Field(default=None, validation_alias="KAFKA_SASL_USERNAME")
+    kafka_sasl_password: SecretStr | None = Field(default=None, validation_alias="KAFKA_SASL_PASSWORD")
+    kafka_ssl_cafile: Path | None = Field(default=None, validation_alias="KAFKA_SSL_CAFILE")
+    kafka_ssl_certfile: Path | None = Field(default=None, validation_alias="KAFKA_SSL_CERTFILE")
+    kafka_ssl_keyfile: Path | None = Field(default=None, validation_alias="KAFKA_SSL_KEYFILE")
+
+    @model_validator(mode="after")
+    def _kafka_security_is_complete(self) -> Settings:
+        if self.kafka_security_protocol.startswith("SASL_"):
+            if not (self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password):
+                raise ValueError(f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs KAFKA_SASL_MECHANISM, "
+                                 "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD")
+        elif self.kafka_sasl_mechanism:
+            raise ValueError("KAFKA_SASL_MECHANISM is set but KAFKA_SECURITY_PROTOCOL is not SASL_PLAINTEXT or SASL_SSL")
+        return self
+
+    def kafka_client_config(self) -> dict[str, Any]:
+        """Connection settings common to every kafka-python client (producer, consumer, admin)."""
+        config: dict[str, Any] = {"security_protocol": self.kafka_security_protocol}
+        if self.kafka_security_protocol.startswith("SASL_"):
+            config.update(sasl_mechanism=self.kafka_sasl_mechanism, sasl_plain_username=self.kafka_sasl_username,
+                          sasl_plain_password=self.kafka_sasl_password.get_secret_value()
+                          if self.kafka_sasl_password else None)
+        if self.kafka_security_protocol.endswith("SSL"):
+            config.update({key: str(value) for key, value in (
+                ("ssl_cafile", self.kafka_ssl_cafile), ("ssl_certfile", self.kafka_ssl_certfile),
+                ("ssl_keyfile", self.kafka_ssl_keyfile)) if value is not None})
+        return config
+
+    def kafka_group_timings(self) -> dict[str, int]:
+        return {"max_poll_interval_ms": self.kafka_max_poll_interval_ms,
+                "session_timeout_ms": self.kafka_session_timeout_ms,
+                "heartbeat_interval_ms": self.kafka_heartbeat_interval_ms}
 
     # MongoDB read store. Unset means the embedded in-process store (mongomock-ng).
     mongo_url: str | None = Field(default=None, validation_alias="MONGO_URL")

@@ -656,3 +656,25 @@ def test_projector_metrics_port_is_scraped_everywhere() -> None:
     assert [p["containerPort"] for p in template["spec"]["containers"][0]["ports"]] == [port]
     annotations = template["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true" and annotations["prometheus.io/port"] == str(port)
+
+
+def test_every_k8s_deployment_connects_to_kafka_with_tls_and_sasl_from_secrets() -> None:
+    config = next(d for _, d in k8s_documents() if d["kind"] == "ConfigMap")["data"]
+    assert config["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert config["KAFKA_SASL_MECHANISM"] in ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+    from shared.platform.settings import Settings
+
+    Settings(**config, KAFKA_SASL_USERNAME="u", KAFKA_SASL_PASSWORD="p")  # the combination is accepted
+    deployments = [d for _, d in k8s_documents() if d["kind"] == "Deployment"]
+    assert len(deployments) >= 6
+    for deployment in deployments:
+        pod = deployment["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        secrets = {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in container.get("env", [])
+                   if "secretKeyRef" in e.get("valueFrom", {})}
+        name = deployment["metadata"]["name"]
+        assert secrets.get("KAFKA_SASL_USERNAME") == "kafka-sasl-username", name
+        assert secrets.get("KAFKA_SASL_PASSWORD") == "kafka-sasl-password", name
+        mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+        ca_volume = mounts[config["KAFKA_SSL_CAFILE"].rsplit("/", 1)[0]]
+        assert next(v for v in pod["volumes"] if v["name"] == ca_volume)["secret"]["secretName"] == "shequ-kafka-ca"
