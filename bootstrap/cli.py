@@ -138,7 +138,7 @@ def _warm_directory(platform, *, register_reported: bool) -> None:  # noqa: ANN0
     empty demo (--no-seed) still has the four reported communities in its directory.
     """
     from bootstrap.demo import REPORTED
-    from services.directory import teach_from_grid_store
+    from bootstrap.warm_start import teach_from_grid_store
     from shared.kernel.actor import pseudonym
     from shared.kernel.actor import Actor
 
@@ -263,7 +263,7 @@ def project(
         raise typer.Exit(2)
     client = connect_read_store(settings)
     projector = build_projector(settings, client[settings.mongo_database], projections(),
-                                [d.contract for d in domain_services()], settings.kafka_bootstrap_servers,
+                                [d.contract.events for d in domain_services()], settings.kafka_bootstrap_servers,
                                 member_name=f"projector-{socket.gethostname()}")
     if metrics_port:
         from prometheus_client import start_http_server
@@ -301,7 +301,7 @@ def rebuild() -> None:
         raise typer.Exit(2)
     client = connect_read_store(settings)
     projector = build_projector(settings, client[settings.mongo_database], projections(),
-                                [d.contract for d in domain_services()], settings.kafka_bootstrap_servers,
+                                [d.contract.events for d in domain_services()], settings.kafka_bootstrap_servers,
                                 member_name="rebuild")
     projector.writer.drop()
     started = time.perf_counter()

@@ -279,7 +279,7 @@ def project(clients) -> Any:
         for n in app.recorder.select_notifications(1, 100_000):
             envelope = contract.to_envelope(app.mapper.to_domain_event(n))
             if envelope is not None:
-                items.append((envelope, contract.decode(envelope), Delivery(f"shequ.{name}.v1", 0, n.id, None, b"")))
+                items.append((envelope, contract.events.decode(envelope), Delivery(f"shequ.{name}.v1", 0, n.id, None, b"")))
         assert items, name
         writer.apply(items, lambda delivery, reason: failures.append(reason))
     assert failures == []

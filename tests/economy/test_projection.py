@@ -22,7 +22,7 @@ def envelopes(*aggregates):
         for event in aggregate.collect_events():
             envelope = contract.to_envelope(event)
             if envelope is not None:
-                published.append((envelope, contract.decode(envelope),
+                published.append((envelope, contract.events.decode(envelope),
                                   Delivery("shequ.economy.v1", 0, len(published), None, envelope.to_bytes())))
     return published
 

@@ -18,7 +18,7 @@ def envelopes(*aggregates):
     for aggregate in aggregates:
         for event in aggregate.collect_events():
             envelope = contract.to_envelope(event)
-            out.append((envelope, contract.decode(envelope), Delivery("t", 0, 0, None, b"")))
+            out.append((envelope, contract.events.decode(envelope), Delivery("t", 0, 0, None, b"")))
     return out
 
 
