@@ -243,7 +243,7 @@ def publish_events(bootstrap: str, topic: str, n: int, communities: int) -> None
 
 
 def _runtime(db: Any, bootstrap: str, topic: str, group: str, member: str) -> Any:
-    from services.district.domain import projections
+    from services.district.projections import projections
     from bootstrap.registry import domain_services
     from shared.platform.projector import ProjectorRuntime
     from shared.platform.settings import Settings
@@ -328,7 +328,7 @@ def bench_rebuild(n: int, bootstrap: str, communities: int) -> None:
 def bench_freshness(samples: int, bootstrap: str) -> None:
     from fastapi.testclient import TestClient
 
-    from services.district.application import DistrictQueries
+    from services.district.queries import DistrictQueries
     from bootstrap.registry import domain_services
     from shared.platform.auth import DevelopmentKeys
     from bootstrap.runtime import Platform
@@ -389,8 +389,8 @@ def bench_freshness(samples: int, bootstrap: str) -> None:
 def bench_queries(sizes: tuple[int, ...], calls: int) -> None:
     from shared.platform.readstore import embedded_client
 
-    from services.district.application import DistrictQueries
-    from services.district.domain import projections
+    from services.district.queries import DistrictQueries
+    from services.district.projections import projections
     from services.grid.contract import contract
     from services.grid.domain import Case
     from shared.platform.projector import Delivery, ReadModelWriter

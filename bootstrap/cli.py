@@ -251,7 +251,7 @@ def project(
     """Run the district projectors as their own process (scale out: more processes, same group)."""
     import socket
 
-    from services.district.domain import projections
+    from services.district.projections import projections
     from bootstrap.registry import domain_services
     from shared.platform.readstore import connect_read_store
     from bootstrap.runtime import BackgroundWorkers, build_projector
@@ -289,7 +289,7 @@ def rebuild() -> None:
     group, and what both apply is skipped as a duplicate. Expect figures to fill
     in again while it runs.
     """
-    from services.district.domain import projections
+    from services.district.projections import projections
     from bootstrap.registry import domain_services
     from shared.platform.readstore import connect_read_store
     from bootstrap.runtime import build_projector

@@ -177,8 +177,8 @@ def build_district_http(
     settings: Settings, client: Any, readiness: dict[str, Callable[[], None]], verifier: TokenVerifier
 ) -> FastAPI:
     from services.district import api
-    from services.district.application import DistrictQueries
-    from services.district.domain import projections
+    from services.district.queries import DistrictQueries
+    from services.district.projections import projections
     from services.district.web import web_router
 
     db = client[settings.mongo_database]
@@ -207,7 +207,7 @@ class Platform:
     _rebuild_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def build(self) -> Platform:
-        from services.district.domain import projections
+        from services.district.projections import projections
 
         verifier = build_verifier(self.settings)
         self.services = [build_service(d, self.settings, self.bootstrap_servers, verifier) for d in self.definitions]

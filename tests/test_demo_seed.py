@@ -10,8 +10,8 @@ import mongomock_ng
 import pytest
 
 from bootstrap.demo import is_empty, seed_district
-from services.district.application import DistrictQueries
-from services.district.domain import projections
+from services.district.queries import DistrictQueries
+from services.district.projections import projections
 from bootstrap.registry import domain_services
 from shared.platform.projector import Delivery, ReadModelWriter
 from shared.platform.settings import Settings

@@ -31,8 +31,8 @@ import mongomock_ng
 import pytest
 from fastapi.testclient import TestClient
 
-from services.district.application import DistrictQueries
-from services.district.domain import projections
+from services.district.queries import DistrictQueries
+from services.district.projections import projections
 from services.grid.contract import contract as grid_contract
 from services.grid.domain import Case
 from bootstrap.registry import domain_services

@@ -8,8 +8,8 @@ import threading
 import mongomock_ng
 import pytest
 
-from services.district.application import DistrictQueries
-from services.district.domain import projections
+from services.district.queries import DistrictQueries
+from services.district.projections import projections
 from services.grid.contract import contract as grid_contract
 from services.grid.domain import Case
 from shared.kernel.actor import pseudonym

@@ -263,7 +263,7 @@ def test_district_operator_cannot_read_personal_data_over_http(clients, world, a
 
 
 def project(clients) -> Any:
-    from services.district.domain import projections
+    from services.district.projections import projections
     from services.grid.contract import contract as grid_contract
     from services.volunteering.contract import contract as volunteering_contract
     from services.welfare.contract import contract as welfare_contract

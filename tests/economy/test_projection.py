@@ -7,7 +7,7 @@ from datetime import date
 import mongomock_ng
 import pytest
 
-from services.district.economy import CommunityEconomy, economy_figures
+from services.district.projections.community_economy import CommunityEconomy, economy_figures
 from services.economy.contract import contract
 from services.economy.domain import Asset, CollectiveFund, CommunityCompany, Enterprise, IncomeSurvey
 from shared.platform.projector import Delivery, ReadModelWriter

@@ -23,7 +23,7 @@ from typing import Any
 
 import mongomock_ng
 
-from services.district.domain import projections
+from services.district.projections import projections
 from bootstrap.registry import domain_services
 from shared.platform.projector import ProjectorRuntime
 

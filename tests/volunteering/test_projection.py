@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import mongomock_ng
 import pytest
 
-from services.district.volunteering import CommunityVolunteering, volunteering_figures
+from services.district.projections.community_volunteering import CommunityVolunteering, volunteering_figures
 from services.volunteering.application import VolunteeringApplication
 from services.volunteering.contract import contract
 from shared.kernel.actor import Actor

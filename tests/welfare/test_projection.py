@@ -5,7 +5,7 @@ from __future__ import annotations
 import mongomock_ng
 import pytest
 
-from services.district.welfare import CommunityWelfare, welfare_figures
+from services.district.projections.community_welfare import CommunityWelfare, welfare_figures
 from services.welfare.application import WelfareApplication
 from services.welfare.contract import contract
 from shared.kernel.actor import Actor
