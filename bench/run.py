@@ -243,13 +243,13 @@ def publish_events(bootstrap: str, topic: str, n: int, communities: int) -> None
 
 
 def _runtime(db: Any, bootstrap: str, topic: str, group: str, member: str) -> Any:
-    from services.district.domain import projections
+    from services.district.projections import projections
     from bootstrap.registry import domain_services
     from shared.platform.projector import ProjectorRuntime
     from shared.platform.settings import Settings
 
     return ProjectorRuntime(db=db, projections=projections(),
-                            contracts={d.contract.service: d.contract for d in domain_services()}, topics=[topic],
+                            contracts={d.name: d.contract.events for d in domain_services()}, topics=[topic],
                             bootstrap_servers=bootstrap, group_id=group, dead_letter_topic="bench.dlq",
                             batch_size=Settings().projector_batch_size, member_name=member)
 
@@ -328,7 +328,7 @@ def bench_rebuild(n: int, bootstrap: str, communities: int) -> None:
 def bench_freshness(samples: int, bootstrap: str) -> None:
     from fastapi.testclient import TestClient
 
-    from services.district.application import DistrictQueries
+    from services.district.queries import DistrictQueries
     from bootstrap.registry import domain_services
     from shared.platform.auth import DevelopmentKeys
     from bootstrap.runtime import Platform
@@ -389,8 +389,8 @@ def bench_freshness(samples: int, bootstrap: str) -> None:
 def bench_queries(sizes: tuple[int, ...], calls: int) -> None:
     from shared.platform.readstore import embedded_client
 
-    from services.district.application import DistrictQueries
-    from services.district.domain import projections
+    from services.district.queries import DistrictQueries
+    from services.district.projections import projections
     from services.grid.contract import contract
     from services.grid.domain import Case
     from shared.platform.projector import Delivery, ReadModelWriter
@@ -408,7 +408,7 @@ def bench_queries(sizes: tuple[int, ...], calls: int) -> None:
                     case.resolve("ok")
                 for event in case.collect_events():
                     envelope = contract.to_envelope(replace(event, actor=meta))
-                    batch.append((envelope, contract.decode(envelope), Delivery("t", 0, 0, None, b"")))
+                    batch.append((envelope, contract.events.decode(envelope), Delivery("t", 0, 0, None, b"")))
         writer.apply(batch, lambda d, r: None)
         queries = DistrictQueries(db)
         for name, call in (("overview", queries.overview), ("communities table", queries.communities)):
@@ -418,7 +418,7 @@ def bench_queries(sizes: tuple[int, ...], calls: int) -> None:
             for i in range(max(5, calls // 5)):  # a write first: the cached snapshot is stale
                 case = Case(community_id=f"c{i % size:04d}", category="noise", description="q")
                 envelope = contract.to_envelope(replace(case.collect_events()[0], actor=meta))
-                writer.apply([(envelope, contract.decode(envelope), Delivery("t", 0, 0, None, b""))],
+                writer.apply([(envelope, contract.events.decode(envelope), Delivery("t", 0, 0, None, b""))],
                              lambda d, r: None)
                 t = time.perf_counter()
                 call()

@@ -140,7 +140,7 @@ def _warm_directory(platform, *, register_reported: bool) -> None:  # noqa: ANN0
     empty demo (--no-seed) still has the four reported communities in its directory.
     """
     from bootstrap.demo import REPORTED
-    from services.directory import teach_from_grid_store
+    from bootstrap.warm_start import teach_from_grid_store
     from shared.kernel.actor import pseudonym
     from shared.kernel.actor import Actor
 
@@ -253,7 +253,7 @@ def project(
     """Run the district projectors as their own process (scale out: more processes, same group)."""
     import socket
 
-    from services.district.domain import projections
+    from services.district.projections import projections
     from bootstrap.registry import domain_services
     from shared.platform.readstore import connect_read_store
     from bootstrap.runtime import BackgroundWorkers, build_projector
@@ -265,7 +265,7 @@ def project(
         raise typer.Exit(2)
     client = connect_read_store(settings)
     projector = build_projector(settings, client[settings.mongo_database], projections(),
-                                [d.contract for d in domain_services()], settings.kafka_bootstrap_servers,
+                                [d.contract.events for d in domain_services()], settings.kafka_bootstrap_servers,
                                 member_name=f"projector-{socket.gethostname()}")
     if metrics_port:
         from prometheus_client import start_http_server
@@ -291,7 +291,7 @@ def rebuild() -> None:
     group, and what both apply is skipped as a duplicate. Expect figures to fill
     in again while it runs.
     """
-    from services.district.domain import projections
+    from services.district.projections import projections
     from bootstrap.registry import domain_services
     from shared.platform.readstore import connect_read_store
     from bootstrap.runtime import build_projector
@@ -303,7 +303,7 @@ def rebuild() -> None:
         raise typer.Exit(2)
     client = connect_read_store(settings)
     projector = build_projector(settings, client[settings.mongo_database], projections(),
-                                [d.contract for d in domain_services()], settings.kafka_bootstrap_servers,
+                                [d.contract.events for d in domain_services()], settings.kafka_bootstrap_servers,
                                 member_name="rebuild")
     projector.writer.drop()
     started = time.perf_counter()

@@ -21,7 +21,7 @@ from typing import Any
 from bootstrap.registry import domain_services
 from shared.platform.catalogue import ENVELOPE_FILE, all_schemas, asyncapi_document, envelope_schema
 from shared.platform.compat import compare_with_baseline, retired_types
-from shared.platform.envelope import EventContract
+from shared.platform.envelope import PublicEventSet
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -49,11 +49,11 @@ def _yaml(document: dict[str, Any]) -> str:
                               default_flow_style=False)
 
 
-def default_contracts() -> list[EventContract]:
-    return [d.contract for d in domain_services()]
+def default_contracts() -> list[PublicEventSet]:
+    return [d.contract.events for d in domain_services()]
 
 
-def render(contracts: Sequence[EventContract] | None = None) -> dict[Path, str]:
+def render(contracts: Sequence[PublicEventSet] | None = None) -> dict[Path, str]:
     """Every generated file and its content, by path relative to the repository root."""
     contracts = list(contracts if contracts is not None else default_contracts())
     files = {Path("docs/events") / f"{name}.json": _json(schema) for name, schema in all_schemas(contracts).items()}
@@ -62,7 +62,7 @@ def render(contracts: Sequence[EventContract] | None = None) -> dict[Path, str]:
     return dict(sorted(files.items()))
 
 
-def generated_schemas(contracts: Sequence[EventContract] | None = None) -> dict[str, dict[str, Any]]:
+def generated_schemas(contracts: Sequence[PublicEventSet] | None = None) -> dict[str, dict[str, Any]]:
     """Current schemas by name (event type, or `envelope`), as the compatibility gate compares them."""
     contracts = list(contracts if contracts is not None else default_contracts())
     return {**all_schemas(contracts), "envelope": envelope_schema()}

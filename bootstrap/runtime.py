@@ -19,7 +19,7 @@ from shared.platform import audit, metrics, trace
 from shared.platform.auth import DevelopmentKeys, oidc_verifier, TokenVerifier
 from shared.platform.catalogue import service_catalogue
 from shared.platform.consumer import EventConsumer
-from shared.platform.envelope import EventContract
+from shared.platform.envelope import PublicEventSet
 from shared.platform.eventstore import ServiceApplication
 from shared.platform.http import api_docs_index, create_app
 from shared.platform.kafka import broker_check
@@ -94,12 +94,12 @@ def build_verifier(settings: Settings) -> TokenVerifier:
     return DevelopmentKeys(settings.data_dir).verifier()
 
 
-def _serve_catalogue(http: FastAPI, contract: EventContract) -> None:
+def _serve_catalogue(http: FastAPI, events: PublicEventSet) -> None:
     """GET /events/catalogue: this service's part of the public event catalogue.
 
     Public contract documentation (schemas, topic, key; never data), so no token is needed, like /docs.
     """
-    catalogue = service_catalogue(contract)
+    catalogue = service_catalogue(events)
 
     @http.get("/events/catalogue", tags=["events"], summary="This service's public events and their JSON Schemas")
     def events_catalogue() -> dict[str, Any]:
@@ -140,7 +140,7 @@ def build_service(
         application, topic, bootstrap_servers if with_relay else None)))
     if relay is not None:
         _initialise_relay_series(definition.name)
-    _serve_catalogue(http, definition.contract)
+    _serve_catalogue(http, definition.contract.events)
     reactions = build_reactions(definition, application, settings, bootstrap_servers) if with_relay else None
     return RunningService(definition, application, relay, http, reactions)
 
@@ -153,7 +153,7 @@ def build_reactions(
         return None
     reactions = definition.reactions(application)
     consumer = EventConsumer(
-        bootstrap_servers, f"shequ-{definition.name}-reactions", [contract for contract, _, _ in reactions],
+        bootstrap_servers, f"shequ-{definition.name}-reactions", [events for events, _, _ in reactions],
         settings.dead_letter_topic, name=f"{definition.name}-reactions", topic_for=settings.topic_for,
         partitions=settings.kafka_topic_partitions, replication_factor=settings.kafka_replication_factor,
     )
@@ -163,7 +163,7 @@ def build_reactions(
 
 
 def build_projector(
-    settings: Settings, db: Any, projections: Iterable[Projection], contracts: Sequence[EventContract],
+    settings: Settings, db: Any, projections: Iterable[Projection], contracts: Sequence[PublicEventSet],
     bootstrap_servers: str, *, member_name: str = "projector", group_id: str | None = None,
 ) -> ProjectorRuntime:
     return ProjectorRuntime(
@@ -178,8 +178,8 @@ def build_district_http(
     settings: Settings, client: Any, readiness: dict[str, Callable[[], None]], verifier: TokenVerifier
 ) -> FastAPI:
     from services.district import api
-    from services.district.application import DistrictQueries
-    from services.district.domain import projections
+    from services.district.queries import DistrictQueries
+    from services.district.projections import projections
     from services.district.web import web_router
 
     db = client[settings.mongo_database]
@@ -208,14 +208,14 @@ class Platform:
     _rebuild_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def build(self) -> Platform:
-        from services.district.domain import projections
+        from services.district.projections import projections
 
         verifier = build_verifier(self.settings)
         self.services = [build_service(d, self.settings, self.bootstrap_servers, verifier) for d in self.definitions]
         self.read_client = connect_read_store(self.settings)
         db = self.read_client[self.settings.mongo_database]
         self.projector = build_projector(
-            self.settings, db, projections(), [d.contract for d in self.definitions], self.bootstrap_servers
+            self.settings, db, projections(), [d.contract.events for d in self.definitions], self.bootstrap_servers
         )
         # Each service keeps its own OpenAPI document under its prefix (as when deployed alone); the root
         # has none of its own, and its /docs page links to theirs.

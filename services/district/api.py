@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
-from services.district.application import AlertThresholds, DistrictQueries
+from services.district.queries import AlertThresholds, DistrictQueries
 from shared.kernel.actor import Role
 from shared.platform.auth import requires
 

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from eventsourcing.domain import event
 
 from shared.kernel.aggregate import CommunityAggregate
+from services.economy.arrears import AGING_BUCKETS, age_arrears, month_bounds  # noqa: F401  (application uses them from here)
 from shared.kernel.errors import Conflict, Invalid, NotFound
 
 NAMESPACE = uuid.UUID("3d1f0c52-8a8e-4c8b-9d55-2f5d0b6e7a31")
 RENT_DUE_DAY = 10
 """Rent for a month falls due on this day of that month."""
-AGING_BUCKETS = ("current", "30", "60", "90+")
 
 
 class AssetType(StrEnum):
@@ -84,45 +84,8 @@ def money(value: Any, name: str, *, allow_zero: bool = False) -> int:
     return value
 
 
-def month_bounds(month: str) -> tuple[date, date]:
-    """First and last day of a "YYYY-MM" month."""
-    try:
-        first = date.fromisoformat(f"{month}-01")
-    except (TypeError, ValueError):
-        raise Invalid(f"month {month!r} is not YYYY-MM", "month") from None
-    if len(month) != 7:
-        raise Invalid(f"month {month!r} is not YYYY-MM", "month")
-    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return first, following - timedelta(days=1)
-
-
 def rent_due_on(month: str) -> date:
     return month_bounds(month)[0].replace(day=RENT_DUE_DAY)
-
-
-def aging_bucket(days_overdue: int) -> str:
-    if days_overdue >= 90:
-        return "90+"
-    if days_overdue >= 60:
-        return "60"
-    return "30" if days_overdue >= 30 else "current"
-
-
-def age_arrears(charges: list[tuple[str, date, int]], credits: int, as_of: date) -> dict[str, int]:
-    """Outstanding rent by aging bucket.
-
-    charges: (month, due date, amount) billed for months starting on or before `as_of`;
-    credits: paid plus written off up to `as_of`, settling the oldest charges first.
-    """
-    buckets = dict.fromkeys(AGING_BUCKETS, 0)
-    for month, due_on, amount in sorted(charges):
-        if month_bounds(month)[0] > as_of:
-            continue
-        settled = min(amount, credits)
-        credits -= settled
-        if amount > settled:
-            buckets[aging_bucket((as_of - due_on).days)] += amount - settled
-    return buckets
 
 
 # -- assets and leases -----------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from dataclasses import replace
 
 from services.grid.application import GridApplication
 from services.grid.domain import Case
-from services.volunteering.contract import HelpRequestDeclined, HelpRequestExpired, HelpRequestFulfilled
-from services.volunteering.contract import contract as volunteering_contract
+from services.volunteering.events import HelpRequestDeclined, HelpRequestExpired, HelpRequestFulfilled
+from services.volunteering.events import public_events as volunteering_events
 from shared.kernel.actor import pseudonym
 from shared.platform.consumer import RetryLater
 from shared.platform.envelope import Envelope
@@ -78,7 +78,7 @@ def reactions(app: GridApplication) -> list[Reaction]:
         return handle
 
     return [
-        (volunteering_contract, HelpRequestFulfilled, fulfilled),
-        (volunteering_contract, HelpRequestDeclined, not_done("declined")),
-        (volunteering_contract, HelpRequestExpired, not_done("expired")),
+        (volunteering_events, HelpRequestFulfilled, fulfilled),
+        (volunteering_events, HelpRequestDeclined, not_done("declined")),
+        (volunteering_events, HelpRequestExpired, not_done("expired")),
     ]

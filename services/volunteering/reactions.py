@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from services.grid.contract import CaseClosed, CaseRejected, CaseReported, CaseResolved
-from services.grid.contract import contract as grid_contract
+from services.grid.events import CaseClosed, CaseRejected, CaseReported, CaseResolved
+from services.grid.events import public_events as grid_events
 from services.volunteering.application import VolunteeringApplication
 from shared.kernel import clock
 from shared.kernel.actor import pseudonym
@@ -69,8 +69,8 @@ def reactions(app: VolunteeringApplication) -> list[Reaction]:
         )
 
     return [
-        (grid_contract, CaseReported, case_reported),
-        (grid_contract, CaseResolved, case_finished),
-        (grid_contract, CaseClosed, case_finished),
-        (grid_contract, CaseRejected, case_finished),
+        (grid_events, CaseReported, case_reported),
+        (grid_events, CaseResolved, case_finished),
+        (grid_events, CaseClosed, case_finished),
+        (grid_events, CaseRejected, case_finished),
     ]

@@ -1,6 +1,6 @@
 """The public event catalogue, generated from the typed public event models.
 
-One source of truth: each service's `EventContract` (its `PublicEvent` models).
+One source of truth: each service's `PublicEventSet` (its `PublicEvent` models).
 From it this module builds
 
 - one JSON Schema (2020-12) per public event type, for the envelope's `data`
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 
-from shared.platform.envelope import Envelope, EventContract, PublicEvent
+from shared.platform.envelope import Envelope, PublicEvent, PublicEventSet
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASE_URI = "https://shequ.example/events/"
@@ -80,8 +80,8 @@ def _own_doc(cls: type) -> str | None:
 # -- JSON Schemas -------------------------------------------------------------------
 
 
-def event_schema(contract: EventContract, public: type[PublicEvent]) -> dict[str, Any]:
-    """JSON Schema 2020-12 of one public event's data (what `contract.decode` accepts)."""
+def event_schema(contract: PublicEventSet, public: type[PublicEvent]) -> dict[str, Any]:
+    """JSON Schema 2020-12 of one public event's data (what `PublicEventSet.decode` accepts)."""
     type_name = contract.type_name(public)
     schema = public.model_json_schema(mode="validation")
     schema["$schema"] = SCHEMA_DIALECT
@@ -108,11 +108,11 @@ def envelope_schema() -> dict[str, Any]:
     return schema
 
 
-def contract_schemas(contract: EventContract) -> dict[str, dict[str, Any]]:
+def contract_schemas(contract: PublicEventSet) -> dict[str, dict[str, Any]]:
     return {name: event_schema(contract, public) for name, public in sorted(contract.public_types.items())}
 
 
-def all_schemas(contracts: Iterable[EventContract]) -> dict[str, dict[str, Any]]:
+def all_schemas(contracts: Iterable[PublicEventSet]) -> dict[str, dict[str, Any]]:
     """Every public event type's schema, by type name."""
     schemas: dict[str, dict[str, Any]] = {}
     for contract in contracts:
@@ -127,7 +127,7 @@ def _message_id(type_name: str) -> str:
     return type_name.replace("shequ.", "", 1)  # grid.CaseReported.v1
 
 
-def asyncapi_document(contracts: Sequence[EventContract]) -> dict[str, Any]:
+def asyncapi_document(contracts: Sequence[PublicEventSet]) -> dict[str, Any]:
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
@@ -252,7 +252,7 @@ def asyncapi_document(contracts: Sequence[EventContract]) -> dict[str, Any]:
 # -- one service's part (GET /events/catalogue) -------------------------------------------
 
 
-def service_catalogue(contract: EventContract) -> dict[str, Any]:
+def service_catalogue(contract: PublicEventSet) -> dict[str, Any]:
     return {
         "service": contract.service,
         "source": contract.source,

@@ -1,6 +1,6 @@
 """The consumer kit: a small, typed way to react to shequ topics.
 
-    consumer = EventConsumer(bootstrap, "shequ-notifier", [grid_contract], "shequ.notifier.dlq")
+    consumer = EventConsumer(bootstrap, "shequ-notifier", [grid_events], "shequ.notifier.dlq")
 
     @consumer.on(CaseReported)                    # or consumer.on("shequ.grid.CaseReported.v1", handler)
     def reported(envelope: Envelope, event: CaseReported) -> None: ...
@@ -40,7 +40,7 @@ from typing import Any, Protocol, TypeVar
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from prometheus_client import Counter, Gauge
 
-from shared.platform.envelope import Envelope, EventContract, InvalidEnvelope, PublicEvent
+from shared.platform.envelope import Envelope, InvalidEnvelope, PublicEvent, PublicEventSet
 from shared.platform.kafka import Delivery, KafkaAdmin, dead_letter
 from shared.platform.subscription import Subscription
 
@@ -121,7 +121,7 @@ class EventConsumer:
         self,
         bootstrap_servers: str,
         group_id: str,
-        contracts: Iterable[EventContract] | Mapping[str, EventContract],
+        contracts: Iterable[PublicEventSet] | Mapping[str, PublicEventSet],
         dead_letter_topic: str,
         *,
         name: str | None = None,
@@ -169,10 +169,9 @@ class EventConsumer:
     # -- registration -----------------------------------------------------------
 
     def type_name(self, public: type[PublicEvent]) -> str:
-        for contract in self.contracts.values():
-            name = contract.type_name(public)
-            if contract.public_types.get(name) is public:
-                return name
+        for events in self.contracts.values():
+            if events.includes(public):
+                return events.type_name(public)
         raise LookupError(f"{public.__qualname__} is in none of this consumer's contracts "
                           f"({', '.join(self.contracts)})")
 
@@ -180,8 +179,8 @@ class EventConsumer:
         """Register `handler(envelope, event)` for a public event class or type name; usable as a decorator."""
         type_name = event if isinstance(event, str) else self.type_name(event)
         service = type_name.split(".")[1] if type_name.count(".") >= 3 else ""
-        contract = self.contracts.get(service)
-        if contract is None or type_name not in contract.public_types:
+        events = self.contracts.get(service)
+        if events is None or type_name not in events.public_types:
             raise LookupError(f"{type_name} is in none of this consumer's contracts ({', '.join(self.contracts)})")
 
         def register(fn: Callable[[Envelope, E], None]) -> Callable[[Envelope, E], None]:

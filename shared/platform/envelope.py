@@ -1,7 +1,9 @@
 """The public event envelope: CloudEvents 1.0, structured JSON mode.
 
-Public events are a deliberate mapping from stored events (see `EventContract`),
-so internal changes don't break consumers and private fields are withheld.
+Public events are a deliberate mapping from stored events, so internal changes don't
+break consumers and private fields are withheld. Two halves: `PublicEventSet` (a
+service's public events, all a consumer needs) and `EventContract` (the producer's
+mapping from stored events onto that set).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Literal
@@ -98,73 +100,30 @@ class PublicEvent(BaseModel):
     version: ClassVar[int] = 1
 
 
-@dataclass(frozen=True)
-class PublicMapping:
-    """How one stored event class becomes one public event (or nothing)."""
+class PublicEventSet:
+    """One service's public events as a consumer sees them: their type names and how to decode them.
 
-    public: type[PublicEvent]
-    convert: Callable[[Any], PublicEvent]
+    Built in the service's `events` module, which imports no domain: what consumers, other
+    services' reactions and the district read side depend on.
+    """
 
-
-class EventContract:
-    """One service's public event contract: stored event class -> public event."""
-
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, events: Iterable[type[PublicEvent]]) -> None:
         self.service = service
         self.source = f"/shequ/{service}"
-        self._mappings: dict[type, PublicMapping] = {}
-        self._private: set[type] = set()
         self.public_types: dict[str, type[PublicEvent]] = {}
+        for public in events:
+            type_name = self.type_name(public)
+            if not _TYPE_RE.match(type_name):
+                raise ValueError(f"bad public event type {type_name}")
+            if type_name in self.public_types:
+                raise ValueError(f"{type_name} listed twice in the {service} events")
+            self.public_types[type_name] = public
 
     def type_name(self, public: type[PublicEvent]) -> str:
         return f"shequ.{self.service}.{public.event_name}.v{public.version}"
 
-    def publishes(self, stored: type, public: type[PublicEvent]) -> Callable[[Callable[[Any], PublicEvent]], Callable]:
-        """Decorator registering a converter from a stored event class."""
-
-        def register(convert: Callable[[Any], PublicEvent]) -> Callable[[Any], PublicEvent]:
-            type_name = self.type_name(public)
-            if not _TYPE_RE.match(type_name):
-                raise ValueError(f"bad public event type {type_name}")
-            self._mappings[stored] = PublicMapping(public, convert)
-            self.public_types[type_name] = public
-            return convert
-
-        return register
-
-    def withholds(self, *stored: type) -> None:
-        """Declare stored events that are deliberately not published."""
-        self._private.update(stored)
-
-    def to_envelope(self, event: Any) -> Envelope | None:
-        if is_internal(event) or _is_directory_copy(event):  # the service's own bookkeeping, never public
-            return None
-        mapping = self._mappings.get(type(event))
-        if mapping is None:
-            if type(event) in self._private:
-                return None
-            raise LookupError(
-                f"{type(event).__qualname__} has no public mapping in the {self.service} contract; "
-                "publish it or declare it withheld"
-            )
-        data = mapping.convert(event)
-        if not isinstance(data, mapping.public):
-            raise TypeError(f"converter for {type(event).__qualname__} returned {type(data).__name__}")
-        actor: Mapping[str, Any] = getattr(event, "actor", None) or {}
-        aggregate_id = str(event.originator_id)
-        return Envelope(
-            id=envelope_id(self.service, aggregate_id, event.originator_version),
-            source=self.source,
-            type=self.type_name(mapping.public),
-            subject=aggregate_id,
-            time=event.timestamp,
-            communityid=event.community_id,
-            aggregateversion=event.originator_version,
-            actorrole=actor.get("role"),
-            actorid=actor.get("pseudonym"),
-            correlationid=actor.get("correlation_id"),
-            data=data.model_dump(mode="json"),
-        )
+    def includes(self, public: type[PublicEvent]) -> bool:
+        return self.public_types.get(self.type_name(public)) is public
 
     def decode(self, envelope: Envelope, *, strict: bool = False) -> PublicEvent:
         """Validate an envelope's data against its public event model.
@@ -187,6 +146,100 @@ class EventContract:
             return public.model_validate(data)
         except ValidationError as exc:
             raise InvalidEnvelope(f"{envelope.type} data invalid: {_brief(exc)}") from None
+
+
+@dataclass(frozen=True)
+class PublicMapping:
+    """How one stored event class becomes one public event (or nothing)."""
+
+    public: type[PublicEvent]
+    convert: Callable[[Any], PublicEvent]
+
+
+class EventContract:
+    """The producer's side: which stored event class becomes which of its public events.
+
+    Lives beside the domain (`services/<service>/contract.py`); only the relay and the
+    service's own tools (trace, warm start) need it.
+    """
+
+    def __init__(self, events: PublicEventSet) -> None:
+        self.events = events
+        self.service = events.service
+        self._mappings: dict[type, PublicMapping] = {}
+        self._private: set[type] = set()
+
+    def publishes(self, stored: type, public: type[PublicEvent]) -> Callable[[Callable[[Any], PublicEvent]], Callable]:
+        """Decorator registering a converter from a stored event class."""
+        if not self.events.includes(public):
+            raise ValueError(f"{public.__qualname__} is not among the {self.service} public events")
+
+        def register(convert: Callable[[Any], PublicEvent]) -> Callable[[Any], PublicEvent]:
+            self._mappings[stored] = PublicMapping(public, convert)
+            return convert
+
+        return register
+
+    def copies(self, stored: type, public: type[PublicEvent], *, id_field: str | None = None,
+               **computed: Callable[[Any], Any]) -> None:
+        """Publish `stored` as `public` field by field, the common case of a converter.
+
+        The aggregate id goes to `id_field`; each field in `computed` comes from its function of
+        the stored event; every other field from the stored attribute of the same name, or keeps
+        its default when the stored event (an older version) has no such attribute.
+        """
+        fields = tuple(public.model_fields)  # read once: a computed property, costly per event
+        unknown = ({id_field} - {None}) | set(computed)
+        if unknown - set(fields):
+            raise ValueError(f"{public.__qualname__} has no field(s) {sorted(unknown - set(fields))}")
+        copied = tuple(name for name in fields if name != id_field and name not in computed)
+
+        def convert(event: Any) -> PublicEvent:
+            values = {name: getattr(event, name) for name in copied if hasattr(event, name)}
+            if id_field is not None:
+                values[id_field] = str(event.originator_id)
+            values.update((name, compute(event)) for name, compute in computed.items())
+            return public(**values)
+
+        self.publishes(stored, public)(convert)
+
+    def withholds(self, *stored: type) -> None:
+        """Declare stored events that are deliberately not published."""
+        self._private.update(stored)
+
+    def unpublished(self) -> set[type[PublicEvent]]:
+        """Public events no stored event maps to (a catalogue entry nothing would ever send)."""
+        return set(self.events.public_types.values()) - {m.public for m in self._mappings.values()}
+
+    def to_envelope(self, event: Any) -> Envelope | None:
+        if is_internal(event) or _is_directory_copy(event):  # the service's own bookkeeping, never public
+            return None
+        mapping = self._mappings.get(type(event))
+        if mapping is None:
+            if type(event) in self._private:
+                return None
+            raise LookupError(
+                f"{type(event).__qualname__} has no public mapping in the {self.service} contract; "
+                "publish it or declare it withheld"
+            )
+        data = mapping.convert(event)
+        if not isinstance(data, mapping.public):
+            raise TypeError(f"converter for {type(event).__qualname__} returned {type(data).__name__}")
+        actor: Mapping[str, Any] = getattr(event, "actor", None) or {}
+        aggregate_id = str(event.originator_id)
+        return Envelope(
+            id=envelope_id(self.service, aggregate_id, event.originator_version),
+            source=self.events.source,
+            type=self.events.type_name(mapping.public),
+            subject=aggregate_id,
+            time=event.timestamp,
+            communityid=event.community_id,
+            aggregateversion=event.originator_version,
+            actorrole=actor.get("role"),
+            actorid=actor.get("pseudonym"),
+            correlationid=actor.get("correlation_id"),
+            data=data.model_dump(mode="json"),
+        )
 
 
 _FIELD_NAMES: dict[type[PublicEvent], frozenset[str]] = {}

@@ -32,7 +32,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.platform import metrics
 from shared.platform.kafka import Delivery, dead_letter
-from shared.platform.envelope import Envelope, EventContract, InvalidEnvelope, PublicEvent
+from shared.platform.envelope import Envelope, InvalidEnvelope, PublicEvent, PublicEventSet
 from shared.platform.subscription import Subscription, close, poll, reached
 
 log = logging.getLogger("shequ.projector")
@@ -192,7 +192,7 @@ class ProjectorRuntime:
         *,
         db: Database,
         projections: Iterable[Projection],
-        contracts: Mapping[str, EventContract],
+        contracts: Mapping[str, PublicEventSet],
         topics: Iterable[str],
         bootstrap_servers: str,
         group_id: str,

@@ -173,7 +173,7 @@ class Relay:
         None if withheld.
 
         The check is the consumer's own: the exact bytes to be sent are parsed as a
-        CloudEvent and their `data` decoded with the public model (`contract.decode`),
+        CloudEvent and their `data` decoded with the public model (`contract.events.decode`),
         i.e. validated against the schema the catalogue is generated from.
         """
         domain_event = self.app.mapper.to_domain_event(notification)
@@ -182,7 +182,7 @@ class Relay:
             if envelope is None:
                 return None
             value = envelope.to_bytes()
-            self.contract.decode(Envelope.from_bytes(value), strict=True)
+            self.contract.events.decode(Envelope.from_bytes(value), strict=True)
         except (ValidationError, InvalidEnvelope, LookupError, TypeError, ValueError) as exc:
             violation = ContractViolation(self.service, notification.id, type(domain_event).__qualname__,
                                           f"{type(exc).__name__}: {exc}")

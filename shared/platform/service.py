@@ -8,11 +8,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from shared.platform.envelope import Envelope, EventContract, PublicEvent
+from shared.platform.envelope import Envelope, EventContract, PublicEvent, PublicEventSet
 from shared.platform.eventstore import ServiceApplication
 
-Reaction = tuple[EventContract, type[PublicEvent], Callable[[Envelope, Any], None]]
-"""(the other service's contract, one of its public events, handler(envelope, event))."""
+Reaction = tuple[PublicEventSet, type[PublicEvent], Callable[[Envelope, Any], None]]
+"""(the other service's public events, one of them, handler(envelope, event))."""
 
 
 @dataclass(frozen=True)

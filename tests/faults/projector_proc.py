@@ -23,7 +23,7 @@ from typing import Any
 
 import mongomock_ng
 
-from services.district.domain import projections
+from services.district.projections import projections
 from bootstrap.registry import domain_services
 from shared.platform.projector import ProjectorRuntime
 
@@ -90,7 +90,7 @@ def main() -> int:
     definitions = domain_services()
     runtime = ProjectorRuntime(
         db=DurableDb(store, kill_after, marker), projections=projections(),
-        contracts={d.contract.service: d.contract for d in definitions},
+        contracts={d.name: d.contract.events for d in definitions},
         topics=[f"shequ.{d.name}.v1" for d in definitions], bootstrap_servers=bootstrap, group_id=group,
         dead_letter_topic="shequ.district.dlq", batch_size=1000, member_name="fault-projector",
     )

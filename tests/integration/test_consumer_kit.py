@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from services.grid.contract import CaseReported, CaseResolved
 from services.grid.contract import contract as grid_contract
+from services.grid.events import CaseReported, CaseResolved
 from services.grid.domain import Case
 from shared.kernel.actor import pseudonym
 from shared.platform.consumer import EventConsumer, MemorySeenStore, RetryLater
@@ -36,7 +36,7 @@ def publish(bootstrap: str, items: list[Envelope]) -> None:
 
 
 def make(bootstrap: str, group: str = "kit-test", **kwargs) -> EventConsumer:
-    return EventConsumer(bootstrap, group, [grid_contract], DLQ, retry_backoff=0.05, **kwargs)
+    return EventConsumer(bootstrap, group, [grid_contract.events], DLQ, retry_backoff=0.05, **kwargs)
 
 
 class Running:

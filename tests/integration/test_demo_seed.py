@@ -10,8 +10,8 @@ import mongomock_ng
 import pytest
 
 from bootstrap.demo import is_empty, seed_district
-from services.district.application import DistrictQueries
-from services.district.domain import projections
+from services.district.queries import DistrictQueries
+from services.district.projections import projections
 from bootstrap.registry import domain_services
 from shared.platform.projector import Delivery, ReadModelWriter
 from shared.platform.settings import Settings
@@ -51,7 +51,7 @@ def project(services: dict) -> DistrictQueries:
             envelope = contracts[name].to_envelope(app.mapper.to_domain_event(n))
             if envelope is not None:
                 delivery = Delivery(f"shequ.{name}.v1", 0, n.id, envelope.subject.encode(), envelope.to_bytes())
-                items.append((envelope, contracts[name].decode(envelope), delivery))
+                items.append((envelope, contracts[name].events.decode(envelope), delivery))
         for start in range(0, len(items), 1000):
             writer.apply(items[start:start + 1000], lambda delivery, reason: failures.append(reason))
     assert failures == []

@@ -23,8 +23,8 @@ from fastapi.testclient import TestClient
 
 from bootstrap.demo import seed_district
 from services.district import api
-from services.district.application import INDICATORS, NON_ADDITIVE, SERIES, AlertThresholds, DistrictQueries
-from services.district.domain import projections
+from services.district.queries import INDICATORS, NON_ADDITIVE, SERIES, AlertThresholds, DistrictQueries
+from services.district.projections import projections
 from bootstrap.registry import domain_services
 from shared.platform.auth import DevelopmentKeys
 from shared.kernel.errors import Invalid, NotFound
@@ -86,7 +86,7 @@ def district(tmp_path_factory) -> Iterator[District]:
                             batch_size=2000) for d in definitions]
             db = mongomock_ng.MongoClient(tz_aware=True)["district"]
             live = ProjectorRuntime(
-                db=db, projections=projections(), contracts={d.name: d.contract for d in definitions},
+                db=db, projections=projections(), contracts={d.name: d.contract.events for d in definitions},
                 topics=[settings.topic_for(d.name) for d in definitions], bootstrap_servers=bootstrap,
                 group_id="district-test", dead_letter_topic=DLQ, batch_size=1000)
             # The live projector starts while only half the district is published, then catches up.
@@ -344,7 +344,7 @@ def test_the_named_rankings_have_values(indicator, queries):
 
 
 def test_income_growth_is_quarter_on_quarter_over_full_months():
-    from services.district.application import _growth
+    from services.district.queries import _growth
 
     today = date(2026, 11, 20)  # November is still being recorded: Aug-Oct against May-Jul
     months = {"2026-05": 100, "2026-06": 100, "2026-07": 100, "2026-08": 125, "2026-09": 125, "2026-10": 125,
@@ -590,8 +590,8 @@ def test_the_time_of_asking_is_part_of_the_figures(district: District):
 def test_merged_percentile_equals_the_percentile_of_the_union():
     import random
 
-    from services.district.application import merged_percentile
-    from services.district.grid import percentile
+    from services.district.queries import merged_percentile
+    from services.district.projections.community_grid import percentile
 
     rng = random.Random(3)
     for _ in range(200):

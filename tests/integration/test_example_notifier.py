@@ -7,8 +7,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from examples.overdue_notifier.notifier import OverdueNotifier
-from services.grid.contract import CaseReported, CaseResolved
-from services.welfare.contract import EntitlementsCalculated, PaymentCycleApproved
+from services.grid.events import CaseReported, CaseResolved
+from services.welfare.events import EntitlementsCalculated, PaymentCycleApproved
 from shared.platform.envelope import Envelope, PublicEvent
 from tests.kafka_helpers import send_raw, wait_for
 

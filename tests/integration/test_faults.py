@@ -31,8 +31,8 @@ import mongomock_ng
 import pytest
 from fastapi.testclient import TestClient
 
-from services.district.application import DistrictQueries
-from services.district.domain import projections
+from services.district.queries import DistrictQueries
+from services.district.projections import projections
 from services.grid.contract import contract as grid_contract
 from services.grid.domain import Case
 from bootstrap.registry import domain_services
@@ -72,7 +72,7 @@ def clean_rebuild(bootstrap: str) -> dict:
     db = mongomock_ng.MongoClient(tz_aware=True)["rebuild"]
     definitions = domain_services()
     runtime = ProjectorRuntime(db=db, projections=projections(),
-                               contracts={d.contract.service: d.contract for d in definitions}, topics=TOPICS,
+                               contracts={d.name: d.contract.events for d in definitions}, topics=TOPICS,
                                bootstrap_servers=bootstrap, group_id="unused", dead_letter_topic=DLQ,
                                member_name="clean-rebuild")
     runtime.rebuild(threading.Event())
@@ -419,7 +419,7 @@ def test_poison_messages_are_dead_lettered_and_the_live_projector_keeps_going(fr
     the three go to the dead-letter topic with their reason; every good event is applied."""
     bootstrap = fresh_broker.bootstrap_servers
     db = mongomock_ng.MongoClient(tz_aware=True)["district"]
-    runtime = ProjectorRuntime(db=db, projections=projections(), contracts={"grid": grid_contract},
+    runtime = ProjectorRuntime(db=db, projections=projections(), contracts={"grid": grid_contract.events},
                                topics=["shequ.grid.v1"], bootstrap_servers=bootstrap, group_id="poison",
                                dead_letter_topic=DLQ, batch_size=100)
     stop = threading.Event()

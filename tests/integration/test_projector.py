@@ -8,8 +8,8 @@ import threading
 import mongomock_ng
 import pytest
 
-from services.district.application import DistrictQueries
-from services.district.domain import projections
+from services.district.queries import DistrictQueries
+from services.district.projections import projections
 from services.grid.contract import contract as grid_contract
 from services.grid.domain import Case
 from shared.kernel.actor import pseudonym
@@ -42,7 +42,7 @@ def publish(bootstrap: str, envelopes: list[Envelope]) -> None:
 
 
 def projector(db, bootstrap: str, group: str = "district-test") -> ProjectorRuntime:
-    return ProjectorRuntime(db=db, projections=projections(), contracts={"grid": grid_contract}, topics=[TOPIC],
+    return ProjectorRuntime(db=db, projections=projections(), contracts={"grid": grid_contract.events}, topics=[TOPIC],
                             bootstrap_servers=bootstrap, group_id=group, dead_letter_topic=DLQ, batch_size=500)
 
 
@@ -153,7 +153,7 @@ def test_a_failing_handler_leaves_no_trace_on_the_document_it_half_changed(db, s
         from dataclasses import replace
 
         envelope = grid_contract.to_envelope(replace(event, actor=ACTOR))
-        return envelope, grid_contract.decode(envelope), Delivery(TOPIC, 0, 0, None, b"")
+        return envelope, grid_contract.events.decode(envelope), Delivery(TOPIC, 0, 0, None, b"")
 
     writer = ReadModelWriter(db, [HalfApplyingProjection()])
     failures: list[str] = []
@@ -196,7 +196,7 @@ def test_a_lost_race_is_retried_on_the_fresh_document(db):
 
     writer = ReadModelWriter(db, projections())
     first, second = case_envelopes("jinpen", 1), case_envelopes("jinpen", 1)
-    decode = grid_contract.decode
+    decode = grid_contract.events.decode
     writer.apply([(first[0], decode(first[0]), Delivery(TOPIC, 0, 0, None, b""))], lambda d, r: None)
     collection = db["community_grid"]
     original_find = collection.find
@@ -251,8 +251,8 @@ def test_an_added_optional_field_is_read_by_an_older_consumer(db):
 
     envelope = case_envelopes("jinpen", 1)[0]
     newer = Envelope.model_validate({**envelope.model_dump(), "data": {**envelope.data, "added_later": "x"}})
-    event = grid_contract.decode(newer)
+    event = grid_contract.events.decode(newer)
     with pytest.raises(Exception, match="added_later"):
-        grid_contract.decode(newer, strict=True)
+        grid_contract.events.decode(newer, strict=True)
     ReadModelWriter(db, projections()).apply([(newer, event, Delivery(TOPIC, 0, 0, None, b""))], lambda d, r: None)
     assert overview(db)["reported"] == 1

@@ -262,7 +262,7 @@ def test_a_case_settled_by_staff_withdraws_its_help_request_even_on_replay(setti
                for n in grid.recorder.select_notifications(1, 100)]
     for _ in range(2):  # replayed twice: still one request, withdrawn once
         for envelope in history:
-            event = grid_contract.decode(envelope)
+            event = grid_contract.events.decode(envelope)
             handler = handlers.get(type(event))
             if handler:
                 handler(envelope, event)

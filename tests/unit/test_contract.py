@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import copy
+import importlib
 import json
 import logging
 import threading
@@ -16,14 +18,15 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from services.grid.application import GridApplication
-from services.grid.contract import CaseReported, contract as grid_contract
+from services.grid.contract import contract as grid_contract
 from services.grid.domain import Case, Mediation
+from services.grid.events import CaseReported
 from bootstrap.registry import domain_services
 from bootstrap import contract as contract_files
 from shared.platform import catalogue, metrics
 from shared.kernel.actor import pseudonym
 from shared.platform.compat import compare_catalogues, compare_schemas, load_schemas, retired_types
-from shared.platform.envelope import Envelope, EventContract
+from shared.platform.envelope import Envelope, EventContract, PublicEventSet
 from shared.kernel.actor import Actor
 from shared.platform.relay import ContractViolation, Relay
 from shared.platform.settings import Settings
@@ -68,7 +71,7 @@ def test_generation_is_deterministic():
 
 
 def test_every_public_event_type_has_a_2020_12_schema(committed):
-    types = {t for d in domain_services() for t in d.contract.public_types}
+    types = {t for d in domain_services() for t in d.contract.events.public_types}
     assert types <= set(committed)
     for name in types:
         schema = committed[name]
@@ -110,7 +113,7 @@ def test_each_service_serves_its_catalogue(service_client):
         body = response.json()
         assert body["topic"] == f"shequ.{definition.name}.v1"
         assert body["envelope"]["$id"] == "https://shequ.example/events/envelope.json"
-        assert {e["type"] for e in body["events"]} == set(definition.contract.public_types)
+        assert {e["type"] for e in body["events"]} == set(definition.contract.events.public_types)
         for event in body["events"]:
             assert event["schema"] == json.loads((EVENTS / f"{event['type']}.json").read_text())
 
@@ -133,7 +136,7 @@ def test_asyncapi_document_describes_every_topic_key_and_message():
     for definition in domain_services():
         channel = channels[definition.name]
         assert channel["address"] == f"shequ.{definition.name}.v1"
-        for type_name in definition.contract.public_types:
+        for type_name in definition.contract.events.public_types:
             message_id = type_name.removeprefix("shequ.")
             assert channel["messages"][message_id] == {"$ref": f"#/components/messages/{message_id}"}
             message = document["components"]["messages"][message_id]
@@ -220,8 +223,7 @@ def test_gate_on_a_real_model_change(committed):
         version = 2
 
     def current(public: type) -> dict[str, dict[str, Any]]:
-        trial = EventContract("grid")
-        trial.public_types[trial.type_name(public)] = public
+        trial = PublicEventSet("grid", [public])
         return {**committed, **catalogue.contract_schemas(trial)}
 
     assert compare_catalogues(committed, current(Additive)) == []
@@ -343,7 +345,7 @@ def _offline_relay(app: GridApplication, contract: EventContract) -> tuple[Relay
 
 def _garbage_contract() -> EventContract:
     """The grid contract with a buggy Case.Reported converter (bypasses the model's validation)."""
-    buggy = EventContract("grid")
+    buggy = EventContract(PublicEventSet("grid", [CaseReported]))
     buggy.publishes(Case.Reported, CaseReported)(
         lambda e: CaseReported.model_construct(case_id=str(e.originator_id), category="graffiti",
                                                description=e.description))
@@ -394,7 +396,7 @@ def test_relay_treats_a_converter_that_cannot_build_its_model_as_a_violation(set
     app = GridApplication(env=settings.event_store_env("grid"))
     try:
         app.report_case(ACTOR, community_id="jinpen", category="noise", description="fine")
-        buggy = EventContract("grid")
+        buggy = EventContract(PublicEventSet("grid", [CaseReported]))
         buggy.publishes(Case.Reported, CaseReported)(
             lambda e: CaseReported(case_id=str(e.originator_id), category=e.category, description="x" * 2001))
         relay, producer = _offline_relay(app, buggy)
@@ -403,3 +405,62 @@ def test_relay_treats_a_converter_that_cannot_build_its_model_as_a_violation(set
         assert producer.sent == []
     finally:
         app.close()
+
+
+# -- 5. public events a consumer imports without the producer's domain ----------------------------
+
+PUBLIC_ENUMS = [("grid", "CaseCategory"), ("economy", "AssetType"), ("economy", "TerminationReason"),
+                ("economy", "IncomeSource"), ("economy", "ExpenseCategory"), ("economy", "Sector"),
+                ("economy", "CompanyKind"), ("volunteering", "TeamPurpose"), ("volunteering", "Urgency")]
+
+
+@pytest.mark.parametrize(("service", "name"), PUBLIC_ENUMS)
+def test_a_public_enum_has_the_domain_enum_values(service, name):
+    public = getattr(importlib.import_module(f"services.{service}.events"), name)
+    domain = getattr(importlib.import_module(f"services.{service}.domain"), name)
+    assert public is not domain
+    assert [m.value for m in public] == [m.value for m in domain]
+
+
+def test_every_public_event_has_a_stored_event_mapped_to_it():
+    for definition in domain_services():
+        assert definition.contract.unpublished() == set(), definition.name
+
+
+def test_a_contract_maps_only_onto_its_own_public_events():
+    contract = EventContract(PublicEventSet("grid", [CaseReported]))
+    with pytest.raises(ValueError, match="CaseResolvedForTest is not among the grid public events"):
+        contract.publishes(Case.Resolved, CaseResolvedForTest)
+    with pytest.raises(ValueError, match="has no field"):
+        contract.copies(Case.Reported, CaseReported, id_field="cell_id")
+
+
+class CaseResolvedForTest(CaseReported):
+    event_name = "CaseResolved"
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    return names | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+
+
+SERVICES_DIR = Path(__file__).resolve().parents[1] / "services"
+
+
+@pytest.mark.parametrize("service", ["grid", "economy", "welfare", "volunteering"])
+def test_public_events_import_nothing_from_services(service):
+    imported = _imported_modules(SERVICES_DIR / service / "events.py")
+    assert not {m for m in imported if m.split(".")[0] == "services"}
+
+
+def test_the_district_and_reactions_import_only_public_events_of_other_services():
+    consumers = [*sorted((SERVICES_DIR / "district").rglob("*.py")), SERVICES_DIR / "directory.py",
+                 SERVICES_DIR / "grid" / "reactions.py", SERVICES_DIR / "volunteering" / "reactions.py"]
+    for path in consumers:
+        own = path.relative_to(SERVICES_DIR).parts[0]
+        for module in _imported_modules(path):
+            parts = module.split(".")
+            if parts[0] == "services" and len(parts) > 1 and parts[1] not in (own, "directory"):
+                allowed = module.endswith(".events") or module == "services.economy.arrears"
+                assert allowed, f"{path.relative_to(SERVICES_DIR)} imports {module}"

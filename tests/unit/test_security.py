@@ -263,7 +263,7 @@ def test_district_operator_cannot_read_personal_data_over_http(clients, world, a
 
 
 def project(clients) -> Any:
-    from services.district.domain import projections
+    from services.district.projections import projections
     from services.grid.contract import contract as grid_contract
     from services.volunteering.contract import contract as volunteering_contract
     from services.welfare.contract import contract as welfare_contract
@@ -279,7 +279,7 @@ def project(clients) -> Any:
         for n in app.recorder.select_notifications(1, 100_000):
             envelope = contract.to_envelope(app.mapper.to_domain_event(n))
             if envelope is not None:
-                items.append((envelope, contract.decode(envelope), Delivery(f"shequ.{name}.v1", 0, n.id, None, b"")))
+                items.append((envelope, contract.events.decode(envelope), Delivery(f"shequ.{name}.v1", 0, n.id, None, b"")))
         assert items, name
         writer.apply(items, lambda delivery, reason: failures.append(reason))
     assert failures == []

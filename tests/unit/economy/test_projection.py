@@ -7,7 +7,7 @@ from datetime import date
 import mongomock_ng
 import pytest
 
-from services.district.economy import CommunityEconomy, economy_figures
+from services.district.projections.community_economy import CommunityEconomy, economy_figures
 from services.economy.contract import contract
 from services.economy.domain import Asset, CollectiveFund, CommunityCompany, Enterprise, IncomeSurvey
 from shared.platform.projector import Delivery, ReadModelWriter
@@ -22,7 +22,7 @@ def envelopes(*aggregates):
         for event in aggregate.collect_events():
             envelope = contract.to_envelope(event)
             if envelope is not None:
-                published.append((envelope, contract.decode(envelope),
+                published.append((envelope, contract.events.decode(envelope),
                                   Delivery("shequ.economy.v1", 0, len(published), None, envelope.to_bytes())))
     return published
 

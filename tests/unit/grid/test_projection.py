@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import mongomock_ng
 
-from services.district.grid import CommunityDirectory, CommunityGrid, grid_figures, percentile
+from services.district.projections.community_grid import CommunityGrid, grid_figures, percentile
+from services.district.projections.directory import CommunityDirectory
 from services.grid.contract import contract
 from services.grid.domain import Case, Community, FollowUp, GridCell, Inspection, Mediation, RentalHouse
 from shared.kernel.clock import recorded_at
@@ -18,7 +19,7 @@ def envelopes(*aggregates):
     for aggregate in aggregates:
         for event in aggregate.collect_events():
             envelope = contract.to_envelope(event)
-            out.append((envelope, contract.decode(envelope), Delivery("t", 0, 0, None, b"")))
+            out.append((envelope, contract.events.decode(envelope), Delivery("t", 0, 0, None, b"")))
     return out
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import mongomock_ng
 import pytest
 
-from services.district.volunteering import CommunityVolunteering, volunteering_figures
+from services.district.projections.community_volunteering import CommunityVolunteering, volunteering_figures
 from services.volunteering.application import VolunteeringApplication
 from services.volunteering.contract import contract
 from shared.kernel.actor import Actor
@@ -32,7 +32,7 @@ def envelopes(app: VolunteeringApplication) -> list:
     for n in app.recorder.select_notifications(None, 10_000):
         envelope = contract.to_envelope(app.mapper.to_domain_event(n))
         if envelope is not None:
-            items.append((envelope, contract.decode(envelope), Delivery("shequ.volunteering.v1", 0, n.id, None,
+            items.append((envelope, contract.events.decode(envelope), Delivery("shequ.volunteering.v1", 0, n.id, None,
                                                                          envelope.to_bytes())))
     return items
 
@@ -116,6 +116,6 @@ def test_fulfilled_carries_grid_case_and_outcome(app):
     assert by_type["HelpRequestFulfilled"].data["grid_case_id"] == "case-1"
     assert by_type["HelpRequestFulfilled"].data["outcome"] == "advice given"
     assert by_type["HelpRequestExpired"].data["reason"]
-    assert set(contract.public_types) == {f"shequ.volunteering.{n}.v1" for n in by_type} | {
+    assert set(contract.events.public_types) == {f"shequ.volunteering.{n}.v1" for n in by_type} | {
         "shequ.volunteering.TeamLeaderAppointed.v1", "shequ.volunteering.VolunteerReinstated.v1",
         "shequ.volunteering.SignUpCancelled.v1", "shequ.volunteering.VolunteerLeftTeam.v1"}

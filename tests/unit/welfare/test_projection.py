@@ -5,7 +5,7 @@ from __future__ import annotations
 import mongomock_ng
 import pytest
 
-from services.district.welfare import CommunityWelfare, welfare_figures
+from services.district.projections.community_welfare import CommunityWelfare, welfare_figures
 from services.welfare.application import WelfareApplication
 from services.welfare.contract import contract
 from shared.kernel.actor import Actor
@@ -73,7 +73,7 @@ def deliveries(app):
     for n in app.recorder.select_notifications(1, 100_000):
         envelope = contract.to_envelope(app.mapper.to_domain_event(n))
         if envelope is not None:
-            items.append((envelope, contract.decode(envelope), Delivery("shequ.welfare.v1", 0, n.id, None, b"")))
+            items.append((envelope, contract.events.decode(envelope), Delivery("shequ.welfare.v1", 0, n.id, None, b"")))
     return items
 
 

@@ -1,4 +1,4 @@
-"""District read model of welfare: one document per community (same protocol as CommunityCases).
+"""District read model of welfare: one document per community (same protocol as CommunityGrid).
 
 Only public welfare events feed it, so it holds no personal data: persons are
 pseudonymous ids, and only where a figure needs them (current placements,

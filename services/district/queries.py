@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from services.district.economy import CommunityEconomy, arrears_as_of, economy_figures
-from services.district.grid import CommunityDirectory, CommunityGrid, grid_figures
-from services.district.volunteering import CommunityVolunteering, volunteering_figures
-from services.district.welfare import CommunityWelfare, welfare_figures
+from services.district.projections.community_economy import CommunityEconomy, arrears_as_of, economy_figures
+from services.district.projections.community_grid import CommunityGrid, grid_figures
+from services.district.projections.community_volunteering import CommunityVolunteering, volunteering_figures
+from services.district.projections.community_welfare import CommunityWelfare, welfare_figures
+from services.district.projections.directory import CommunityDirectory
 from shared.kernel.errors import Invalid, NotFound
 from shared.platform.projector import STATUS_COLLECTION
 

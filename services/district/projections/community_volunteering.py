@@ -1,6 +1,6 @@
 """District read model of volunteering: one document per community.
 
-Same protocol as `CommunityCases` (the runtime dedupes by aggregate version and
+Same protocol as `CommunityGrid` (the runtime dedupes by aggregate version and
 writes each touched document once per batch). Volunteers appear only by their
 pseudonymous id. Durations are kept in minutes and shown as hours.
 """

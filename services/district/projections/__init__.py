@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.district.economy import CommunityEconomy
-from services.district.grid import CommunityDirectory, CommunityGrid
-from services.district.volunteering import CommunityVolunteering
-from services.district.welfare import CommunityWelfare
+from services.district.projections.community_economy import CommunityEconomy
+from services.district.projections.community_grid import CommunityGrid
+from services.district.projections.community_volunteering import CommunityVolunteering
+from services.district.projections.community_welfare import CommunityWelfare
+from services.district.projections.directory import CommunityDirectory
 
 
 def projections() -> list[Any]:

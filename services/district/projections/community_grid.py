@@ -1,10 +1,9 @@
-"""District read models of the grid service: one document per community.
+"""The district read model of grid work: one document per community.
 
 `CommunityGrid` keeps every grid figure of a community, with a per-cell
 breakdown inside the document. Open cases keep their deadline, so overdue is
 computed at query time (`grid_figures(doc, now)`); resolve durations are kept
-per category in a bounded list for median and p90. `CommunityDirectory` keeps
-the directory entry learnt from Community events.
+per category in a bounded list for median and p90.
 """
 
 from __future__ import annotations
@@ -44,28 +43,6 @@ def _keep_duration(kept: list[list[Any]], resolved_at: str, hours: float, catego
 
 def _hours_of(kept: list[Any]) -> list[float]:
     return [entry[1] if isinstance(entry, list) else entry for entry in kept]
-
-
-class CommunityDirectory:
-    collection = "communities"
-    _types = {"shequ.grid.CommunityRegistered.v1", "shequ.grid.CommunityDetailsUpdated.v1"}
-
-    def handles(self, event_type: str) -> bool:
-        return event_type in self._types
-
-    def document_id(self, envelope: Envelope, event: PublicEvent) -> str:
-        return envelope.communityid
-
-    def new_document(self, document_id: str, envelope: Envelope) -> dict[str, Any]:
-        return {"_id": document_id, "community_id": document_id}
-
-    def indexes(self) -> list[tuple[str, int]]:
-        return [("district", 1)]
-
-    def apply(self, doc: dict[str, Any], envelope: Envelope, event: Any) -> None:
-        doc.update(event.model_dump(exclude={"community_id"}))
-        doc.setdefault("registered_at", envelope.time.isoformat())
-        doc["updated_at"] = envelope.time.isoformat()
 
 
 class CommunityGrid:
@@ -379,7 +356,3 @@ def grid_figures(doc: dict[str, Any], now: datetime) -> dict[str, Any]:
         "cases_by_month": dict(sorted(doc.get("cases_by_month", {}).items())),
         "as_of": doc.get("as_of"),
     }
-
-
-def projections() -> list[Any]:
-    return [CommunityGrid(), CommunityDirectory()]

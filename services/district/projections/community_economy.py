@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.economy.domain import AGING_BUCKETS, age_arrears
+from services.economy.arrears import AGING_BUCKETS, age_arrears
 from shared.platform.envelope import Envelope
 
 SERVICE_PREFIX = "shequ.economy."
