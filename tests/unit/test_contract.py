@@ -445,7 +445,7 @@ def _imported_modules(path: Path) -> set[str]:
     return names | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
 
 
-SERVICES_DIR = Path(__file__).resolve().parents[1] / "services"
+SERVICES_DIR = ROOT / "services"
 
 
 @pytest.mark.parametrize("service", ["grid", "economy", "welfare", "volunteering"])
