@@ -46,10 +46,10 @@ def _fmt(value: float | None) -> str:
 
 
 def _actor() -> Any:
-    from shared.kernel.actor import pseudonym
-    from shared.kernel.actor import Actor
+    from shared.kernel.actor import ALL_COMMUNITIES, Actor, pseudonym
 
-    return Actor(subject="bench", role="community_staff", pseudonym=pseudonym("bench"))
+    # Every use case checks the actor serves the community it changes.
+    return Actor(subject="bench", role="community_staff", pseudonym=pseudonym("bench"), communities=(ALL_COMMUNITIES,))
 
 
 # -- 1. command path -----------------------------------------------------------------------------------
@@ -171,6 +171,7 @@ def _drop_schemas() -> None:
 
 def bench_relay(n: int, bootstrap: str) -> None:
     from services.grid.application import GridApplication
+    from services.grid.commands import ReportCase
     from services.grid.contract import contract
     from shared.platform.kafka import durable_producer
     from shared.platform.relay import Relay
@@ -181,7 +182,7 @@ def bench_relay(n: int, bootstrap: str) -> None:
         settings = Settings(SHEQU_DATA_DIR=Path(tmp))
         app = GridApplication(env=settings.event_store_env("grid"))
         for i in range(n):
-            app.report_case(actor, community_id=f"c{i % 24:02d}", category="noise", description=f"r{i}")
+            app.report_case(actor, ReportCase(community_id=f"c{i % 24:02d}", category="noise", description=f"r{i}"))
         relay = Relay(app, contract, "bench.relay.shequ", bootstrap, batch_size=500)
         relay._connect()
         started = time.perf_counter()
