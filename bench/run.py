@@ -46,10 +46,10 @@ def _fmt(value: float | None) -> str:
 
 
 def _actor() -> Any:
-    from shared.kernel.actor import ALL_COMMUNITIES, Actor, pseudonym
+    from shared.kernel.actor import pseudonym
+    from shared.kernel.actor import Actor
 
-    # Every use case checks the actor serves the community it changes.
-    return Actor(subject="bench", role="community_staff", pseudonym=pseudonym("bench"), communities=(ALL_COMMUNITIES,))
+    return Actor(subject="bench", role="community_staff", pseudonym=pseudonym("bench"))
 
 
 # -- 1. command path -----------------------------------------------------------------------------------
@@ -172,12 +172,13 @@ def _drop_schemas() -> None:
 def bench_relay(n: int, bootstrap: str) -> None:
     from services.grid.application import GridApplication
     from services.grid.commands import ReportCase
+    from shared.kernel.actor import ALL_COMMUNITIES
     from services.grid.contract import contract
     from shared.platform.kafka import durable_producer
     from shared.platform.relay import Relay
     from shared.platform.settings import Settings
 
-    actor = _actor()
+    actor = replace(_actor(), communities=(ALL_COMMUNITIES,))  # the use case checks the actor serves c00..c23
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(SHEQU_DATA_DIR=Path(tmp))
         app = GridApplication(env=settings.event_store_env("grid"))
