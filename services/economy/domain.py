@@ -311,16 +311,24 @@ class Asset(CommunityAggregate):
         self.compensation = compensation
 
 
-class AssetRegister(CommunityAggregate):
-    """The community's list of assets, so one command can bill all of its leases."""
+class OnePerCommunity(CommunityAggregate):
+    """A record each community has exactly one of: its id is derived from the community id."""
 
-    @staticmethod
-    def id_for(community_id: str) -> uuid.UUID:
-        return uuid.uuid5(NAMESPACE, f"asset-register/{community_id}")
+    label = ""  # in the id ("asset-register/jinpen") and in a "not found" message ("asset register")
+
+    @classmethod
+    def id_for(cls, community_id: str) -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, f"{cls.label.replace(' ', '-')}/{community_id}")
 
     @classmethod
     def create_id(cls, community_id: str) -> uuid.UUID:
         return cls.id_for(community_id)
+
+
+class AssetRegister(OnePerCommunity):
+    """The community's list of assets, so one command can bill all of its leases."""
+
+    label = "asset register"
 
     @event("Opened")
     def __init__(self, community_id: str) -> None:
@@ -383,16 +391,10 @@ def _check_jobs(total: int, local: int) -> None:
 # -- the collective fund ---------------------------------------------------------------------------
 
 
-class CollectiveFund(CommunityAggregate):
+class CollectiveFund(OnePerCommunity):
     """The community's collective money: income, expenses, debts, distributions to villager groups."""
 
-    @staticmethod
-    def id_for(community_id: str) -> uuid.UUID:
-        return uuid.uuid5(NAMESPACE, f"collective-fund/{community_id}")
-
-    @classmethod
-    def create_id(cls, community_id: str) -> uuid.UUID:
-        return cls.id_for(community_id)
+    label = "collective fund"
 
     @event("Opened")
     def __init__(self, community_id: str) -> None:
