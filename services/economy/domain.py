@@ -435,9 +435,14 @@ class CollectiveFund(OnePerCommunity):
 
     @event("IncomeRecorded")
     def _income_recorded(self, entry_id: str, source: str, amount: int, received_on: date, reference: str) -> None:
-        self.entries[entry_id] = {"kind": "income", "label": source, "amount": amount, "on": received_on,
-                                  "reference": reference, "reversed": False}
-        self.income_by_source[source] = self.income_by_source.get(source, 0) + amount
+        self._book(self.income_by_source, entry_id, "income", source, amount, received_on, reference)
+
+    def _book(self, totals: dict[str, int], entry_id: str, kind: str, label: str, amount: int, on: date,
+              reference: str) -> None:
+        """Applies a recorded income or expense entry: the entry, and its amount added to its label's total."""
+        self.entries[entry_id] = {"kind": kind, "label": label, "amount": amount, "on": on, "reference": reference,
+                                  "reversed": False}
+        totals[label] = totals.get(label, 0) + amount
 
     def record_expense(self, *, category: str, amount: int, spent_on: date, description: str) -> str:
         money(amount, "amount")
@@ -447,9 +452,7 @@ class CollectiveFund(OnePerCommunity):
 
     @event("ExpenseRecorded")
     def _expense_recorded(self, entry_id: str, category: str, amount: int, spent_on: date, description: str) -> None:
-        self.entries[entry_id] = {"kind": "expense", "label": category, "amount": amount, "on": spent_on,
-                                  "reference": "", "reversed": False}
-        self.expenses_by_category[category] = self.expenses_by_category.get(category, 0) + amount
+        self._book(self.expenses_by_category, entry_id, "expense", category, amount, spent_on, "")
 
     def reverse_entry(self, entry_id: str, *, reason: str, reversed_on: date) -> None:
         """A correction of a mistaken entry: a reversing event, booked against the entry's own date."""
