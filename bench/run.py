@@ -171,17 +171,19 @@ def _drop_schemas() -> None:
 
 def bench_relay(n: int, bootstrap: str) -> None:
     from services.grid.application import GridApplication
+    from services.grid.commands import ReportCase
+    from shared.kernel.actor import ALL_COMMUNITIES
     from services.grid.contract import contract
     from shared.platform.kafka import durable_producer
     from shared.platform.relay import Relay
     from shared.platform.settings import Settings
 
-    actor = _actor()
+    actor = replace(_actor(), communities=(ALL_COMMUNITIES,))  # the use case checks the actor serves c00..c23
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(SHEQU_DATA_DIR=Path(tmp))
         app = GridApplication(env=settings.event_store_env("grid"))
         for i in range(n):
-            app.report_case(actor, community_id=f"c{i % 24:02d}", category="noise", description=f"r{i}")
+            app.report_case(actor, ReportCase(community_id=f"c{i % 24:02d}", category="noise", description=f"r{i}"))
         relay = Relay(app, contract, "bench.relay.shequ", bootstrap, batch_size=500)
         relay._connect()
         started = time.perf_counter()

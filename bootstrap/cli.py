@@ -139,7 +139,7 @@ def _warm_directory(platform, *, register_reported: bool) -> None:  # noqa: ANN0
     Afterwards each service keeps learning it from grid's events on Kafka. An
     empty demo (--no-seed) still has the four reported communities in its directory.
     """
-    from bootstrap.demo import REPORTED
+    from bootstrap.demo import REPORTED, directory_entry
     from bootstrap.warm_start import teach_from_grid_store
     from shared.kernel.actor import pseudonym
     from shared.kernel.actor import Actor
@@ -149,7 +149,7 @@ def _warm_directory(platform, *, register_reported: bool) -> None:  # noqa: ANN0
     if register_reported and grid.recorder.max_notification_id() is None:
         admin = Actor(subject="demo-admin", role="admin", pseudonym=pseudonym("demo-admin"))
         for entry in REPORTED:
-            grid.register_community(admin, **entry)
+            grid.register_community(admin, directory_entry(entry))
     learners = [app for app in apps.values() if app.requires_known_communities]
     teach_from_grid_store(grid, learners)
 

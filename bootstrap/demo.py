@@ -44,6 +44,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.economy.demo import EconomySeed
+from services.grid.commands import RegisterCommunity
 from services.grid.demo import GridSeed
 from services.volunteering.demo import VolunteeringSeed
 from services.welfare.demo import WelfareSeed
@@ -85,6 +86,13 @@ SYNTHETIC_NAMES = [
 ]
 SYNTHETIC_SUFFIXES = [("", "社区"), ("-jiayuan", "家园社区"), ("-huayuan", "花园社区"), ("-xincun", "新村社区")]
 DISTRICTS = ["金坛区", "九龙坡区", "连云港经济技术开发区", "耒阳市"]
+
+
+def directory_entry(plan: dict[str, Any]) -> RegisterCommunity:
+    """The grid command registering a planned community (REPORTED or synthetic) in the directory."""
+    return RegisterCommunity(id=plan["community_id"], name=plan["name"], district=plan["district"],
+                             households=plan["households"], residents=plan["residents"],
+                             floating_population=plan["floating_population"])
 
 
 def _events(app: ServiceApplication) -> int:
@@ -160,8 +168,7 @@ class _Seeder:
         self.seeding.scale[cid] = Counter()
         actors = self.actors(cid)
         with recorded_at(self.seeding.start - timedelta(days=3)):
-            self.services["grid"].register_community(actors["staff"], **{k: plan[k] for k in (
-                "community_id", "name", "district", "households", "residents", "floating_population")})
+            self.services["grid"].register_community(actors["staff"], directory_entry(plan))
             # The other services learn the directory entry as their grid consumers would.
             for name in ("economy", "welfare", "volunteering"):
                 learn(self.services[name], cid, plan["name"], plan["residents"])

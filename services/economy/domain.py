@@ -274,16 +274,24 @@ class Asset(CommunityAggregate):
         self.compensation = compensation
 
 
-class AssetRegister(CommunityAggregate):
-    """The community's list of assets, so one command can bill all of its leases."""
+class OnePerCommunity(CommunityAggregate):
+    """A record each community has exactly one of: its id is derived from the community id."""
 
-    @staticmethod
-    def id_for(community_id: str) -> uuid.UUID:
-        return uuid.uuid5(NAMESPACE, f"asset-register/{community_id}")
+    label = ""  # in the id ("asset-register/jinpen") and in a "not found" message ("asset register")
+
+    @classmethod
+    def id_for(cls, community_id: str) -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, f"{cls.label.replace(' ', '-')}/{community_id}")
 
     @classmethod
     def create_id(cls, community_id: str) -> uuid.UUID:
         return cls.id_for(community_id)
+
+
+class AssetRegister(OnePerCommunity):
+    """The community's list of assets, so one command can bill all of its leases."""
+
+    label = "asset register"
 
     @event("Opened")
     def __init__(self, community_id: str) -> None:
@@ -346,16 +354,10 @@ def _check_jobs(total: int, local: int) -> None:
 # -- the collective fund ---------------------------------------------------------------------------
 
 
-class CollectiveFund(CommunityAggregate):
+class CollectiveFund(OnePerCommunity):
     """The community's collective money: income, expenses, debts, distributions to villager groups."""
 
-    @staticmethod
-    def id_for(community_id: str) -> uuid.UUID:
-        return uuid.uuid5(NAMESPACE, f"collective-fund/{community_id}")
-
-    @classmethod
-    def create_id(cls, community_id: str) -> uuid.UUID:
-        return cls.id_for(community_id)
+    label = "collective fund"
 
     @event("Opened")
     def __init__(self, community_id: str) -> None:
@@ -396,9 +398,14 @@ class CollectiveFund(CommunityAggregate):
 
     @event("IncomeRecorded")
     def _income_recorded(self, entry_id: str, source: str, amount: int, received_on: date, reference: str) -> None:
-        self.entries[entry_id] = {"kind": "income", "label": source, "amount": amount, "on": received_on,
-                                  "reference": reference, "reversed": False}
-        self.income_by_source[source] = self.income_by_source.get(source, 0) + amount
+        self._book(self.income_by_source, entry_id, "income", source, amount, received_on, reference)
+
+    def _book(self, totals: dict[str, int], entry_id: str, kind: str, label: str, amount: int, on: date,
+              reference: str) -> None:
+        """Applies a recorded income or expense entry: the entry, and its amount added to its label's total."""
+        self.entries[entry_id] = {"kind": kind, "label": label, "amount": amount, "on": on, "reference": reference,
+                                  "reversed": False}
+        totals[label] = totals.get(label, 0) + amount
 
     def record_expense(self, *, category: str, amount: int, spent_on: date, description: str) -> str:
         money(amount, "amount")
@@ -408,9 +415,7 @@ class CollectiveFund(CommunityAggregate):
 
     @event("ExpenseRecorded")
     def _expense_recorded(self, entry_id: str, category: str, amount: int, spent_on: date, description: str) -> None:
-        self.entries[entry_id] = {"kind": "expense", "label": category, "amount": amount, "on": spent_on,
-                                  "reference": "", "reversed": False}
-        self.expenses_by_category[category] = self.expenses_by_category.get(category, 0) + amount
+        self._book(self.expenses_by_category, entry_id, "expense", category, amount, spent_on, "")
 
     def reverse_entry(self, entry_id: str, *, reason: str, reversed_on: date) -> None:
         """A correction of a mistaken entry: a reversing event, booked against the entry's own date."""

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.grid.application import GridApplication
+from services.grid.commands import CompleteInspection, ReportCase
 from services.grid.domain import Case, FollowUp, GridCell, Mediation, RentalHouse
 from shared.kernel.actor import pseudonym
 from shared.kernel.clock import recorded_at
@@ -86,12 +87,12 @@ class GridSeed(SeedPart):
         if category == "noise":
             attributes = {"time_of_day": rng.choice(["day", "night"])}
         with recorded_at(t):
-            case = self.app.new_case(community_id=self.cid, grid_cell_id=rng.choice(self.cell_ids),
-                                     category=category, description=description,
-                                     channel=rng.choice(["resident", "resident", "grid_worker", "hotline",
-                                                         "volunteer"]),
-                                     location={"address": f"{self.plan['name']}{rng.randint(1, 40)}栋"},
-                                     reporter_contact={"phone": phone_number(rng)}, attributes=attributes)
+            case = self.app.new_case(ReportCase(
+                community_id=self.cid, grid_cell_id=rng.choice(self.cell_ids), category=category,
+                description=description,
+                channel=rng.choice(["resident", "resident", "grid_worker", "hotline", "volunteer"]),
+                location={"address": f"{self.plan['name']}{rng.randint(1, 40)}栋"},
+                reporter_contact={"phone": phone_number(rng)}, attributes=attributes))
         self.count["cases"] += 1
         self.lifecycle(case, t, earlier)
         self.batch.add(case)
@@ -185,9 +186,9 @@ class GridSeed(SeedPart):
         for month, kind, site, hazards in sorted(plan, key=lambda p: p[0]):
             t = self.seeding.in_month(rng, month)
             with recorded_at(t):
-                inspection = self.app.complete_inspection(actor, community_id=self.cid, inspection_type=kind,
-                                                          site=site, grid_cell_id=rng.choice(self.cell_ids),
-                                                          hazards=hazards, open_cases=True)
+                inspection = self.app.complete_inspection(actor, CompleteInspection(
+                    community_id=self.cid, inspection_type=kind, site=site, grid_cell_id=rng.choice(self.cell_ids),
+                    hazards=hazards, open_cases=True))
             self.count["inspections"] += 1
             self.count["hazards"] += len(hazards)
             for case_id in inspection.case_ids:

@@ -68,12 +68,13 @@ def reactions(app: GridApplication) -> list[Reaction]:
         def handle(envelope: Envelope, event: HelpRequestDeclined | HelpRequestExpired) -> None:
             if not event.grid_case_id:
                 return
-            if not load(envelope, event.grid_case_id).is_open:
+            case = load(envelope, event.grid_case_id)
+            if not case.is_open:
                 return  # settled meanwhile: nothing for staff to pick up
-            app.add_case_note(
-                actor(envelope), event.grid_case_id, reference=reference(event.help_request_id, what),
-                notes=f"Volunteer help request {event.help_request_id} was {what}: {event.reason}. "
-                      "The case stays open for staff.")
+            added = case.add_note(f"Volunteer help request {event.help_request_id} was {what}: {event.reason}. "
+                                  "The case stays open for staff.", reference(event.help_request_id, what))
+            if added:  # False for a redelivery: the note is there already
+                app.save(case, actor=actor(envelope))
 
         return handle
 

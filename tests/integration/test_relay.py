@@ -8,15 +8,17 @@ import pytest
 from kafka.errors import KafkaTimeoutError
 
 from services.grid.application import GridApplication
+from services.grid.commands import ReportCase, ResolveCase
 from services.grid.contract import contract
-from shared.kernel.actor import pseudonym
+from shared.kernel.actor import ALL_COMMUNITIES, pseudonym
 from shared.platform.envelope import Envelope
 from shared.kernel.actor import Actor
 from shared.platform.relay import Relay
 from tests.kafka_helpers import read_topic
 
 TOPIC = "shequ.grid.v1"
-ACTOR = Actor(subject="staff-1", role="community_staff", pseudonym=pseudonym("staff-1"), correlation_id="corr-1")
+ACTOR = Actor(subject="staff-1", role="community_staff", pseudonym=pseudonym("staff-1"), correlation_id="corr-1",
+              communities=(ALL_COMMUNITIES,))
 
 
 def make_app(settings) -> GridApplication:
@@ -24,7 +26,7 @@ def make_app(settings) -> GridApplication:
 
 
 def report(app: GridApplication, n: int, community: str = "jinpen") -> list[str]:
-    return [str(app.report_case(ACTOR, community_id=community, category="noise", description=f"case {i}"))
+    return [str(app.report_case(ACTOR, ReportCase(community_id=community, category="noise", description=f"case {i}")))
             for i in range(n)]
 
 
@@ -35,7 +37,7 @@ def relay_for(app, broker, **kwargs) -> Relay:
 def test_publishes_public_envelopes_keyed_by_aggregate(settings, fresh_broker):
     app = make_app(settings)
     case_ids = report(app, 3)
-    app.resolve_case(ACTOR, case_ids[0], outcome="fixed")
+    app.resolve_case(ACTOR, case_ids[0], ResolveCase(outcome="fixed"))
     relay = relay_for(app, fresh_broker)
     assert relay.publish_batch() == 4
     messages = read_topic(fresh_broker.bootstrap_servers, TOPIC, expect=4)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from services.grid.commands import RegisterCommunity, ReopenCase, ReportCase, ResolveCase
 from services.grid.config import SERVICE as GRID
 from services.grid.domain import Case
 from services.volunteering.config import SERVICE as VOLUNTEERING
@@ -19,8 +20,8 @@ from shared.kernel.directory import KnownCommunity
 from tests.conftest import TEST_COMMUNITIES, teach_directory
 from tests.kafka_helpers import read_topic, send_raw, wait_for
 
-STAFF = Actor(subject="staff-1", role="community_staff", pseudonym=pseudonym("staff-1"))
 COMMUNITY = "jinpen"
+STAFF = Actor(subject="staff-1", role="community_staff", pseudonym=pseudonym("staff-1"), communities=(COMMUNITY,))
 SLOW = 90.0  # a consumer group (re)join on Tansu takes a few seconds
 
 
@@ -38,8 +39,8 @@ class Saga:
     def start(self) -> Saga:
         # As in production: the community is registered in grid, and volunteering learns it over Kafka.
         admin = Actor(subject="admin", role="admin", pseudonym=pseudonym("admin"))
-        self.grid.application.register_community(admin, community_id=COMMUNITY, name="金盆社区", district="耒阳市",
-                                                 households=8325, residents=35353, floating_population=2200)
+        self.grid.application.register_community(admin, RegisterCommunity(
+            id=COMMUNITY, name="金盆社区", district="耒阳市", households=8325, residents=35353, floating_population=2200))
         for running in (self.grid, self.vol):
             self.relays.start(f"relay-{running.definition.name}", running.relay.run)
             self.start_consumer(running)
@@ -77,8 +78,8 @@ class Saga:
         return self.vol.application
 
     def report(self, category: str = "elderly_assistance") -> str:
-        return str(self.grid_app.report_case(STAFF, community_id=COMMUNITY, category=category,
-                                             description="Mrs Li needs her shopping carried upstairs"))
+        return str(self.grid_app.report_case(STAFF, ReportCase(
+            community_id=COMMUNITY, category=category, description="Mrs Li needs her shopping carried upstairs")))
 
     def help_request(self, case_id: str, timeout: float = SLOW) -> dict:
         def found():  # noqa: ANN202
@@ -98,10 +99,10 @@ class Saga:
         self.vol_app.fulfil_help_request(STAFF, request_id, hours=1.5, outcome=outcome)
 
     def case_when(self, case_id: str, predicate, timeout: float = SLOW) -> dict:  # noqa: ANN001
-        return wait_for(lambda: (c := self.grid_app.case(case_id)) and predicate(c) and c, timeout=timeout)
+        return wait_for(lambda: (c := self.grid_app.case(STAFF, case_id)) and predicate(c) and c, timeout=timeout)
 
     def history_types(self, case_id: str) -> list[str]:
-        return [entry["type"] for entry in self.grid_app.history(case_id)]
+        return [entry["type"] for entry in self.grid_app.case_history(STAFF, case_id)]
 
     def help_requests_for(self, case_id: str) -> int:
         return sum(1 for rid in self.vol_app._help_request_ids()
@@ -153,7 +154,7 @@ def test_a_volunteer_suitable_case_is_resolved_by_a_volunteer(saga):
     assert case["outcome"] == OUTCOME
     assert [n["reference"] for n in case["notes"]] == [f"volunteering/help-request/{request['id']}/fulfilled"]
     # The saga's changes say who made them: a system actor, not a person.
-    last = saga.grid_app.history(case_id)[-1]
+    last = saga.grid_app.case_history(STAFF, case_id)[-1]
     assert last["actor_role"] == "system" and last["actor_id"] == pseudonym("saga:volunteer-help")
 
 
@@ -199,7 +200,7 @@ def test_duplicates_and_a_restart_in_the_middle_give_the_same_outcome(saga):
     assert case["outcome"] == OUTCOME
     assert saga.history_types(case_id) == ["Reported", "Resolved", "NoteAdded"]
     assert saga.history_types(declined_case) == ["Reported", "NoteAdded"]
-    assert saga.grid_app.case(declined_case)["status"] == "reported"
+    assert saga.grid_app.case(STAFF, declined_case)["status"] == "reported"
     assert saga.help_requests_for(case_id) == 1 and saga.help_requests_for(declined_case) == 1
     vol_history = [e.originator_version for e in saga.vol_app.repository.event_store.get(uuid.UUID(request["id"]))]
     assert vol_history == [1, 2, 3]  # received, matched, fulfilled: nothing twice
@@ -211,10 +212,10 @@ def test_a_resolved_case_is_not_resolved_again_after_staff_reopen_it(saga):
     request = saga.help_request(case_id)
     saga.fulfil(request["id"], OUTCOME)
     saga.case_when(case_id, lambda c: c["status"] == "resolved")
-    saga.grid_app.change_case(STAFF, case_id, "reopen", reason="Mrs Li called again")
+    saga.grid_app.reopen_case(STAFF, case_id, ReopenCase(reason="Mrs Li called again"))
     saga.restart_consumer(saga.grid, between=saga.redeliver_everything)
     saga.drained(saga.grid)
-    assert saga.grid_app.case(case_id)["status"] == "reopened"
+    assert saga.grid_app.case(STAFF, case_id)["status"] == "reopened"
 
 
 def test_fulfilment_before_the_case_exists_is_retried_not_dropped(saga):
@@ -230,7 +231,7 @@ def test_fulfilment_before_the_case_exists_is_retried_not_dropped(saga):
     saga.fulfil(str(request_id), OUTCOME)
     wait_for(lambda: saga.grid.reactions.totals.retried >= 2, timeout=SLOW)
     with pytest.raises(NotFound):
-        saga.grid_app.case(case_id)
+        saga.grid_app.case(STAFF, case_id)
     saga.grid_app.save(case, actor=STAFF)  # the case arrives in grid's store
     resolved = saga.case_when(case_id, lambda c: c["status"] == "resolved")
     assert resolved["outcome"] == OUTCOME
@@ -251,12 +252,12 @@ def test_a_case_settled_by_staff_withdraws_its_help_request_even_on_replay(setti
     from shared.kernel.actor import pseudonym
     from shared.kernel.actor import Actor
 
-    staff = Actor(subject="staff", role="community_staff", pseudonym=pseudonym("staff"))
+    staff = Actor(subject="staff", role="community_staff", pseudonym=pseudonym("staff"), communities=("jinpen",))
     grid = GridApplication(env=settings.event_store_env("grid"))
     volunteering = VolunteeringApplication(env=settings.event_store_env("volunteering"))
     teach_directory(volunteering)
-    case_id = grid.report_case(staff, community_id="jinpen", category="elderly_assistance", description="shopping")
-    grid.resolve_case(staff, case_id, outcome="neighbour helped")
+    case_id = grid.report_case(staff, ReportCase(community_id="jinpen", category="elderly_assistance", description="shopping"))
+    grid.resolve_case(staff, case_id, ResolveCase(outcome="neighbour helped"))
     handlers = {public: handle for _, public, handle in volunteering_reactions(volunteering)}
     history = [grid_contract.to_envelope(grid.mapper.to_domain_event(n))
                for n in grid.recorder.select_notifications(1, 100)]

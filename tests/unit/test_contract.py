@@ -18,13 +18,17 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from services.grid.application import GridApplication
+from services.grid.commands import (
+    AssignCase, AssignWorker, CloseCase, CompleteInspection, DrawCell, EscalateCase, OpenMediation, RegisterCommunity,
+    RejectCase, ReopenCase, ReportCase, ResolveCase, SettleMediation, UpdateCommunity,
+)
 from services.grid.contract import contract as grid_contract
 from services.grid.domain import Case, Mediation
 from services.grid.events import CaseReported
 from bootstrap.registry import domain_services
 from bootstrap import contract as contract_files
 from shared.platform import catalogue, metrics
-from shared.kernel.actor import pseudonym
+from shared.kernel.actor import ALL_COMMUNITIES, pseudonym
 from shared.platform.compat import compare_catalogues, compare_schemas, load_schemas, retired_types
 from shared.platform.envelope import Envelope, EventContract, PublicEventSet
 from shared.kernel.actor import Actor
@@ -35,7 +39,8 @@ ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "docs" / "events"
 ASYNCAPI_SCHEMA = ROOT / "tests" / "schemas" / "asyncapi-3.0.0.json"
 CASE_REPORTED = "shequ.grid.CaseReported.v1"
-ACTOR = Actor(subject="staff-1", role="community_staff", pseudonym=pseudonym("staff-1"), correlation_id="c-1")
+ACTOR = Actor(subject="staff-1", role="community_staff", pseudonym=pseudonym("staff-1"), correlation_id="c-1",
+              communities=(ALL_COMMUNITIES,))
 
 
 @pytest.fixture(scope="module")
@@ -261,27 +266,29 @@ def test_write_refuses_to_overwrite_the_baseline_with_a_breaking_change(tmp_path
 
 
 def _grid_history(app: GridApplication) -> None:
-    app.register_community(ACTOR, community_id="jinpen", name="Jinpen", district="Leiyang", households=10,
-                           residents=30, floating_population=2)
-    app.update_community(ACTOR, "jinpen", households=11)
-    cell = str(app.draw_cell(ACTOR, community_id="jinpen", name="A1", households=5))
-    app.assign_worker(ACTOR, cell, "w-1")
-    app.assign_worker(ACTOR, cell, "w-1", assign=False)
-    first = str(app.report_case(ACTOR, community_id="jinpen", category="noise", description="loud", channel="hotline",
-                                grid_cell_id=cell, location={"lat": 26.4, "long": 112.8},
-                                reporter_contact={"phone": "138"}, attributes={"time_of_day": "night"}))
-    for command, args in (("accept", {}), ("assign", {"kind": "worker", "assignee": "w-1"}),
-                          ("escalate", {"level": "street", "reason": "big"}), ("resolve", {"outcome": "quiet"}),
-                          ("close", {"satisfaction": 4}), ("reopen", {"reason": "loud again"})):
-        app.change_case(ACTOR, first, command, **args)
-    second = str(app.report_case(ACTOR, community_id="jinpen", category="drainage", description="flood"))
-    app.change_case(ACTOR, second, "reject", reason="duplicate", duplicate_of=first)
-    mediation = str(app.open_mediation(ACTOR, community_id="jinpen", case_id=first, dispute_type="neighbour",
-                                       parties=2, summary="noise"))
-    app.change(ACTOR, Mediation, "mediation", mediation, "settle", agreement="quiet hours")
-    app.complete_inspection(ACTOR, community_id="jinpen", inspection_type="fire_safety", site="market",
-                            grid_cell_id=cell, hazards=[{"description": "blocked exit", "hazard_kind": "fire"}],
-                            open_cases=True)
+    app.register_community(ACTOR, RegisterCommunity(id="jinpen", name="Jinpen", district="Leiyang", households=10,
+                                                    residents=30, floating_population=2))
+    app.update_community(ACTOR, "jinpen", UpdateCommunity(households=11))
+    cell = str(app.draw_cell(ACTOR, DrawCell(community_id="jinpen", name="A1", households=5)))
+    app.assign_worker(ACTOR, cell, AssignWorker(worker_id="w-1"))
+    app.unassign_worker(ACTOR, cell, "w-1")
+    first = str(app.report_case(ACTOR, ReportCase(
+        community_id="jinpen", category="noise", description="loud", channel="hotline", grid_cell_id=cell,
+        location={"lat": 26.4, "long": 112.8}, reporter_contact={"phone": "138"}, attributes={"time_of_day": "night"})))
+    app.accept_case(ACTOR, first)
+    app.assign_case(ACTOR, first, AssignCase(worker_id="w-1"))
+    app.escalate_case(ACTOR, first, EscalateCase(level="street", reason="big"))
+    app.resolve_case(ACTOR, first, ResolveCase(outcome="quiet"))
+    app.close_case(ACTOR, first, CloseCase(satisfaction=4))
+    app.reopen_case(ACTOR, first, ReopenCase(reason="loud again"))
+    second = str(app.report_case(ACTOR, ReportCase(community_id="jinpen", category="drainage", description="flood")))
+    app.reject_case(ACTOR, second, RejectCase(reason="duplicate", duplicate_of=first))
+    mediation = str(app.open_mediation(ACTOR, OpenMediation(community_id="jinpen", case_id=first,
+                                                            dispute_type="neighbour", parties=2, summary="noise")))
+    app.settle_mediation(ACTOR, mediation, SettleMediation(agreement="quiet hours"))
+    app.complete_inspection(ACTOR, CompleteInspection(
+        community_id="jinpen", inspection_type="fire_safety", site="market", grid_cell_id=cell,
+        hazards=[{"description": "blocked exit", "attributes": {"hazard_kind": "fire"}}], open_cases=True))
 
 
 def test_every_grid_envelope_validates_against_the_committed_schemas(settings, committed):
@@ -360,7 +367,7 @@ def _violations() -> float:
 def test_relay_publishes_valid_envelopes(settings, committed):
     app = GridApplication(env=settings.event_store_env("grid"))
     try:
-        app.report_case(ACTOR, community_id="jinpen", category="noise", description="loud")
+        app.report_case(ACTOR, ReportCase(community_id="jinpen", category="noise", description="loud"))
         relay, producer = _offline_relay(app, grid_contract)
         assert relay.publish_batch() == 1
         (topic, key, value), = producer.sent
@@ -374,8 +381,8 @@ def test_relay_publishes_valid_envelopes(settings, committed):
 def test_relay_stops_loudly_on_a_contract_violation_and_publishes_nothing(settings, caplog):
     app = GridApplication(env=settings.event_store_env("grid"))
     try:
-        good = app.report_case(ACTOR, community_id="jinpen", category="noise", description="fine")
-        app.resolve_case(ACTOR, good, outcome="done")
+        good = app.report_case(ACTOR, ReportCase(community_id="jinpen", category="noise", description="fine"))
+        app.resolve_case(ACTOR, good, ResolveCase(outcome="done"))
         relay, producer = _offline_relay(app, _garbage_contract())
         before = _violations()
         stop = threading.Event()
@@ -395,7 +402,7 @@ def test_relay_stops_loudly_on_a_contract_violation_and_publishes_nothing(settin
 def test_relay_treats_a_converter_that_cannot_build_its_model_as_a_violation(settings):
     app = GridApplication(env=settings.event_store_env("grid"))
     try:
-        app.report_case(ACTOR, community_id="jinpen", category="noise", description="fine")
+        app.report_case(ACTOR, ReportCase(community_id="jinpen", category="noise", description="fine"))
         buggy = EventContract(PublicEventSet("grid", [CaseReported]))
         buggy.publishes(Case.Reported, CaseReported)(
             lambda e: CaseReported(case_id=str(e.originator_id), category=e.category, description="x" * 2001))

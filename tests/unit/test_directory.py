@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.economy.config import SERVICE as ECONOMY
+from services.grid.commands import RegisterCommunity
 from services.volunteering.config import SERVICE as VOLUNTEERING
 from services.welfare.config import SERVICE as WELFARE
 from shared.kernel.directory import KnownCommunity
@@ -70,8 +71,8 @@ def test_a_community_registered_in_grid_becomes_known_over_kafka(settings, fresh
         grid.start(workers)
         economy.start(workers)
         admin = Actor(subject="admin", role="admin", pseudonym=pseudonym("admin"))
-        grid.application.register_community(admin, community_id="newtown", name="新城社区", district="金坛区",
-                                            households=1800, residents=5000, floating_population=300)
+        grid.application.register_community(admin, RegisterCommunity(
+            id="newtown", name="新城社区", district="金坛区", households=1800, residents=5000, floating_population=300))
         known = KnownCommunity.create_id("newtown")
         wait_for(lambda: known in economy.application.repository, timeout=45)
         client = TestClient(economy.http)

@@ -18,13 +18,14 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from services.grid.application import GridApplication
+from services.grid.commands import ReopenCase, ReportCase, ResolveCase
 from services.grid.contract import contract
 from services.grid.domain import Case, CaseStatus
-from shared.kernel.actor import pseudonym
+from shared.kernel.actor import ALL_COMMUNITIES, pseudonym
 from shared.kernel.actor import Actor
 from shared.platform.relay import Relay
 
-ACTOR = Actor(subject="staff-1", role="community_staff", pseudonym=pseudonym("staff-1"))
+ACTOR = Actor(subject="staff-1", role="community_staff", pseudonym=pseudonym("staff-1"), communities=(ALL_COMMUNITIES,))
 OLD_ACTOR = {"subject": "staff-0", "role": "community_staff", "pseudonym": pseudonym("staff-0"),
              "communities": ["jinpen"], "correlation_id": None}
 
@@ -81,7 +82,7 @@ def test_a_v1_case_is_read_through_the_repository_and_the_application(app):
     assert case.status == CaseStatus.RESOLVED and case.outcome == "cover replaced"
     assert case.version == 2
 
-    view = app.case(str(case_id))
+    view = app.case(ACTOR, str(case_id))
     assert view["channel"] == "resident" and view["status"] == "resolved"
     assert view["reported_at"] == "2026-11-01T08:30:00+00:00"
 
@@ -102,8 +103,8 @@ def test_the_upcast_event_has_the_v2_shape(app):
 def test_a_v1_case_keeps_working_and_history_is_never_rewritten(app):
     case_id = uuid.uuid4()
     app.recorder.insert_events([v1_reported(case_id), v1_resolved(case_id)])
-    app.change_case(ACTOR, case_id, "reopen", reason="cover stolen again")
-    app.change_case(ACTOR, case_id, "resolve", outcome="cover welded")
+    app.reopen_case(ACTOR, case_id, ReopenCase(reason="cover stolen again"))
+    app.resolve_case(ACTOR, case_id, ResolveCase(outcome="cover welded"))
 
     case: Case = app.repository.get(case_id)
     assert case.status == CaseStatus.RESOLVED and case.version == 4
@@ -129,7 +130,7 @@ def test_events_stored_between_releases_without_class_version_are_untouched(app)
 
 
 def test_new_reports_are_stored_as_v2(app):
-    case_id = app.report_case(ACTOR, community_id="jinpen", category="noise", description="loud")
+    case_id = app.report_case(ACTOR, ReportCase(community_id="jinpen", category="noise", description="loud"))
     (stored,) = app.recorder.select_events(case_id)
     assert json.loads(stored.state)["class_version"] == 2
     assert app.repository.get(case_id).channel == "resident"
