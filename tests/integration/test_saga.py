@@ -10,6 +10,7 @@ import pytest
 from services.grid.commands import RegisterCommunity, ReopenCase, ReportCase, ResolveCase
 from services.grid.config import SERVICE as GRID
 from services.grid.domain import Case
+from services.volunteering.commands import FulfilHelpRequest, MatchHelpRequest, Reason, RegisterVolunteer
 from services.volunteering.config import SERVICE as VOLUNTEERING
 from services.volunteering.domain import help_request_id_for_grid_case
 from shared.kernel.actor import pseudonym
@@ -84,19 +85,19 @@ class Saga:
     def help_request(self, case_id: str, timeout: float = SLOW) -> dict:
         def found():  # noqa: ANN202
             try:
-                return self.vol_app.help_request(help_request_id_for_grid_case(case_id))
+                return self.vol_app.help_request(STAFF, help_request_id_for_grid_case(case_id))
             except NotFound:
                 return None
 
         return wait_for(found, timeout=timeout)
 
     def volunteer(self) -> uuid.UUID:
-        return self.vol_app.register_volunteer(STAFF, community_id=COMMUNITY, name="Wang", phone="13800000000",
-                                               skills=["errands"])
+        return self.vol_app.register_volunteer(STAFF, RegisterVolunteer(
+            community_id=COMMUNITY, name="Wang", phone="13800000000", skills=["errands"]))
 
     def fulfil(self, request_id: str, outcome: str = "shopping carried up; Mrs Li is fine") -> None:
-        self.vol_app.match_help_request(STAFF, request_id, volunteer_id=self.volunteer())
-        self.vol_app.fulfil_help_request(STAFF, request_id, hours=1.5, outcome=outcome)
+        self.vol_app.match_help_request(STAFF, request_id, MatchHelpRequest(volunteer_id=str(self.volunteer())))
+        self.vol_app.fulfil_help_request(STAFF, request_id, FulfilHelpRequest(hours=1.5, outcome=outcome))
 
     def case_when(self, case_id: str, predicate, timeout: float = SLOW) -> dict:  # noqa: ANN001
         return wait_for(lambda: (c := self.grid_app.case(STAFF, case_id)) and predicate(c) and c, timeout=timeout)
@@ -106,7 +107,7 @@ class Saga:
 
     def help_requests_for(self, case_id: str) -> int:
         return sum(1 for rid in self.vol_app._help_request_ids()
-                   if self.vol_app.help_request(rid)["grid_case_id"] == case_id)
+                   if self.vol_app.help_request(STAFF, rid)["grid_case_id"] == case_id)
 
     def redeliver_everything(self) -> None:
         """Re-send every message of both topics (duplicated deliveries)."""
@@ -161,7 +162,7 @@ def test_a_volunteer_suitable_case_is_resolved_by_a_volunteer(saga):
 def test_a_declined_help_request_leaves_the_case_open_with_a_note(saga):
     case_id = saga.report("sanitation")
     request = saga.help_request(case_id)
-    saga.vol_app.decline_help_request(STAFF, request["id"], reason="needs a professional cleaner")
+    saga.vol_app.decline_help_request(STAFF, request["id"], Reason(reason="needs a professional cleaner"))
     case = saga.case_when(case_id, lambda c: c["notes"])
     assert case["status"] == "reported" and case["outcome"] is None
     assert "declined: needs a professional cleaner" in case["notes"][0]["notes"]
@@ -174,7 +175,7 @@ def test_other_categories_do_not_become_help_requests(saga):
     saga.help_request(suitable)  # the later case came through, so the earlier one was seen
     saga.drained(saga.vol)
     with pytest.raises(NotFound):
-        saga.vol_app.help_request(help_request_id_for_grid_case(noise))
+        saga.vol_app.help_request(STAFF, help_request_id_for_grid_case(noise))
 
 
 def test_duplicates_and_a_restart_in_the_middle_give_the_same_outcome(saga):
@@ -185,7 +186,7 @@ def test_duplicates_and_a_restart_in_the_middle_give_the_same_outcome(saga):
 
     def while_grid_consumer_is_down() -> None:
         saga.fulfil(request["id"], OUTCOME)
-        saga.vol_app.decline_help_request(STAFF, other["id"], reason="nobody free")
+        saga.vol_app.decline_help_request(STAFF, other["id"], Reason(reason="nobody free"))
         saga.redeliver_everything()
 
     # The grid consumer goes down in the middle, volunteering moves on, everything is delivered twice.
@@ -267,7 +268,7 @@ def test_a_case_settled_by_staff_withdraws_its_help_request_even_on_replay(setti
             handler = handlers.get(type(event))
             if handler:
                 handler(envelope, event)
-    request = volunteering.help_request(help_request_id_for_grid_case(str(case_id)))
+    request = volunteering.help_request(STAFF, help_request_id_for_grid_case(str(case_id)))
     assert request["status"] == "declined"
     assert len(volunteering.repository.get(help_request_id_for_grid_case(str(case_id))).collect_events()) == 0
     learned = len(TEST_COMMUNITIES)

@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.volunteering.application import VolunteeringApplication
+from services.volunteering.commands import (
+    Attendance, ExpireOverdue, PublishActivity, Reason, ReceiveHelpRequest, Redeem, RegisterVolunteer, VolunteerRef,
+)
 from services.volunteering.domain import (
     Activity,
     HelpRequest,
@@ -22,6 +25,7 @@ from tests.conftest import teach_directory
 
 START = datetime(2024, 5, 4, 9, 0, tzinfo=UTC)
 STAFF = Actor(subject="staff-li", role="community_staff", pseudonym="p-li", communities=("huasheng",))
+ADMIN = Actor(subject="admin", role="admin", pseudonym="p-admin")
 
 
 def volunteer(community: str = "huasheng") -> Volunteer:
@@ -271,22 +275,22 @@ def test_activity_points_awarded_once_per_activity():
 
 def test_completing_awards_points_to_each_ledger_in_the_same_save(app):
     now = datetime.now(UTC)
-    vids = [app.register_volunteer(STAFF, community_id="huasheng", name=f"v{i}", phone="1", skills=[])
+    vids = [app.register_volunteer(STAFF, RegisterVolunteer(community_id="huasheng", name=f"v{i}", phone="100"))
             for i in range(2)]
-    aid = app.publish_activity(STAFF, community_id="huasheng", title="t", place="p", starts_at=now,
-                               ends_at=now + timedelta(hours=2), slots=5, points_per_hour=15)
+    aid = app.publish_activity(STAFF, PublishActivity(community_id="huasheng", title="t", place="p", starts_at=now,
+                                                      ends_at=now + timedelta(hours=2), slots=5, points_per_hour=15))
     for vid in vids:
-        app.sign_up(STAFF, aid, vid)
-        app.check_in(STAFF, aid, vid, at=now)
-    app.check_out(STAFF, aid, vids[0], at=now + timedelta(minutes=90))
-    app.check_out(STAFF, aid, vids[1], at=now + timedelta(minutes=3))  # 0.75 points: nothing awarded
+        app.sign_up(STAFF, aid, VolunteerRef(volunteer_id=str(vid)))
+        app.check_in(STAFF, aid, Attendance(volunteer_id=str(vid), at=now))
+    app.check_out(STAFF, aid, Attendance(volunteer_id=str(vids[0]), at=now + timedelta(minutes=90)))
+    app.check_out(STAFF, aid, Attendance(volunteer_id=str(vids[1]), at=now + timedelta(minutes=3)))  # 0.75: none
     app.complete_activity(STAFF, aid)
-    assert app.points(vids[0])["balance"] == 22
-    assert app.points(vids[1])["balance"] == 0
-    app.redeem_points(STAFF, vids[0], points=20, purpose="charity supermarket")
+    assert app.points(STAFF, vids[0])["balance"] == 22
+    assert app.points(STAFF, vids[1])["balance"] == 0
+    app.redeem_points(STAFF, vids[0], Redeem(points=20, purpose="charity supermarket"))
     with pytest.raises(Conflict):
-        app.redeem_points(STAFF, vids[0], points=3, purpose="charity supermarket")
-    assert app.points(vids[0]) == {
+        app.redeem_points(STAFF, vids[0], Redeem(points=3, purpose="charity supermarket"))
+    assert app.points(STAFF, vids[0]) == {
         "volunteer_id": str(vids[0]), "community_id": "huasheng", "balance": 2, "awarded": 22, "redeemed": 20}
 
 
@@ -299,24 +303,25 @@ def test_help_request_from_grid_case_is_idempotent(app):
                                                     "high", deadline)
     assert first == again == help_request_id_for_grid_case("case-7")
     assert stored(app) == before
-    assert app.help_request(first)["grid_case_id"] == "case-7"
+    assert app.help_request(STAFF, first)["grid_case_id"] == "case-7"
 
 
 def test_expire_overdue_expires_only_past_deadline_open_requests_and_is_idempotent(app):
     now = datetime.now(UTC)
-    soon = app.receive_help_request(STAFF, community_id="huasheng", need="a", urgency="low",
-                                    deadline=now + timedelta(hours=1))
-    later = app.receive_help_request(STAFF, community_id="huasheng", need="b", urgency="low",
-                                     deadline=now + timedelta(days=5))
-    declined = app.receive_help_request(STAFF, community_id="huasheng", need="c", urgency="low",
-                                        deadline=now + timedelta(hours=1))
-    elsewhere = app.receive_help_request(STAFF, community_id="jinpen", need="d", urgency="low",
-                                         deadline=now + timedelta(hours=1))
-    app.decline_help_request(STAFF, declined, reason="not our remit")
-    tomorrow = now + timedelta(days=1)
-    assert app.expire_overdue(STAFF, tomorrow, {"huasheng"}) == [soon]
+
+    def receive(actor, community_id, need, deadline):
+        return app.receive_help_request(actor, ReceiveHelpRequest(community_id=community_id, need=need,
+                                                                  urgency="low", deadline=deadline))
+
+    soon = receive(STAFF, "huasheng", "a", now + timedelta(hours=1))
+    later = receive(STAFF, "huasheng", "b", now + timedelta(days=5))
+    declined = receive(STAFF, "huasheng", "c", now + timedelta(hours=1))
+    elsewhere = receive(ADMIN, "jinpen", "d", now + timedelta(hours=1))
+    app.decline_help_request(STAFF, declined, Reason(reason="not our remit"))
+    tomorrow = ExpireOverdue(now=now + timedelta(days=1))
+    assert app.expire_overdue(STAFF, tomorrow) == [soon]  # staff of huasheng: only huasheng's
     before = stored(app)
-    assert app.expire_overdue(STAFF, tomorrow, {"huasheng"}) == []
+    assert app.expire_overdue(STAFF, tomorrow) == []
     assert stored(app) == before
-    assert app.help_request(later)["status"] == "received"
-    assert app.expire_overdue(STAFF, tomorrow) == [elsewhere]
+    assert app.help_request(STAFF, later)["status"] == "received"
+    assert app.expire_overdue(ADMIN, tomorrow) == [elsewhere]

@@ -9,6 +9,10 @@ import pytest
 
 from services.district.projections.community_volunteering import CommunityVolunteering, volunteering_figures
 from services.volunteering.application import VolunteeringApplication
+from services.volunteering.commands import (
+    Attendance, Bonus, ExpireOverdue, FormTeam, FulfilHelpRequest, MatchHelpRequest, PublishActivity, Reason,
+    ReceiveHelpRequest, Redeem, RegisterVolunteer, VolunteerRef,
+)
 from services.volunteering.contract import contract
 from shared.kernel.actor import Actor
 from shared.platform.projector import Delivery, ReadModelWriter
@@ -38,35 +42,38 @@ def envelopes(app: VolunteeringApplication) -> list:
 
 
 def scenario(app: VolunteeringApplication) -> dict:
-    vids = [app.register_volunteer(STAFF, community_id="huasheng", name=f"v{i}", phone="1", skills=[])
+    vids = [app.register_volunteer(STAFF, RegisterVolunteer(community_id="huasheng", name=f"v{i}", phone="100"))
             for i in range(3)]
-    app.register_volunteer(STAFF, community_id="jinpen", name="j", phone="1", skills=[])
-    app.suspend_volunteer(STAFF, vids[2], reason="private reason")
-    patrol = app.form_team(STAFF, community_id="huasheng", name="环境巡查队", purpose="environment_patrol")
-    legal = app.form_team(STAFF, community_id="huasheng", name="法律援助队", purpose="legal_aid")
-    app.join_team(STAFF, patrol, vids[0])
-    activity = app.publish_activity(STAFF, community_id="huasheng", title="t", place="p", starts_at=NOW,
-                                    ends_at=NOW + timedelta(hours=3), slots=3, points_per_hour=10, team_id=patrol)
+    app.register_volunteer(STAFF, RegisterVolunteer(community_id="jinpen", name="j", phone="100"))
+    app.suspend_volunteer(STAFF, vids[2], Reason(reason="private reason"))
+    patrol = app.form_team(STAFF, FormTeam(community_id="huasheng", name="环境巡查队", purpose="environment_patrol"))
+    legal = app.form_team(STAFF, FormTeam(community_id="huasheng", name="法律援助队", purpose="legal_aid"))
+    app.join_team(STAFF, patrol, VolunteerRef(volunteer_id=str(vids[0])))
+    activity = app.publish_activity(STAFF, PublishActivity(
+        community_id="huasheng", title="t", place="p", starts_at=NOW, ends_at=NOW + timedelta(hours=3), slots=3,
+        points_per_hour=10, team_id=str(patrol)))
     for vid in vids[:2]:
-        app.sign_up(STAFF, activity, vid)
-        app.check_in(STAFF, activity, vid, at=NOW)
-    app.check_out(STAFF, activity, vids[0], at=NOW + timedelta(hours=2))
-    app.check_out(STAFF, activity, vids[1], at=NOW + timedelta(hours=1, minutes=30))
+        app.sign_up(STAFF, activity, VolunteerRef(volunteer_id=str(vid)))
+        app.check_in(STAFF, activity, Attendance(volunteer_id=str(vid), at=NOW))
+    app.check_out(STAFF, activity, Attendance(volunteer_id=str(vids[0]), at=NOW + timedelta(hours=2)))
+    app.check_out(STAFF, activity, Attendance(volunteer_id=str(vids[1]), at=NOW + timedelta(hours=1, minutes=30)))
     app.complete_activity(STAFF, activity)
-    cancelled = app.publish_activity(STAFF, community_id="huasheng", title="t", place="p", starts_at=NOW,
-                                     ends_at=NOW + timedelta(hours=1), slots=1, points_per_hour=1)
-    app.cancel_activity(STAFF, cancelled, reason="rain")
+    cancelled = app.publish_activity(STAFF, PublishActivity(
+        community_id="huasheng", title="t", place="p", starts_at=NOW, ends_at=NOW + timedelta(hours=1), slots=1,
+        points_per_hour=1))
+    app.cancel_activity(STAFF, cancelled, Reason(reason="rain"))
     helped = app.receive_help_request_from_grid_case(STAFF, "huasheng", "case-1", "n", "high",
                                                      NOW + timedelta(days=1))
-    app.match_help_request(STAFF, helped, team_id=legal)
-    app.fulfil_help_request(STAFF, helped, hours=1, outcome="advice given")
-    declined = app.receive_help_request(STAFF, community_id="huasheng", need="n", urgency="low",
-                                        deadline=NOW + timedelta(days=1))
-    app.decline_help_request(STAFF, declined, reason="not ours")
-    app.receive_help_request(STAFF, community_id="huasheng", need="n", urgency="low", deadline=NOW + timedelta(hours=1))
-    app.expire_overdue(STAFF, NOW + timedelta(days=2))
-    app.award_bonus(STAFF, vids[1], points=5, reason="festival")
-    app.redeem_points(STAFF, vids[0], points=12, purpose="charity supermarket")
+    app.match_help_request(STAFF, helped, MatchHelpRequest(team_id=str(legal)))
+    app.fulfil_help_request(STAFF, helped, FulfilHelpRequest(hours=1, outcome="advice given"))
+    declined = app.receive_help_request(STAFF, ReceiveHelpRequest(community_id="huasheng", need="n", urgency="low",
+                                                                  deadline=NOW + timedelta(days=1)))
+    app.decline_help_request(STAFF, declined, Reason(reason="not ours"))
+    app.receive_help_request(STAFF, ReceiveHelpRequest(community_id="huasheng", need="n", urgency="low",
+                                                       deadline=NOW + timedelta(hours=1)))
+    app.expire_overdue(STAFF, ExpireOverdue(now=NOW + timedelta(days=2)))
+    app.award_bonus(STAFF, vids[1], Bonus(points=5, reason="festival"))
+    app.redeem_points(STAFF, vids[0], Redeem(points=12, purpose="charity supermarket"))
     return {"vids": [str(v) for v in vids], "patrol": str(patrol), "legal": str(legal)}
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from services.welfare.commands import (
+    DefineProgramme, Grant, OnDate, OpenCycle, OpenStation, PersonRef, Reason, RegisterHousehold, RegisterPerson,
+    StartPlacement, Threshold,
+)
 from services.welfare.config import SERVICE as WELFARE
 from services.welfare.contract import contract
 from services.welfare.privacy import ERASED
@@ -50,23 +54,25 @@ def all_events(app):
 def world(welfare):
     """p: disabled, in household h, enrolled in programme g; r: disabled, unattached; c: open cycle; s: station."""
     app = welfare.application
-    reg = dict(community_id="hualong", name="甲", phone="1", address="x", birth_date="1970-01-01",
+    reg = dict(community_id="hualong", name="甲", phone="13800000000", address="x", birth_date="1970-01-01",
                categories=[{"category": "disabled", "disability_type": "mental", "disability_grade": 3}])
-    p = app.register_person(OFFICER, national_id="500107197001010011", **reg)
-    r = app.register_person(OFFICER, national_id="500107197001010022", **reg)
-    app.set_threshold(OFFICER, "hualong", 62_000, "2024-01-01")
-    h = app.register_household(OFFICER, community_id="hualong", members=[p], income_per_person_fen=30_000)
-    app.assess_household(OFFICER, h, "2024-01-05")
-    g = app.define_programme(OFFICER, community_id="hualong", name="残疾人两项补贴", kind="cash",
-                             amount_fen=10_000, rule={"categories": ["disabled"]})
-    app.enrol(OFFICER, g, p)
-    c = app.open_cycle(OFFICER, g, "2024-06")
-    s = app.open_station(OFFICER, community_id="hualong", name="金馨家园", capacity=5, opened_on="2015-06-01")
+    p = app.register_person(OFFICER, RegisterPerson(national_id="500107197001010011", **reg))
+    r = app.register_person(OFFICER, RegisterPerson(national_id="500107197001010022", **reg))
+    app.set_threshold(OFFICER, "hualong", Threshold(threshold_fen=62_000, effective_from="2024-01-01"))
+    h = app.register_household(OFFICER, RegisterHousehold(community_id="hualong", members=[p],
+                                                          income_per_person_fen=30_000))
+    app.assess_household(OFFICER, h, OnDate(on="2024-01-05"))
+    g = app.define_programme(OFFICER, DefineProgramme(community_id="hualong", name="残疾人两项补贴", kind="cash",
+                                                      amount_fen=10_000, rule={"categories": ["disabled"]}))
+    app.enrol(OFFICER, g, PersonRef(person_id=p))
+    c = app.open_cycle(OFFICER, OpenCycle(programme_id=g, month="2024-06"))
+    s = app.open_station(OFFICER, OpenStation(community_id="hualong", name="金馨家园", capacity=5,
+                                              opened_on="2015-06-01"))
     return {"p": str(p), "r": str(r), "h": str(h), "g": str(g), "c": str(c), "s": str(s)}
 
 
 def _grant(app, w):
-    app.change_allowance(OFFICER, w["h"], "grant", monthly_fen=39_000, from_date="2024-02-01")
+    app.grant_allowance(OFFICER, w["h"], Grant(monthly_fen=39_000, from_date="2024-02-01"))
 
 
 def _calc(app, w):
@@ -75,11 +81,11 @@ def _calc(app, w):
 
 def _approve(app, w):
     _calc(app, w)
-    app.approve(Actor("officer-zhao", "welfare_officer", pseudonym("officer-zhao")), w["c"])
+    app.approve(Actor("officer-zhao", "welfare_officer", pseudonym("officer-zhao"), ("hualong",)), w["c"])
 
 
 def _place(app, w):
-    app.start_placement(OFFICER, w["s"], w["p"], "2024-01-02", 100_000)
+    app.start_placement(OFFICER, w["s"], StartPlacement(person_id=w["p"], on="2024-01-02", monthly_wage_fen=100_000))
 
 
 # name: (method, path, body, preparation done through the application first)
@@ -101,7 +107,7 @@ WRITES = {
                _grant),
     "suspend": ("post", "/households/{h}/allowance/suspension", {"reason": "review"}, _grant),
     "resume": ("post", "/households/{h}/allowance/resumption", None,
-               lambda app, w: (_grant(app, w), app.change_allowance(OFFICER, w["h"], "suspend", reason="x"))),
+               lambda app, w: (_grant(app, w), app.suspend_allowance(OFFICER, w["h"], Reason(reason="x")))),
     "end": ("post", "/households/{h}/allowance/end", {"reason": "found work", "on": "2024-08-31"}, _grant),
     "define_programme": ("post", "/programmes",
                          {"community_id": "hualong", "name": "高龄津贴", "kind": "cash", "amount_fen": 5_000,
@@ -113,7 +119,7 @@ WRITES = {
     "approve": ("post", "/cycles/{c}/approval", None, _calc),
     "disburse": ("post", "/cycles/{c}/disbursement", {"on": "2024-06-10"}, _approve),
     "close": ("post", "/cycles/{c}/closure", None,
-              lambda app, w: (_approve(app, w), app.disburse(OFFICER, w["c"], "2024-06-10"))),
+              lambda app, w: (_approve(app, w), app.disburse(OFFICER, w["c"], OnDate(on="2024-06-10")))),
     "relief": ("post", "/relief",
                {"community_id": "hualong", "occasion": "festival_visit", "kind": "in_kind", "person_id": "{p}",
                 "items": [{"name": "rice 10kg", "quantity": 1}, {"name": "oil 5L", "quantity": 1}],

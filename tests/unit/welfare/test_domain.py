@@ -7,6 +7,10 @@ import uuid
 import pytest
 
 from services.welfare.application import WelfareApplication
+from services.welfare.commands import (
+    CategoryIn, DefineProgramme, End, Grant, OnDate, OpenCycle, PersonRef, Reason, RegisterHousehold,
+    RegisterPerson, RemoveCategory, Threshold,
+)
 from services.welfare.domain import (
     Category, DisabilityType, EligibilityRule, Facts, Household, PaymentCycle, PaymentLedger, Person, Station,
     age_band,
@@ -18,6 +22,7 @@ from tests.conftest import teach_directory
 
 OFFICER = Actor("officer-wang", "welfare_officer", "p-wang", ("hualong",))
 SECOND = Actor("officer-zhao", "welfare_officer", "p-zhao", ("hualong",))
+JINPEN_OFFICER = Actor("officer-liu", "welfare_officer", "p-liu", ("jinpen",))
 PERSON = dict(name="李秀英", national_id="500107194501011234", phone="13800001111", address="华龙家园3栋",
               birth_date="1945-01-01")
 
@@ -32,8 +37,8 @@ def app(tmp_path, monkeypatch):
     application.close()
 
 
-def register(app, **overrides):
-    return app.register_person(OFFICER, **{"community_id": "hualong", **PERSON, **overrides})
+def register(app, actor=OFFICER, **overrides):
+    return app.register_person(actor, RegisterPerson(**{"community_id": "hualong", **PERSON, **overrides}))
 
 
 def test_age_bands():
@@ -48,7 +53,7 @@ def test_key_file_is_generated_next_to_the_event_store(app, tmp_path):
 def test_same_national_id_twice_is_refused_even_in_another_community(app):
     first = register(app)
     with pytest.raises(Conflict, match="already registered"):
-        register(app, community_id="jinpen", name="someone else", national_id=PERSON["national_id"].lower())
+        register(app, JINPEN_OFFICER, community_id="jinpen", name="someone else", national_id=PERSON["national_id"].lower())
     assert register(app, national_id="500107194501015678") != first
 
 
@@ -81,23 +86,25 @@ def test_eligibility_rule_is_data():
 
 def test_means_test_against_community_threshold_and_allowance_lifecycle(app):
     person = register(app)
-    household_id = app.register_household(OFFICER, community_id="hualong", members=[person],
-                                          income_per_person_fen=30_000)
+    household_id = app.register_household(OFFICER, RegisterHousehold(community_id="hualong", members=[person],
+                                                                      income_per_person_fen=30_000))
     with pytest.raises(Conflict, match="threshold"):
-        app.assess_household(OFFICER, household_id, "2024-01-05")
+        app.assess_household(OFFICER, household_id, OnDate(on="2024-01-05"))
+    grant = Grant(monthly_fen=39_000, from_date="2024-02-01")
     with pytest.raises(Conflict, match="means test"):
-        app.change_allowance(OFFICER, household_id, "grant", monthly_fen=39_000, from_date="2024-02-01")
-    app.set_threshold(OFFICER, "hualong", 62_000, "2024-01-01")
-    assert app.assess_household(OFFICER, household_id, "2024-01-05") is True
-    app.change_allowance(OFFICER, household_id, "grant", monthly_fen=39_000, from_date="2024-02-01")
-    app.change_allowance(OFFICER, household_id, "suspend", reason="review")
+        app.grant_allowance(OFFICER, household_id, grant)
+    app.set_threshold(OFFICER, "hualong", Threshold(threshold_fen=62_000, effective_from="2024-01-01"))
+    assert app.assess_household(OFFICER, household_id, OnDate(on="2024-01-05"))["means_test"]["passed"] is True
+    app.grant_allowance(OFFICER, household_id, grant)
+    app.suspend_allowance(OFFICER, household_id, Reason(reason="review"))
     with pytest.raises(Conflict):
-        app.change_allowance(OFFICER, household_id, "suspend", reason="again")
-    app.change_allowance(OFFICER, household_id, "resume")
-    app.change_allowance(OFFICER, household_id, "end", reason="income rose", on="2024-06-30")
-    assert app.household(household_id)["allowance_status"] == "ended"
+        app.suspend_allowance(OFFICER, household_id, Reason(reason="again"))
+    app.resume_allowance(OFFICER, household_id)
+    app.end_allowance(OFFICER, household_id, End(reason="income rose", on="2024-06-30"))
+    assert app.household(OFFICER, household_id)["allowance_status"] == "ended"
     with pytest.raises(Conflict, match="already belongs"):
-        app.register_household(OFFICER, community_id="hualong", members=[person], income_per_person_fen=1)
+        app.register_household(OFFICER, RegisterHousehold(community_id="hualong", members=[person],
+                                                          income_per_person_fen=1))
     rich = Household(community_id="hualong", members=[], income_per_person_fen=90_000)
     assert rich.assess(62_000, "2024-01-05") is False
 
@@ -105,11 +112,12 @@ def test_means_test_against_community_threshold_and_allowance_lifecycle(app):
 def setup_programme(app, persons=2):
     ids = [register(app, national_id=f"50010719450101{1000 + i}", birth_date="1960-03-03") for i in range(persons)]
     for pid in ids:
-        app.add_category(OFFICER, pid, "disabled", "intellectual", 2)
-    programme = app.define_programme(OFFICER, community_id="hualong", name="残疾人补贴", kind="cash",
-                                     amount_fen=10_000, rule={"categories": ["disabled"]})
+        app.add_category(OFFICER, pid, CategoryIn(category="disabled", disability_type="intellectual",
+                                                  disability_grade=2))
+    programme = app.define_programme(OFFICER, DefineProgramme(community_id="hualong", name="残疾人补贴", kind="cash",
+                                                              amount_fen=10_000, rule={"categories": ["disabled"]}))
     for pid in ids:
-        app.enrol(OFFICER, programme, pid)
+        app.enrol(OFFICER, programme, PersonRef(person_id=pid))
     return programme, ids
 
 
@@ -117,42 +125,42 @@ def test_enrolment_requires_eligibility(app):
     programme, _ = setup_programme(app, persons=0)
     outsider = register(app, national_id="500107194501019999")
     with pytest.raises(Conflict, match="not eligible"):
-        app.enrol(OFFICER, programme, outsider)
+        app.enrol(OFFICER, programme, PersonRef(person_id=outsider))
 
 
 def test_snapshot_is_frozen_four_eyes_and_recheck_at_approval(app):
     programme, (stays, leaves) = setup_programme(app)
-    cycle = app.open_cycle(OFFICER, programme, "2024-03")
+    cycle = app.open_cycle(OFFICER, OpenCycle(programme_id=programme, month="2024-03"))
     app.calculate(OFFICER, cycle)
-    app.remove_category(OFFICER, leaves, "disabled")
-    snapshot = app.cycle(cycle)
+    app.remove_category(OFFICER, leaves, RemoveCategory(category="disabled"))
+    snapshot = app.cycle(OFFICER, cycle)
     assert snapshot["count"] == 2 and snapshot["total_fen"] == 20_000  # the registry change did not touch it
     assert snapshot["entitlements"][0]["categories"] == ["disabled"]
     with pytest.raises(Conflict, match="second officer"):
         app.approve(OFFICER, cycle)
-    dropped = app.approve(SECOND, cycle)
+    dropped = app.approve(SECOND, cycle)["dropped"]
     assert [d["person_id"] for d in dropped] == [str(leaves)]
-    app.disburse(OFFICER, cycle, "2024-03-10")
+    app.disburse(OFFICER, cycle, OnDate(on="2024-03-10"))
     app.close_cycle(SECOND, cycle)
-    final = app.cycle(cycle)
+    final = app.cycle(OFFICER, cycle)
     assert final["status"] == "closed" and final["total_fen"] == 10_000
     assert [e["person_id"] for e in final["entitlements"]] == [str(stays)]
 
 
 def test_nobody_paid_twice_for_one_programme_and_month(app):
     programme, ids = setup_programme(app)
-    first = app.open_cycle(OFFICER, programme, "2024-04")
+    first = app.open_cycle(OFFICER, OpenCycle(programme_id=programme, month="2024-04"))
     app.calculate(OFFICER, first)
-    second = app.open_cycle(OFFICER, programme, "2024-04")
+    second = app.open_cycle(OFFICER, OpenCycle(programme_id=programme, month="2024-04"))
     app.calculate(OFFICER, second)
-    assert app.cycle(second)["count"] == 0
-    assert {e["person_id"] for e in app.cycle(second)["excluded"]} == {str(i) for i in ids}
+    assert app.cycle(OFFICER, second)["count"] == 0
+    assert {e["person_id"] for e in app.cycle(OFFICER, second)["excluded"]} == {str(i) for i in ids}
     ledger = app.repository.get(PaymentLedger.id_for(programme, "2024-04"))
     with pytest.raises(Conflict, match="another payment cycle"):
-        ledger.claim(uuid.UUID(app.cycle(second)["id"]), [str(ids[0])])
-    other_month = app.open_cycle(OFFICER, programme, "2024-05")
+        ledger.claim(uuid.UUID(app.cycle(OFFICER, second)["id"]), [str(ids[0])])
+    other_month = app.open_cycle(OFFICER, OpenCycle(programme_id=programme, month="2024-05"))
     app.calculate(OFFICER, other_month)
-    assert app.cycle(other_month)["count"] == 2
+    assert app.cycle(OFFICER, other_month)["count"] == 2
 
 
 def test_cycle_steps_in_order():
@@ -183,15 +191,15 @@ def test_erasure_shreds_personal_data_but_keeps_counts(app):
     programme, (pid, _) = setup_programme(app)
     before = app.person_record(OFFICER, pid)
     assert before["name"] == PERSON["name"]
-    app.erase_person(OFFICER, pid, "resident's request under PIPL")
+    app.erase_person(OFFICER, pid, Reason(reason="resident's request under PIPL"))
     record = app.person_record(OFFICER, pid)
     assert record["name"] == record["national_id"] == record["phone"] == ERASED
     assert record["categories"][0]["category"] == "disabled" and record["erased"]
     person = app.repository.get(pid)
     assert app.keys.open(person.id, person.sealed) is None
     with pytest.raises(Conflict):
-        app.erase_person(OFFICER, pid, "again")
-    assert len(app.programme(programme)["enrolled"]) == 2
+        app.erase_person(OFFICER, pid, Reason(reason="again"))
+    assert len(app.programme(OFFICER, programme)["enrolled"]) == 2
     # the dedupe claim is released, so the id number can be registered afresh
     assert register(app, national_id="500107194501011000")
 
@@ -230,7 +238,7 @@ def test_replicas_on_postgresql_share_the_key_table_and_erasure_shreds_for_all(p
                                     "WHERE person_id = %s", (str(pid),)).fetchone()[0]
 
             assert stored_keys() == 1
-            second.erase_person(OFFICER, pid, "resident's request under PIPL")
+            second.erase_person(OFFICER, pid, Reason(reason="resident's request under PIPL"))
             assert stored_keys() == 0
         assert first.person_record(OFFICER, pid)["name"] == ERASED  # shredded for every replica
         person = first.repository.get(pid)

@@ -7,6 +7,10 @@ import pytest
 
 from services.district.projections.community_welfare import CommunityWelfare, welfare_figures
 from services.welfare.application import WelfareApplication
+from services.welfare.commands import (
+    Adjust, DefineProgramme, DistributeRelief, Grant, OnDate, OpenCycle, OpenStation, PayWage, PersonRef, Reason,
+    RegisterHousehold, RegisterPerson, RemoveCategory, StartPlacement, Threshold,
+)
 from services.welfare.contract import contract
 from shared.kernel.actor import Actor
 from shared.platform.projector import Delivery, ReadModelWriter
@@ -27,8 +31,9 @@ def app(tmp_path, monkeypatch):
 
 
 def person(app, n, community="huasheng", categories=()):
-    return app.register_person(WANG, community_id=community, name=f"居民{n}", national_id=f"3204821960010100{n:02d}",
-                               phone="1", address="x", birth_date="1960-01-01", categories=list(categories))
+    return app.register_person(WANG, RegisterPerson(
+        community_id=community, name=f"居民{n}", national_id=f"3204821960010100{n:02d}", phone="123", address="x",
+        birth_date="1960-01-01", categories=list(categories)))
 
 
 DISABLED = {"category": "disabled", "disability_type": "intellectual", "disability_grade": 2}
@@ -38,34 +43,37 @@ def month_of_welfare(app):
     a, b, c = (person(app, i, categories=[DISABLED]) for i in range(3))
     d = person(app, 3, categories=[{"category": "aged_80_plus"}, {"category": "elderly_living_alone"}])
     person(app, 4, community="jinpen", categories=[{"category": "extreme_poverty"}])
-    app.remove_category(WANG, c, "disabled")
-    app.record_death(WANG, d, "2024-03-01")
-    app.move_out(WANG, b, "2024-03-02")
-    app.set_threshold(WANG, "huasheng", 62_000, "2024-01-01")
-    h1 = app.register_household(WANG, community_id="huasheng", members=[a], income_per_person_fen=30_000)
-    h2 = app.register_household(WANG, community_id="huasheng", members=[c], income_per_person_fen=20_000)
+    app.remove_category(WANG, c, RemoveCategory(category="disabled"))
+    app.record_death(WANG, d, OnDate(on="2024-03-01"))
+    app.move_out(WANG, b, OnDate(on="2024-03-02"))
+    app.set_threshold(WANG, "huasheng", Threshold(threshold_fen=62_000, effective_from="2024-01-01"))
+    h1 = app.register_household(WANG, RegisterHousehold(community_id="huasheng", members=[a],
+                                                        income_per_person_fen=30_000))
+    h2 = app.register_household(WANG, RegisterHousehold(community_id="huasheng", members=[c],
+                                                        income_per_person_fen=20_000))
     for h in (h1, h2):
-        app.assess_household(WANG, h, "2024-01-05")
-        app.change_allowance(WANG, h, "grant", monthly_fen=39_000, from_date="2024-02-01")
-    app.change_allowance(WANG, h1, "adjust", monthly_fen=45_000, reason="rate")
-    app.change_allowance(WANG, h2, "suspend", reason="review")
-    programme = app.define_programme(WANG, community_id="huasheng", name="补贴", kind="cash", amount_fen=10_000,
-                                     rule={"categories": ["disabled"]})
-    app.enrol(WANG, programme, a)
-    paid = app.open_cycle(WANG, programme, "2024-03")
+        app.assess_household(WANG, h, OnDate(on="2024-01-05"))
+        app.grant_allowance(WANG, h, Grant(monthly_fen=39_000, from_date="2024-02-01"))
+    app.adjust_allowance(WANG, h1, Adjust(monthly_fen=45_000, reason="rate"))
+    app.suspend_allowance(WANG, h2, Reason(reason="review"))
+    programme = app.define_programme(WANG, DefineProgramme(community_id="huasheng", name="补贴", kind="cash",
+                                                           amount_fen=10_000, rule={"categories": ["disabled"]}))
+    app.enrol(WANG, programme, PersonRef(person_id=a))
+    paid = app.open_cycle(WANG, OpenCycle(programme_id=programme, month="2024-03"))
     app.calculate(WANG, paid)
     app.approve(ZHAO, paid)
-    app.disburse(WANG, paid, "2024-03-10")
-    pending = app.open_cycle(WANG, programme, "2024-04")
+    app.disburse(WANG, paid, OnDate(on="2024-03-10"))
+    pending = app.open_cycle(WANG, OpenCycle(programme_id=programme, month="2024-04"))
     app.calculate(WANG, pending)
     for value in (15_000, 20_000):
-        app.distribute_relief(WANG, community_id="huasheng", occasion="festival_visit", kind="in_kind",
-                              person_id=a, household_id=None, items=[{"name": "rice", "quantity": 1}],
-                              value_fen=value, on="2024-02-09")
-    station = app.open_station(WANG, community_id="huasheng", name="金馨家园", capacity=10, opened_on="2015-06-01")
-    app.start_placement(WANG, station, a, "2024-01-02", 100_000)
-    app.pay_wage(WANG, station, a, month="2024-03", wage_fen=100_000, pension_insurance_fen=30_000,
-                 medical_insurance_fen=12_000, lunch_fen=22_000)
+        app.distribute_relief(WANG, DistributeRelief(
+            community_id="huasheng", occasion="festival_visit", kind="in_kind", person_id=a,
+            items=[{"name": "rice", "quantity": 1}], value_fen=value, on="2024-02-09"))
+    station = app.open_station(WANG, OpenStation(community_id="huasheng", name="金馨家园", capacity=10,
+                                                 opened_on="2015-06-01"))
+    app.start_placement(WANG, station, StartPlacement(person_id=a, on="2024-01-02", monthly_wage_fen=100_000))
+    app.pay_wage(WANG, station, PayWage(person_id=a, month="2024-03", wage_fen=100_000, pension_insurance_fen=30_000,
+                                        medical_insurance_fen=12_000, lunch_fen=22_000))
 
 
 def deliveries(app):
@@ -106,7 +114,7 @@ def test_figures_and_idempotence(app):
 
 def test_erasure_keeps_counts(app):
     a = person(app, 1, categories=[DISABLED])
-    app.erase_person(WANG, a, "request")
+    app.erase_person(WANG, a, Reason(reason="request"))
     db = mongomock_ng.MongoClient()["district"]
     ReadModelWriter(db, [CommunityWelfare()]).apply(deliveries(app), lambda d, why: None)
     assert welfare_figures(db["community_welfare"].find_one({"_id": "huasheng"}))["beneficiaries"] == {"disabled": 1}
