@@ -23,7 +23,9 @@ RUN pip install -r /tmp/requirements.txt
 
 COPY shared ./shared
 COPY services ./services
-RUN pip install --no-deps . && python -c "import shared.cli, services.registry"
+COPY bootstrap ./bootstrap
+# Smoke check: what a running service imports (composition, every service definition, the CLI).
+RUN pip install --no-deps . && cd / && python -c "import bootstrap.runtime, bootstrap.cli, bootstrap.registry; bootstrap.registry.domain_services()" && shequ --help >/dev/null
 
 ############################ runtime ############################
 FROM python:3.11-slim AS runtime

@@ -20,13 +20,14 @@ install: $(STAMP)
 demo: install
 	$(BIN)/shequ demo --port $(PORT)
 
-## Every test, against the real broker and PostgreSQL.
+## Every test, against the real broker and PostgreSQL (starts PostgreSQL and installs Debian packages if missing).
 test: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	bash tests/prerequisites.sh
+	$(BIN)/python -m pytest -q -rs -p no:cacheprovider
 
-## Unit tests only (no broker, no PostgreSQL, no subprocesses).
+## Unit tests only (tests/unit without broker or PostgreSQL): seconds, for the edit-test loop.
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not e2e" -k "not broker" tests/test_grid_api.py
+	$(BIN)/python -m pytest -q -rs -p no:cacheprovider -m "unit and not broker and not postgres and not readstore" tests/unit
 
 ## Benchmarks: shequ against the bare libraries, same run; prints a table, writes bench/results/<time>.json.
 bench: install
@@ -38,7 +39,7 @@ load: install
 
 ## Regenerate the public event catalogue (docs/events/*.json, docs/asyncapi.yaml); refuses breaking changes.
 contract: install
-	$(BIN)/python -m shared.catalogue write
+	$(BIN)/python -m bootstrap.contract write
 
 ## Production-like stack (needs a Docker engine).
 up:

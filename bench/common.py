@@ -95,7 +95,7 @@ class ServerThread:
     def __init__(self, app: Any) -> None:
         import uvicorn
 
-        from shared.broker import free_port
+        from shared.platform.broker import free_port
 
         self.port = free_port()
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error",

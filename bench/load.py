@@ -44,7 +44,7 @@ def start_demo(data_dir: Path, port: int) -> subprocess.Popen:
     env = {**os.environ, "SHEQU_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "WARNING"}
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     env.pop("MONGO_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "shared.cli", "demo", "--port", str(port), "--no-seed"],
+    process = subprocess.Popen([sys.executable, "-m", "bootstrap.cli", "demo", "--port", str(port), "--no-seed"],
                                stdout=subprocess.PIPE, stderr=_stderr_log(data_dir), env=env, text=True)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -136,8 +136,8 @@ def main() -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from shared.auth import DevelopmentKeys
-    from shared.broker import free_port
+    from shared.platform.auth import DevelopmentKeys
+    from shared.platform.broker import free_port
 
     with tempfile.TemporaryDirectory() as tmp:
         data_dir, port = Path(tmp) / "data", free_port()

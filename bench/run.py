@@ -35,8 +35,8 @@ class ReadStore:
     """The bench's read store: $MONGO_URL, else an nx-27017 server of its own; a fresh database per benchmark."""
 
     def __init__(self) -> None:
-        from shared.docstore_server import EmbeddedDocumentStore
-        from shared.readstore import read_store_client
+        from shared.platform.docstore_server import EmbeddedDocumentStore
+        from shared.platform.readstore import read_store_client
 
         self._tmp = None
         self.server = None
@@ -85,8 +85,8 @@ def _fmt(value: float | None) -> str:
 
 
 def _actor() -> Any:
-    from shared.auth import pseudonym
-    from shared.eventstore import Actor
+    from shared.kernel.actor import pseudonym
+    from shared.kernel.actor import Actor
 
     return Actor(subject="bench", role="community_staff", pseudonym=pseudonym("bench"))
 
@@ -112,11 +112,11 @@ COMMANDS = {
 def bench_command_path(n: int, store: str, pg_env: dict[str, str] | None) -> None:
     import httpx
 
-    from services.registry import service as definition_of
-    from shared.auth import DevelopmentKeys
-    from shared.directory import learn
-    from shared.runtime import build_service, build_verifier
-    from shared.settings import Settings
+    from bootstrap.registry import service as definition_of
+    from shared.platform.auth import DevelopmentKeys
+    from shared.platform.directory import learn
+    from bootstrap.runtime import build_service, build_verifier
+    from shared.platform.settings import Settings
 
     for name, (path, body) in COMMANDS.items():
         with tempfile.TemporaryDirectory() as tmp:
@@ -210,17 +210,19 @@ def _drop_schemas() -> None:
 
 def bench_relay(n: int, bootstrap: str) -> None:
     from services.grid.application import GridApplication
+    from services.grid.commands import ReportCase
+    from shared.kernel.actor import ALL_COMMUNITIES
     from services.grid.contract import contract
-    from shared.kafka import durable_producer
-    from shared.relay import Relay
-    from shared.settings import Settings
+    from shared.platform.kafka import durable_producer
+    from shared.platform.relay import Relay
+    from shared.platform.settings import Settings
 
-    actor = _actor()
+    actor = replace(_actor(), communities=(ALL_COMMUNITIES,))  # the use case checks the actor serves c00..c23
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(SHEQU_DATA_DIR=Path(tmp))
         app = GridApplication(env=settings.event_store_env("grid"))
         for i in range(n):
-            app.report_case(actor, community_id=f"c{i % 24:02d}", category="noise", description=f"r{i}")
+            app.report_case(actor, ReportCase(community_id=f"c{i % 24:02d}", category="noise", description=f"r{i}"))
         relay = Relay(app, contract, "bench.relay.shequ", bootstrap, batch_size=500)
         relay._connect()
         started = time.perf_counter()
@@ -234,7 +236,7 @@ def bench_relay(n: int, bootstrap: str) -> None:
             envelope = contract.to_envelope(app.mapper.to_domain_event(notification))
             payloads.append((envelope.subject.encode(), envelope.to_bytes(), envelope))
         app.close()
-    from shared.kafka import KafkaAdmin
+    from shared.platform.kafka import KafkaAdmin
 
     admin = KafkaAdmin(bootstrap)
     admin.ensure_topics(["bench.relay.bare"], 3, 1)
@@ -259,7 +261,7 @@ def publish_events(bootstrap: str, topic: str, n: int, communities: int) -> None
     """n real grid envelopes (cases reported; a third resolved) spread over the communities."""
     from services.grid.contract import contract
     from services.grid.domain import Case
-    from shared.kafka import KafkaAdmin, durable_producer
+    from shared.platform.kafka import KafkaAdmin, durable_producer
 
     meta = _actor().as_event_metadata()
     admin = KafkaAdmin(bootstrap)
@@ -282,13 +284,13 @@ def publish_events(bootstrap: str, topic: str, n: int, communities: int) -> None
 
 
 def _runtime(db: Any, bootstrap: str, topic: str, group: str, member: str) -> Any:
-    from services.district.domain import projections
-    from services.registry import domain_services
-    from shared.projector import ProjectorRuntime
-    from shared.settings import Settings
+    from services.district.projections import projections
+    from bootstrap.registry import domain_services
+    from shared.platform.projector import ProjectorRuntime
+    from shared.platform.settings import Settings
 
     return ProjectorRuntime(db=db, projections=projections(),
-                            contracts={d.contract.service: d.contract for d in domain_services()}, topics=[topic],
+                            contracts={d.name: d.contract.events for d in domain_services()}, topics=[topic],
                             bootstrap_servers=bootstrap, group_id=group, dead_letter_topic="bench.dlq",
                             batch_size=Settings().projector_batch_size, member_name=member)
 
@@ -298,7 +300,7 @@ def bare_consume(bootstrap: str, topic: str, n: int, group: str | None = None) -
     with the projector's own settings, so both sides of a row pay the same join."""
     from kafka import KafkaConsumer, TopicPartition
 
-    from shared.kafka import group_consumer
+    from shared.platform.kafka import group_consumer
 
     started = time.perf_counter()
     if group is not None:
@@ -411,11 +413,11 @@ def bench_rebuild(n: int, bootstrap: str, communities: int, store: ReadStore, ba
 def bench_freshness(samples: int, bootstrap: str, store: ReadStore) -> None:
     from fastapi.testclient import TestClient
 
-    from services.district.application import DistrictQueries
-    from services.registry import domain_services
-    from shared.auth import DevelopmentKeys
-    from shared.runtime import Platform
-    from shared.settings import Settings
+    from services.district.queries import DistrictQueries
+    from bootstrap.registry import domain_services
+    from shared.platform.auth import DevelopmentKeys
+    from bootstrap.runtime import Platform
+    from shared.platform.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(SHEQU_DATA_DIR=Path(tmp), KAFKA_BOOTSTRAP_SERVERS=bootstrap, MONGO_URL=store.url,
@@ -471,11 +473,11 @@ def bench_freshness(samples: int, bootstrap: str, store: ReadStore) -> None:
 # -- 5. district queries ------------------------------------------------------------------------------
 
 def bench_queries(sizes: tuple[int, ...], calls: int, store: ReadStore) -> None:
-    from services.district.application import DistrictQueries
-    from services.district.domain import projections
+    from services.district.queries import DistrictQueries
+    from services.district.projections import projections
     from services.grid.contract import contract
     from services.grid.domain import Case
-    from shared.projector import Delivery, ReadModelWriter
+    from shared.platform.projector import Delivery, ReadModelWriter
 
     meta = _actor().as_event_metadata()
     for size in sizes:
@@ -490,7 +492,7 @@ def bench_queries(sizes: tuple[int, ...], calls: int, store: ReadStore) -> None:
                     case.resolve("ok")
                 for event in case.collect_events():
                     envelope = contract.to_envelope(replace(event, actor=meta))
-                    batch.append((envelope, contract.decode(envelope), Delivery("t", 0, 0, None, b"")))
+                    batch.append((envelope, contract.events.decode(envelope), Delivery("t", 0, 0, None, b"")))
         writer.apply(batch, lambda d, r: None)
         queries = DistrictQueries(db)
         for name, call in (("overview", queries.overview), ("communities table", queries.communities)):
@@ -500,7 +502,7 @@ def bench_queries(sizes: tuple[int, ...], calls: int, store: ReadStore) -> None:
             for i in range(max(5, calls // 5)):  # a write first: the cached snapshot is stale
                 case = Case(community_id=f"c{i % size:04d}", category="noise", description="q")
                 envelope = contract.to_envelope(replace(case.collect_events()[0], actor=meta))
-                writer.apply([(envelope, contract.decode(envelope), Delivery("t", 0, 0, None, b""))],
+                writer.apply([(envelope, contract.events.decode(envelope), Delivery("t", 0, 0, None, b""))],
                              lambda d, r: None)
                 t = time.perf_counter()
                 call()
@@ -560,7 +562,7 @@ def main() -> int:
     commands = 150 if args.quick else 500
     events = 5_000 if args.quick else 20_000
     rebuild_events = args.rebuild_events or (10_000 if args.quick else 50_000)
-    from shared.broker import EmbeddedBroker
+    from shared.platform.broker import EmbeddedBroker
 
     started = time.perf_counter()
     if "commands" in wanted:

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from shared.auth import DevelopmentKeys
-from shared.service import ServiceDefinition
-from shared.settings import Settings
+from shared.platform.auth import DevelopmentKeys
+from shared.platform.service import ServiceDefinition
+from shared.platform.settings import Settings
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -29,12 +29,30 @@ def _unavailable(what: str, why: str) -> None:
     pytest.skip(f"{what} unavailable: {why}")
 
 
+LAYERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by its folder (unit, integration, e2e) and by the servers its fixtures start."""
+    for item in items:
+        parts = item.path.parts
+        layer = next((p for p in LAYERS if p in parts[parts.index("tests"):]), None) if "tests" in parts else None
+        if layer is not None:
+            item.add_marker(getattr(pytest.mark, layer))
+        if {"broker", "fresh_broker"} & set(item.fixturenames):
+            item.add_marker(pytest.mark.broker)
+        if "postgres_env" in item.fixturenames:
+            item.add_marker(pytest.mark.postgres)
+        if "mongo_url" in item.fixturenames:
+            item.add_marker(pytest.mark.readstore)
+
+
 TEST_COMMUNITIES = ("jinpen", "huasheng", "hualong", "hualong-jiayuan", "xizhuchao", "other", "elsewhere")
 """Communities in the directory the tests' services have learned (as if from grid's events)."""
 
 
 def teach_directory(app, communities=TEST_COMMUNITIES) -> None:  # noqa: ANN001
-    from shared.directory import learn
+    from shared.platform.directory import learn
 
     if getattr(app, "requires_known_communities", False):
         for community_id in communities:
@@ -47,7 +65,7 @@ def mongo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if os.environ.get("MONGO_URL"):
         yield os.environ["MONGO_URL"]
         return
-    from shared.docstore_server import EmbeddedDocumentStore
+    from shared.platform.docstore_server import EmbeddedDocumentStore
 
     try:
         server = EmbeddedDocumentStore(tmp_path_factory.mktemp("nx-27017")).start()
@@ -59,7 +77,7 @@ def mongo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def mongo_client(mongo_url: str) -> Iterator[object]:
-    from shared.readstore import read_store_client
+    from shared.platform.readstore import read_store_client
 
     client = read_store_client(mongo_url)
     yield client
@@ -95,8 +113,14 @@ def make_read_db(mongo_client) -> Iterator[Callable[[], object]]:  # noqa: ANN00
 
 
 @pytest.fixture
-def settings(tmp_path: Path, mongo_url: str, read_db_name: str) -> Settings:
-    return Settings(SHEQU_DATA_DIR=tmp_path / "data", MONGO_URL=mongo_url, MONGO_DATABASE=read_db_name)
+def settings(tmp_path: Path) -> Settings:
+    return Settings(SHEQU_DATA_DIR=tmp_path / "data")
+
+
+@pytest.fixture
+def read_settings(settings: Settings, mongo_url: str, read_db_name: str) -> Settings:
+    """`settings` with the read store: MONGO_URL and this test's own database (`read_db`)."""
+    return settings.model_copy(update={"mongo_url": mongo_url, "mongo_database": read_db_name})
 
 
 @pytest.fixture
@@ -117,7 +141,7 @@ def auth(dev_keys: DevelopmentKeys) -> Callable[..., dict[str, str]]:
 @pytest.fixture
 def service_client(settings: Settings) -> Iterator[Callable[[ServiceDefinition], TestClient]]:
     """A TestClient for one service on its own SQLite event store (no relay)."""
-    from shared.runtime import build_service, build_verifier
+    from bootstrap.runtime import build_service, build_verifier
 
     built = []
 
@@ -139,7 +163,7 @@ def service_client(settings: Settings) -> Iterator[Callable[[ServiceDefinition],
 @pytest.fixture(scope="session")
 def broker() -> Iterator[object]:
     """One real Kafka-protocol broker (Tansu) for the session."""
-    from shared.broker import EmbeddedBroker
+    from shared.platform.broker import EmbeddedBroker
 
     try:
         embedded = EmbeddedBroker().start()
@@ -152,7 +176,7 @@ def broker() -> Iterator[object]:
 @pytest.fixture
 def fresh_broker() -> Iterator[object]:
     """A broker of its own, for tests that stop or restart it."""
-    from shared.broker import EmbeddedBroker
+    from shared.platform.broker import EmbeddedBroker
 
     try:
         embedded = EmbeddedBroker().start()

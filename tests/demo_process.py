@@ -19,7 +19,7 @@ def demo_env(data_dir: Path) -> dict[str, str]:
 
 def start_demo(data_dir: Path, port: int, *args: str, timeout: float = 240) -> tuple[subprocess.Popen, dict[str, str]]:
     """Start the demo; return the process and what it printed as KEY=value lines up to SHEQU_READY."""
-    process = subprocess.Popen([sys.executable, "-m", "shared.cli", "demo", "--port", str(port), *args],
+    process = subprocess.Popen([sys.executable, "-m", "bootstrap.cli", "demo", "--port", str(port), *args],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=demo_env(data_dir), text=True)
     printed: dict[str, str] = {}
     deadline = time.monotonic() + timeout  # a first start without --no-seed seeds the demo district
@@ -48,7 +48,7 @@ def stop_demo(process: subprocess.Popen, timeout: float = 15) -> None:
 
 def mint_token(data_dir: Path, *roles: str, communities: tuple[str, ...] = ("*",), subject: str = "tester") -> str:
     """A token for the demo's development key (same data directory)."""
-    args = [sys.executable, "-m", "shared.cli", "token", "--subject", subject]
+    args = [sys.executable, "-m", "bootstrap.cli", "token", "--subject", subject]
     for role in roles:
         args += ["--role", role]
     for community in communities:

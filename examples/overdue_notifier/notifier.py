@@ -28,14 +28,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.grid.contract import (
+from services.grid.events import (
     CaseClosed, CaseRejected, CaseReopened, CaseReported, CaseResolved,
 )
-from services.grid.contract import contract as grid_contract
-from services.welfare.contract import EntitlementsCalculated, PaymentCycleApproved, PaymentCycleClosed
-from services.welfare.contract import contract as welfare_contract
-from shared.consumer import EventConsumer
-from shared.envelope import Envelope
+from services.grid.events import public_events as grid_events
+from services.welfare.events import EntitlementsCalculated, PaymentCycleApproved, PaymentCycleClosed
+from services.welfare.events import public_events as welfare_events
+from shared.platform.consumer import EventConsumer
+from shared.platform.envelope import Envelope
 
 log = logging.getLogger("shequ.example.overdue_notifier")
 
@@ -75,7 +75,7 @@ class OverdueNotifier:
         self.cycles: dict[str, WaitingCycle] = {}
         self._alerted: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
-        self.consumer = EventConsumer(bootstrap_servers, group_id, [grid_contract, welfare_contract],
+        self.consumer = EventConsumer(bootstrap_servers, group_id, [grid_events, welfare_events],
                                       f"{group_id}.dlq", name="overdue-notifier")
         on = self.consumer.on
         on(CaseReported, self._case_opened)

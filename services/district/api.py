@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
-from services.district.application import AlertThresholds, DistrictQueries
-from shared.auth import Role, requires
+from services.district.queries import AlertThresholds, DistrictQueries
+from shared.kernel.actor import Role
+from shared.platform.auth import requires
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 COMMUNITY = Annotated[str, Path(min_length=1, max_length=64)]

@@ -1,7 +1,9 @@
-"""Economy use cases. Each command saves every aggregate it touches in one atomic `save`."""
+"""Economy use cases. Each loads its aggregate once, checks the actor serves its community before any change,
+saves every aggregate it touches in one atomic `save`, and answers with a view of the in-memory aggregates."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -17,9 +19,18 @@ from services.economy.domain import (
     Enterprise,
     IncomeSource,
     IncomeSurvey,
+    OnePerCommunity,
     month_bounds,
 )
-from shared.eventstore import Actor, Conflict, NotFound, ServiceApplication
+from services.economy.commands import (
+    BillMonth, CorrectIncomeSurvey, DeclareDistribution, FoundCompany, IncurDebt, LeaseAsset, PayDistribution, PayRent,
+    ReceiveTaxRebate, RecordExpense, RecordIncome, RegisterAsset, RegisterEnterprise, RepayDebt, ReportIncomeSurvey,
+    ReportJobs, ReportRevenue, ReverseEntry, TerminateLease, TransferToLandReserve, WriteOffRent,
+)
+from shared.kernel import clock
+from shared.kernel.actor import Actor
+from shared.kernel.errors import Conflict, NotFound
+from shared.platform.eventstore import ServiceApplication
 
 Id = UUID | str
 
@@ -43,58 +54,63 @@ class EconomyApplication(ServiceApplication):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
-    # -- per-community singletons -----------------------------------------------------------------
+    # -- per-community records --------------------------------------------------------------------
+
+    def _one_per_community(self, kind: type[OnePerCommunity], community_id: str) -> Any:
+        """The community's fund or asset register; a new, unsaved one before its first change."""
+        try:
+            return self.get(kind.id_for(community_id), kind, kind.label)
+        except NotFound:
+            return kind(community_id)
 
     def _fund(self, community_id: str) -> CollectiveFund:
-        try:
-            return self.get(CollectiveFund.id_for(community_id), CollectiveFund, "collective fund")
-        except NotFound:
-            return CollectiveFund(community_id)
-
-    def _register(self, community_id: str) -> AssetRegister:
-        try:
-            return self.get(AssetRegister.id_for(community_id), AssetRegister, "asset register")
-        except NotFound:
-            return AssetRegister(community_id)
+        return self._one_per_community(CollectiveFund, community_id)
 
     def _assets(self, community_id: str) -> list[Asset]:
-        register = self._register(community_id)
+        register: AssetRegister = self._one_per_community(AssetRegister, community_id)
         return [self.get(asset_id, Asset, "asset") for asset_id in register.asset_ids]
+
+    def _served(self, actor: Actor, aggregate_id: Id, kind: type, label: str) -> Any:
+        """Load an aggregate (404 if unknown) of a community the actor serves (403 if not)."""
+        aggregate = self.get(aggregate_id, kind, label)
+        actor.ensure_serves(aggregate.community_id)
+        return aggregate
 
     # -- assets and leases ------------------------------------------------------------------------
 
-    def register_asset(self, actor: Actor, community_id: str, **details: Any) -> UUID:
-        asset = Asset.register(community_id, **details)
-        register = self._register(community_id)
+    def register_asset(self, actor: Actor, community_id: str, command: RegisterAsset) -> UUID:
+        actor.ensure_serves(community_id)
+        asset = Asset.register(community_id, asset_type=command.asset_type, name=command.name,
+                               area_m2=command.area_m2, book_value=command.book_value,
+                               registered_on=command.registered_on)
+        register: AssetRegister = self._one_per_community(AssetRegister, community_id)
         register.list_asset(str(asset.id))
         self.save(asset, register, actor=actor)
         return asset.id
 
-    def asset(self, asset_id: Id) -> Asset:
-        return self.get(asset_id, Asset, "asset")
-
-    def enterprise(self, enterprise_id: Id) -> Enterprise:
-        return self.get(enterprise_id, Enterprise, "enterprise")
-
-    def lease_asset(self, actor: Actor, asset_id: Id, *, tenant_enterprise_id: str, **terms: Any) -> str:
-        asset = self.asset(asset_id)
-        tenant = self.enterprise(tenant_enterprise_id)
+    def lease_asset(self, actor: Actor, asset_id: Id, command: LeaseAsset) -> str:
+        asset: Asset = self._served(actor, asset_id, Asset, "asset")
+        tenant: Enterprise = self.get(command.tenant_enterprise_id, Enterprise, "enterprise")
         if tenant.community_id != asset.community_id:
-            raise Conflict(f"enterprise {tenant_enterprise_id} is registered in {tenant.community_id}, "
+            raise Conflict(f"enterprise {command.tenant_enterprise_id} is registered in {tenant.community_id}, "
                            f"not in {asset.community_id}")
-        lease_id = asset.lease(tenant_enterprise_id=str(tenant.id), **terms)
+        lease_id = asset.lease(tenant_enterprise_id=str(tenant.id), monthly_rent=command.monthly_rent,
+                               starts_on=command.starts_on, ends_on=command.ends_on, deposit=command.deposit)
         self.save(asset, actor=actor)
         return lease_id
 
-    def bill_rent(self, actor: Actor, asset_id: Id, lease_id: str, month: str) -> bool:
-        asset = self.asset(asset_id)
-        billed = asset.bill_rent(lease_id, month)
+    def bill_rent(self, actor: Actor, asset_id: Id, lease_id: str, command: BillMonth) -> dict[str, Any]:
+        """Bill one month of one lease; a month already billed is not billed again (`billed` is false)."""
+        asset: Asset = self._served(actor, asset_id, Asset, "asset")
+        billed = asset.bill_rent(lease_id, command.month)
         if billed:
             self.save(asset, actor=actor)
-        return billed
+        return {"billed": billed, **self._lease_statement(asset, lease_id, clock.today())}
 
-    def run_billing(self, actor: Actor, community_id: str, month: str) -> dict[str, Any]:
-        """Bill `month` on every lease of the community covering it; leases already billed are skipped."""
+    def run_billing(self, actor: Actor, community_id: str, command: BillMonth) -> dict[str, Any]:
+        """Bill the month on every lease of the community covering it; leases already billed are skipped."""
+        actor.ensure_serves(community_id)
+        month = command.month
         month_bounds(month)
         touched, billed = [], []
         for asset in self._assets(community_id):
@@ -110,25 +126,33 @@ class EconomyApplication(ServiceApplication):
         return {"community_id": community_id, "month": month, "billed": billed,
                 "total_billed": sum(b["amount"] for b in billed)}
 
-    def pay_rent(self, actor: Actor, asset_id: Id, lease_id: str, *, amount: int, paid_on: date) -> None:
-        asset = self.asset(asset_id)
-        asset.pay_rent(lease_id, amount=amount, paid_on=paid_on)
+    def pay_rent(self, actor: Actor, asset_id: Id, lease_id: str, command: PayRent) -> dict[str, Any]:
+        """The payment, and the same amount as rent income of the community's fund, in one save."""
+        asset: Asset = self._served(actor, asset_id, Asset, "asset")
+        asset.pay_rent(lease_id, amount=command.amount, paid_on=command.paid_on)
         fund = self._fund(asset.community_id)
-        fund.record_income(source=IncomeSource.RENT, amount=amount, received_on=paid_on, reference=f"lease {lease_id}")
+        fund.record_income(source=IncomeSource.RENT, amount=command.amount, received_on=command.paid_on,
+                           reference=f"lease {lease_id}")
         self.save(asset, fund, actor=actor)
+        return self._lease_statement(asset, lease_id, command.paid_on)
 
-    def write_off_rent(self, actor: Actor, asset_id: Id, lease_id: str, **details: Any) -> None:
-        asset = self.asset(asset_id)
-        asset.write_off_rent(lease_id, **details)
+    def write_off_rent(self, actor: Actor, asset_id: Id, lease_id: str, command: WriteOffRent) -> dict[str, Any]:
+        asset: Asset = self._served(actor, asset_id, Asset, "asset")
+        asset.write_off_rent(lease_id, amount=command.amount, written_off_on=command.written_off_on,
+                             reason=command.reason)
         self.save(asset, actor=actor)
+        return self._lease_statement(asset, lease_id, command.written_off_on)
 
-    def terminate_lease(self, actor: Actor, asset_id: Id, lease_id: str, **details: Any) -> None:
-        asset = self.asset(asset_id)
-        asset.terminate_lease(lease_id, **details)
+    def terminate_lease(self, actor: Actor, asset_id: Id, lease_id: str, command: TerminateLease) -> dict[str, Any]:
+        asset: Asset = self._served(actor, asset_id, Asset, "asset")
+        asset.terminate_lease(lease_id, reason=command.reason, terminated_on=command.terminated_on)
         self.save(asset, actor=actor)
+        return self._lease_statement(asset, lease_id, command.terminated_on)
 
-    def transfer_to_land_reserve(self, actor: Actor, asset_id: Id, *, compensation: int, transferred_on: date) -> None:
-        asset = self.asset(asset_id)
+    def transfer_to_land_reserve(self, actor: Actor, asset_id: Id, command: TransferToLandReserve) -> dict[str, Any]:
+        """The transfer, and any compensation as income of the community's fund, in one save."""
+        asset: Asset = self._served(actor, asset_id, Asset, "asset")
+        compensation, transferred_on = command.compensation, command.transferred_on
         asset.transfer_to_land_reserve(compensation=compensation, transferred_on=transferred_on)
         touched: list[Any] = [asset]
         if compensation:
@@ -137,75 +161,156 @@ class EconomyApplication(ServiceApplication):
                                reference=f"asset {asset.id}")
             touched.append(fund)
         self.save(*touched, actor=actor)
+        return self._asset_card(asset, transferred_on)
 
     # -- enterprises ------------------------------------------------------------------------------
 
-    def register_enterprise(self, actor: Actor, community_id: str, **details: Any) -> UUID:
-        enterprise = Enterprise.register(community_id, **details)
+    def register_enterprise(self, actor: Actor, community_id: str, command: RegisterEnterprise) -> UUID:
+        actor.ensure_serves(community_id)
+        enterprise = Enterprise.register(community_id, name=command.name, sector=command.sector,
+                                         attracted_by=command.attracted_by, registered_on=command.registered_on)
         self.save(enterprise, actor=actor)
         return enterprise.id
 
-    def report_enterprise_jobs(self, actor: Actor, enterprise_id: Id, **report: Any) -> None:
-        enterprise = self.enterprise(enterprise_id)
-        enterprise.report_jobs(**report)
+    def report_enterprise_jobs(self, actor: Actor, enterprise_id: Id, command: ReportJobs) -> dict[str, Any]:
+        enterprise: Enterprise = self._served(actor, enterprise_id, Enterprise, "enterprise")
+        enterprise.report_jobs(total=command.total, local=command.local, reported_on=command.reported_on)
         self.save(enterprise, actor=actor)
+        return self._enterprise_view(enterprise)
 
-    def receive_tax_rebate(self, actor: Actor, enterprise_id: Id, *, amount: int, year: int,
-                           received_on: date) -> None:
-        enterprise = self.enterprise(enterprise_id)
-        enterprise.receive_tax_rebate(amount=amount, year=year, received_on=received_on)
+    def receive_tax_rebate(self, actor: Actor, enterprise_id: Id, command: ReceiveTaxRebate) -> dict[str, Any]:
+        """The rebate, and the same amount as income of the community's fund, in one save."""
+        enterprise: Enterprise = self._served(actor, enterprise_id, Enterprise, "enterprise")
+        enterprise.receive_tax_rebate(amount=command.amount, year=command.year, received_on=command.received_on)
         fund = self._fund(enterprise.community_id)
-        fund.record_income(source=IncomeSource.TAX_REBATE, amount=amount, received_on=received_on,
+        fund.record_income(source=IncomeSource.TAX_REBATE, amount=command.amount, received_on=command.received_on,
                            reference=f"enterprise {enterprise.id}")
         self.save(enterprise, fund, actor=actor)
+        return self._enterprise_view(enterprise)
+
+    def enterprise(self, actor: Actor, enterprise_id: Id) -> dict[str, Any]:
+        return self._enterprise_view(self._served(actor, enterprise_id, Enterprise, "enterprise"))
 
     # -- the collective fund ----------------------------------------------------------------------
 
-    def fund_command(self, actor: Actor, community_id: str, command: str, **details: Any) -> Any:
-        """record_income, record_expense, reverse_entry, incur_debt, repay_debt, declare/pay_distribution."""
+    def _change_fund(self, actor: Actor, community_id: str, change: Callable[[CollectiveFund], Any]) -> dict[str, Any]:
+        """Check the community, apply one change to its fund, save; the view shows a new entry's id."""
+        actor.ensure_serves(community_id)
         fund = self._fund(community_id)
-        result = getattr(fund, command)(**details)
+        entry_id = change(fund)
         self.save(fund, actor=actor)
-        return result
+        return {**({"entry_id": entry_id} if entry_id else {}), **self._fund_view(fund)}
+
+    def record_income(self, actor: Actor, community_id: str, command: RecordIncome) -> dict[str, Any]:
+        return self._change_fund(actor, community_id, lambda fund: fund.record_income(
+            source=command.source, amount=command.amount, received_on=command.received_on))
+
+    def record_expense(self, actor: Actor, community_id: str, command: RecordExpense) -> dict[str, Any]:
+        return self._change_fund(actor, community_id, lambda fund: fund.record_expense(
+            category=command.category, amount=command.amount, spent_on=command.spent_on,
+            description=command.description))
+
+    def reverse_entry(self, actor: Actor, community_id: str, entry_id: str, command: ReverseEntry) -> dict[str, Any]:
+        return self._change_fund(actor, community_id, lambda fund: fund.reverse_entry(
+            entry_id, reason=command.reason, reversed_on=command.reversed_on))
+
+    def incur_debt(self, actor: Actor, community_id: str, command: IncurDebt) -> dict[str, Any]:
+        return self._change_fund(actor, community_id, lambda fund: fund.incur_debt(
+            creditor=command.creditor, amount=command.amount, incurred_on=command.incurred_on))
+
+    def repay_debt(self, actor: Actor, community_id: str, command: RepayDebt) -> dict[str, Any]:
+        return self._change_fund(actor, community_id, lambda fund: fund.repay_debt(
+            creditor=command.creditor, amount=command.amount, repaid_on=command.repaid_on))
+
+    def declare_distribution(self, actor: Actor, community_id: str, command: DeclareDistribution) -> dict[str, Any]:
+        return self._change_fund(actor, community_id, lambda fund: fund.declare_distribution(
+            villager_group=command.villager_group, amount=command.amount, declared_on=command.declared_on))
+
+    def pay_distribution(self, actor: Actor, community_id: str, command: PayDistribution) -> dict[str, Any]:
+        return self._change_fund(actor, community_id, lambda fund: fund.pay_distribution(
+            villager_group=command.villager_group, amount=command.amount, paid_on=command.paid_on))
+
+    def fund(self, actor: Actor, community_id: str) -> dict[str, Any]:
+        actor.ensure_serves(community_id)
+        return self._fund_view(self._fund(community_id))
 
     # -- companies and income surveys -------------------------------------------------------------
 
-    def found_company(self, actor: Actor, community_id: str, **details: Any) -> UUID:
-        company = CommunityCompany.found(community_id, **details)
+    def found_company(self, actor: Actor, community_id: str, command: FoundCompany) -> UUID:
+        actor.ensure_serves(community_id)
+        company = CommunityCompany.found(community_id, name=command.name, kind=command.kind,
+                                         founded_on=command.founded_on)
         self.save(company, actor=actor)
         return company.id
 
-    def company(self, company_id: Id) -> CommunityCompany:
-        return self.get(company_id, CommunityCompany, "community company")
-
-    def company_command(self, actor: Actor, company_id: Id, command: str, **details: Any) -> None:
-        company = self.company(company_id)
-        getattr(company, command)(**details)
+    def report_company_revenue(self, actor: Actor, company_id: Id, command: ReportRevenue) -> dict[str, Any]:
+        company: CommunityCompany = self._served(actor, company_id, CommunityCompany, "community company")
+        company.report_revenue(year=command.year, amount=command.amount)
         self.save(company, actor=actor)
+        return self._company_view(company)
 
-    def report_income_survey(self, actor: Actor, community_id: str, *, year: int, per_capita_net_income: int) -> None:
+    def report_company_jobs(self, actor: Actor, company_id: Id, command: ReportJobs) -> dict[str, Any]:
+        company: CommunityCompany = self._served(actor, company_id, CommunityCompany, "community company")
+        company.report_jobs(total=command.total, local=command.local, reported_on=command.reported_on)
+        self.save(company, actor=actor)
+        return self._company_view(company)
+
+    def company(self, actor: Actor, company_id: Id) -> dict[str, Any]:
+        return self._company_view(self._served(actor, company_id, CommunityCompany, "community company"))
+
+    def report_income_survey(self, actor: Actor, community_id: str, command: ReportIncomeSurvey) -> dict[str, Any]:
+        actor.ensure_serves(community_id)
         try:
-            existing = self.income_survey(community_id, year)
+            existing = self._income_survey(community_id, command.year)
         except NotFound:
             existing = None
         if existing is not None:
-            raise Conflict(f"per-capita income for {community_id} in {year} is already reported "
+            raise Conflict(f"per-capita income for {community_id} in {command.year} is already reported "
                            f"({existing.per_capita_net_income} fen); submit a correction instead")
-        survey = IncomeSurvey.report(community_id, year=year, per_capita_net_income=per_capita_net_income)
+        survey = IncomeSurvey.report(community_id, year=command.year,
+                                     per_capita_net_income=command.per_capita_net_income)
         self.save(survey, actor=actor)
+        return self._income_survey_view(survey)
 
-    def correct_income_survey(self, actor: Actor, community_id: str, year: int, **details: Any) -> None:
-        survey = self.income_survey(community_id, year)
-        survey.correct(**details)
+    def correct_income_survey(self, actor: Actor, community_id: str, year: int,
+                              command: CorrectIncomeSurvey) -> dict[str, Any]:
+        actor.ensure_serves(community_id)
+        survey = self._income_survey(community_id, year)
+        survey.correct(per_capita_net_income=command.per_capita_net_income, reason=command.reason)
         self.save(survey, actor=actor)
+        return self._income_survey_view(survey)
 
-    def income_survey(self, community_id: str, year: int) -> IncomeSurvey:
+    def income_survey(self, actor: Actor, community_id: str, year: int) -> dict[str, Any]:
+        actor.ensure_serves(community_id)
+        return self._income_survey_view(self._income_survey(community_id, year))
+
+    def _income_survey(self, community_id: str, year: int) -> IncomeSurvey:
         return self.get(IncomeSurvey.id_for(community_id, year), IncomeSurvey, f"income survey for {year}")
 
-    # -- reads ------------------------------------------------------------------------------------
+    # -- reads: each loads once and checks the community; `as_of` defaults to today ------------------
 
-    def asset_card(self, asset_id: Id, as_of: date) -> dict[str, Any]:
-        asset = self.asset(asset_id)
+    def asset_card(self, actor: Actor, asset_id: Id, as_of: date | None = None) -> dict[str, Any]:
+        return self._asset_card(self._served(actor, asset_id, Asset, "asset"), as_of or clock.today())
+
+    def asset_statement(self, actor: Actor, asset_id: Id, as_of: date | None = None) -> dict[str, Any]:
+        return self._asset_statement(self._served(actor, asset_id, Asset, "asset"), as_of or clock.today())
+
+    def lease_statement(self, actor: Actor, asset_id: Id, lease_id: str, as_of: date | None = None) -> dict[str, Any]:
+        asset = self._served(actor, asset_id, Asset, "asset")
+        return self._lease_statement(asset, lease_id, as_of or clock.today())
+
+    def arrears(self, actor: Actor, community_id: str, as_of: date | None = None) -> dict[str, Any]:
+        actor.ensure_serves(community_id)
+        day = as_of or clock.today()
+        statements = [self._asset_statement(asset, day) for asset in self._assets(community_id)]
+        return {"community_id": community_id, "as_of": day,
+                "outstanding": sum(s["outstanding"] for s in statements),
+                "aging": {b: sum(s["aging"][b] for s in statements) for b in AGING_BUCKETS},
+                "assets": [{k: s[k] for k in ("asset_id", "outstanding", "aging")} for s in statements if s["outstanding"]]}
+
+    # -- views of in-memory aggregates ----------------------------------------------------------------
+
+    def _asset_card(self, asset: Asset, as_of: date) -> dict[str, Any]:
         leases = [self._lease_view(lease, as_of) for lease in asset.leases.values()]
         rent = sum(lease["statement"]["paid"] for lease in leases)
         return {
@@ -217,16 +322,15 @@ class EconomyApplication(ServiceApplication):
             "income_to_date": {"rent": rent, "land_compensation": asset.compensation, "total": rent + asset.compensation},
         }
 
-    def asset_statement(self, asset_id: Id, as_of: date) -> dict[str, Any]:
-        asset = self.asset(asset_id)
+    @staticmethod
+    def _asset_statement(asset: Asset, as_of: date) -> dict[str, Any]:
         leases = [lease.statement(as_of) for lease in asset.leases.values()]
         totals = {k: sum(s[k] for s in leases) for k in ("billed", "paid", "written_off", "outstanding")}
         aging = {b: sum(s["aging"][b] for s in leases) for b in AGING_BUCKETS}
         return {"asset_id": str(asset.id), "community_id": asset.community_id, "as_of": as_of, **totals,
                 "aging": aging, "leases": leases}
 
-    def lease_statement(self, asset_id: Id, lease_id: str, as_of: date) -> dict[str, Any]:
-        asset = self.asset(asset_id)
+    def _lease_statement(self, asset: Asset, lease_id: str, as_of: date) -> dict[str, Any]:
         return {"asset_id": str(asset.id), "community_id": asset.community_id, "as_of": as_of,
                 **self._lease_view(asset.lease_of(lease_id), as_of)}
 
@@ -238,35 +342,28 @@ class EconomyApplication(ServiceApplication):
                 "termination_reason": lease.termination_reason, "statement": lease.statement(as_of),
                 "charges": [{"month": m, "due_on": due, "amount": amount} for m, (due, amount) in sorted(lease.charges.items())]}
 
-    def arrears(self, community_id: str, as_of: date) -> dict[str, Any]:
-        statements = [self.asset_statement(asset.id, as_of) for asset in self._assets(community_id)]
-        return {"community_id": community_id, "as_of": as_of,
-                "outstanding": sum(s["outstanding"] for s in statements),
-                "aging": {b: sum(s["aging"][b] for s in statements) for b in AGING_BUCKETS},
-                "assets": [{k: s[k] for k in ("asset_id", "outstanding", "aging")} for s in statements if s["outstanding"]]}
-
-    def fund_view(self, community_id: str) -> dict[str, Any]:
-        fund = self._fund(community_id)
-        return {"community_id": community_id, "income": fund.income, "income_by_source": fund.income_by_source,
+    @staticmethod
+    def _fund_view(fund: CollectiveFund) -> dict[str, Any]:
+        return {"community_id": fund.community_id, "income": fund.income, "income_by_source": fund.income_by_source,
                 "expenses": fund.expenses, "expenses_by_category": fund.expenses_by_category,
                 "net_income": fund.income - fund.expenses, "debt_outstanding": fund.debt_outstanding,
                 "debts": {c: owed for c, owed in fund.debts.items() if owed}, "debt_repaid": fund.debt_repaid,
                 "distributions": fund.distributions, "distributions_paid": fund.distributions_paid,
                 "balance": fund.balance}
 
-    def enterprise_view(self, enterprise_id: Id) -> dict[str, Any]:
-        e = self.enterprise(enterprise_id)
+    @staticmethod
+    def _enterprise_view(e: Enterprise) -> dict[str, Any]:
         return {"id": str(e.id), "community_id": e.community_id, "name": e.name, "sector": e.sector,
                 "attracted_by": e.attracted_by, "registered_on": e.registered_on, "jobs_total": e.jobs_total,
                 "jobs_local": e.jobs_local, "tax_rebates": sum(amount for _, _, amount in e.tax_rebates)}
 
-    def company_view(self, company_id: Id) -> dict[str, Any]:
-        c = self.company(company_id)
+    @staticmethod
+    def _company_view(c: CommunityCompany) -> dict[str, Any]:
         return {"id": str(c.id), "community_id": c.community_id, "name": c.name, "kind": c.kind,
                 "founded_on": c.founded_on, "revenue_by_year": {str(y): a for y, a in c.revenue_by_year.items()},
                 "jobs_total": c.jobs_total, "jobs_local": c.jobs_local}
 
-    def income_survey_view(self, community_id: str, year: int) -> dict[str, Any]:
-        s = self.income_survey(community_id, year)
-        return {"community_id": community_id, "year": s.year, "per_capita_net_income": s.per_capita_net_income,
+    @staticmethod
+    def _income_survey_view(s: IncomeSurvey) -> dict[str, Any]:
+        return {"community_id": s.community_id, "year": s.year, "per_capita_net_income": s.per_capita_net_income,
                 "corrections": s.corrections}

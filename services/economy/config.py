@@ -6,7 +6,7 @@ from services.economy import api
 from services.economy.application import EconomyApplication
 from services.economy.contract import contract
 from services.directory import directory_reactions
-from shared.service import ServiceDefinition
+from shared.platform.service import ServiceDefinition
 
 SERVICE = ServiceDefinition(name="economy", application_class=EconomyApplication, contract=contract,
                             router=api.router, reactions=directory_reactions)

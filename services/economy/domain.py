@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from eventsourcing.domain import event
 
-from shared.eventstore import CommunityAggregate, Conflict, Invalid, NotFound
+from shared.kernel.aggregate import CommunityAggregate
+from services.economy.arrears import AGING_BUCKETS, age_arrears, month_bounds  # noqa: F401  (application uses them from here)
+from shared.kernel.errors import Conflict, Invalid, NotFound
 
 NAMESPACE = uuid.UUID("3d1f0c52-8a8e-4c8b-9d55-2f5d0b6e7a31")
 RENT_DUE_DAY = 10
 """Rent for a month falls due on this day of that month."""
-AGING_BUCKETS = ("current", "30", "60", "90+")
 
 
 class AssetType(StrEnum):
@@ -83,45 +84,8 @@ def money(value: Any, name: str, *, allow_zero: bool = False) -> int:
     return value
 
 
-def month_bounds(month: str) -> tuple[date, date]:
-    """First and last day of a "YYYY-MM" month."""
-    try:
-        first = date.fromisoformat(f"{month}-01")
-    except (TypeError, ValueError):
-        raise Invalid(f"month {month!r} is not YYYY-MM", "month") from None
-    if len(month) != 7:
-        raise Invalid(f"month {month!r} is not YYYY-MM", "month")
-    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return first, following - timedelta(days=1)
-
-
 def rent_due_on(month: str) -> date:
     return month_bounds(month)[0].replace(day=RENT_DUE_DAY)
-
-
-def aging_bucket(days_overdue: int) -> str:
-    if days_overdue >= 90:
-        return "90+"
-    if days_overdue >= 60:
-        return "60"
-    return "30" if days_overdue >= 30 else "current"
-
-
-def age_arrears(charges: list[tuple[str, date, int]], credits: int, as_of: date) -> dict[str, int]:
-    """Outstanding rent by aging bucket.
-
-    charges: (month, due date, amount) billed for months starting on or before `as_of`;
-    credits: paid plus written off up to `as_of`, settling the oldest charges first.
-    """
-    buckets = dict.fromkeys(AGING_BUCKETS, 0)
-    for month, due_on, amount in sorted(charges):
-        if month_bounds(month)[0] > as_of:
-            continue
-        settled = min(amount, credits)
-        credits -= settled
-        if amount > settled:
-            buckets[aging_bucket((as_of - due_on).days)] += amount - settled
-    return buckets
 
 
 # -- assets and leases -----------------------------------------------------------------------------
@@ -310,16 +274,24 @@ class Asset(CommunityAggregate):
         self.compensation = compensation
 
 
-class AssetRegister(CommunityAggregate):
-    """The community's list of assets, so one command can bill all of its leases."""
+class OnePerCommunity(CommunityAggregate):
+    """A record each community has exactly one of: its id is derived from the community id."""
 
-    @staticmethod
-    def id_for(community_id: str) -> uuid.UUID:
-        return uuid.uuid5(NAMESPACE, f"asset-register/{community_id}")
+    label = ""  # in the id ("asset-register/jinpen") and in a "not found" message ("asset register")
+
+    @classmethod
+    def id_for(cls, community_id: str) -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, f"{cls.label.replace(' ', '-')}/{community_id}")
 
     @classmethod
     def create_id(cls, community_id: str) -> uuid.UUID:
         return cls.id_for(community_id)
+
+
+class AssetRegister(OnePerCommunity):
+    """The community's list of assets, so one command can bill all of its leases."""
+
+    label = "asset register"
 
     @event("Opened")
     def __init__(self, community_id: str) -> None:
@@ -382,16 +354,10 @@ def _check_jobs(total: int, local: int) -> None:
 # -- the collective fund ---------------------------------------------------------------------------
 
 
-class CollectiveFund(CommunityAggregate):
+class CollectiveFund(OnePerCommunity):
     """The community's collective money: income, expenses, debts, distributions to villager groups."""
 
-    @staticmethod
-    def id_for(community_id: str) -> uuid.UUID:
-        return uuid.uuid5(NAMESPACE, f"collective-fund/{community_id}")
-
-    @classmethod
-    def create_id(cls, community_id: str) -> uuid.UUID:
-        return cls.id_for(community_id)
+    label = "collective fund"
 
     @event("Opened")
     def __init__(self, community_id: str) -> None:
@@ -432,9 +398,14 @@ class CollectiveFund(CommunityAggregate):
 
     @event("IncomeRecorded")
     def _income_recorded(self, entry_id: str, source: str, amount: int, received_on: date, reference: str) -> None:
-        self.entries[entry_id] = {"kind": "income", "label": source, "amount": amount, "on": received_on,
-                                  "reference": reference, "reversed": False}
-        self.income_by_source[source] = self.income_by_source.get(source, 0) + amount
+        self._book(self.income_by_source, entry_id, "income", source, amount, received_on, reference)
+
+    def _book(self, totals: dict[str, int], entry_id: str, kind: str, label: str, amount: int, on: date,
+              reference: str) -> None:
+        """Applies a recorded income or expense entry: the entry, and its amount added to its label's total."""
+        self.entries[entry_id] = {"kind": kind, "label": label, "amount": amount, "on": on, "reference": reference,
+                                  "reversed": False}
+        totals[label] = totals.get(label, 0) + amount
 
     def record_expense(self, *, category: str, amount: int, spent_on: date, description: str) -> str:
         money(amount, "amount")
@@ -444,9 +415,7 @@ class CollectiveFund(CommunityAggregate):
 
     @event("ExpenseRecorded")
     def _expense_recorded(self, entry_id: str, category: str, amount: int, spent_on: date, description: str) -> None:
-        self.entries[entry_id] = {"kind": "expense", "label": category, "amount": amount, "on": spent_on,
-                                  "reference": "", "reversed": False}
-        self.expenses_by_category[category] = self.expenses_by_category.get(category, 0) + amount
+        self._book(self.expenses_by_category, entry_id, "expense", category, amount, spent_on, "")
 
     def reverse_entry(self, entry_id: str, *, reason: str, reversed_on: date) -> None:
         """A correction of a mistaken entry: a reversing event, booked against the entry's own date."""

@@ -11,11 +11,20 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from services.grid.domain import (
-    Case, CaseCategory, Channel, Community, FollowUp, GridCell, Inspection, InspectionType, Mediation, RentalHouse,
-    SpecialGroup,
+from pydantic import BaseModel
+
+from services.grid.commands import (
+    AssignCase, AssignWorker, CloseCase, CompleteInspection, DrawCell, EndFollowUp, EscalateCase, FailMediation,
+    HoldSession, OpenMediation, RecordVisit, RegisterCommunity, RegisterRental, RegisterTenant, RejectCase, ReopenCase,
+    ReportCase, ResolveCase, SettleMediation, StartFollowUp, UpdateCommunity,
 )
-from shared.eventstore import Actor, CommunityAggregate, Invalid, NotFound, ServiceApplication
+from services.grid.domain import (
+    Case, Channel, Community, FollowUp, GridCell, Inspection, InspectionType, Mediation, RentalHouse, SpecialGroup,
+)
+from shared.kernel.actor import Actor, Role
+from shared.kernel.aggregate import CommunityAggregate
+from shared.kernel.errors import Invalid, NotFound
+from shared.platform.eventstore import ServiceApplication
 
 PRIVATE_FIELDS = {"reporter_contact", "landlord", "details", "person", "notes", "actor"}
 """Personal data: kept in stored events, never shown in a history or published."""
@@ -35,13 +44,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _hazard_attributes(hazard: dict[str, Any]) -> dict[str, str]:
-    if hazard.get("attributes") is not None:
-        return hazard["attributes"]
-    return {"hazard_kind": "other"} if hazard.get("category", CaseCategory.SAFETY_HAZARD) == CaseCategory.SAFETY_HAZARD else {}
+def _fields(command: BaseModel | dict[str, Any] | None) -> dict[str, Any] | None:
+    """A nested part of a command (location, contact) as stored: only the fields given."""
+    return command.model_dump(mode="json", exclude_none=True) if isinstance(command, BaseModel) else command
+
+
+def _authorize(actor: Actor, community_id: str) -> None:
+    """Admins may act anywhere; staff and grid workers only within their communities (403 otherwise)."""
+    if actor.role != Role.ADMIN:
+        actor.ensure_serves(community_id)
 
 
 class GridApplication(ServiceApplication):
+    """Each use case loads its aggregate once, checks the actor serves its community before changing
+    anything, saves, and answers with a view of the same in-memory aggregate."""
+
     name = "grid"
 
     # -- helpers ----------------------------------------------------------------
@@ -58,6 +75,12 @@ class GridApplication(ServiceApplication):
                 return
             start = batch[-1].id + 1
 
+    def _served(self, actor: Actor, aggregate_id: UUID | str, kind: type, label: str) -> Any:
+        """Load an aggregate (404 if unknown) that the actor may act on (403 if not their community)."""
+        aggregate = self.get(aggregate_id, kind, label)
+        _authorize(actor, aggregate.community_id)
+        return aggregate
+
     def _in_community(self, aggregate_id: str | None, kind: type, label: str, community_id: str) -> Any:
         if aggregate_id is None:
             return None
@@ -73,14 +96,14 @@ class GridApplication(ServiceApplication):
             raise Invalid(f"grid cell {cell_id} not found", field="grid_cell_id") from None
         return cell_id
 
-    def community_of(self, aggregate_id: str, kind: type[CommunityAggregate], label: str) -> str:
-        return self.get(aggregate_id, kind, label).community_id
-
     # -- communities and grid cells ----------------------------------------------------
 
-    def register_community(self, actor: Actor, **directory: Any) -> str:
-        self.save(Community(**directory), actor=actor)
-        return directory["community_id"]
+    def register_community(self, actor: Actor, command: RegisterCommunity) -> str:
+        _authorize(actor, command.id)
+        self.save(Community(community_id=command.id, name=command.name, district=command.district,
+                            households=command.households, residents=command.residents,
+                            floating_population=command.floating_population), actor=actor)
+        return command.id
 
     def community(self, community_id: str) -> Community:
         try:
@@ -88,9 +111,11 @@ class GridApplication(ServiceApplication):
         except NotFound:
             raise NotFound(f"community {community_id} not found") from None
 
-    def update_community(self, actor: Actor, community_id: str, **changes: Any) -> dict[str, Any]:
+    def update_community(self, actor: Actor, community_id: str, command: UpdateCommunity) -> dict[str, Any]:
+        _authorize(actor, community_id)
         community = self.community(community_id)
-        community.update(**changes)
+        community.update(name=command.name, district=command.district, households=command.households,
+                         residents=command.residents, floating_population=command.floating_population)
         self.save(community, actor=actor)
         return self.community_view(community)
 
@@ -99,59 +124,104 @@ class GridApplication(ServiceApplication):
         return {"id": c.community_id, "name": c.name, "district": c.district, "households": c.households,
                 "residents": c.residents, "floating_population": c.floating_population, "version": c.version}
 
+    def community_details(self, community_id: str) -> dict[str, Any]:
+        return self.community_view(self.community(community_id))
+
     def communities(self) -> list[dict[str, Any]]:
         return [self.community_view(c) for c in self._all(Community.Registered, Community)]
 
-    def draw_cell(self, actor: Actor, *, community_id: str, name: str, households: int) -> UUID:
-        self.community(community_id)
-        cell = GridCell(community_id=community_id, name=name, households=households)
+    def draw_cell(self, actor: Actor, command: DrawCell) -> UUID:
+        _authorize(actor, command.community_id)
+        self.community(command.community_id)
+        cell = GridCell(community_id=command.community_id, name=command.name, households=command.households)
         self.save(cell, actor=actor)
         return cell.id
 
-    def assign_worker(self, actor: Actor, cell_id: str, worker_id: str, *, assign: bool = True) -> dict[str, Any]:
-        cell: GridCell = self.get(cell_id, GridCell, "grid cell")
-        (cell.assign_worker if assign else cell.unassign_worker)(worker_id)
+    def assign_worker(self, actor: Actor, cell_id: str, command: AssignWorker) -> dict[str, Any]:
+        cell: GridCell = self._served(actor, cell_id, GridCell, "grid cell")
+        cell.assign_worker(command.worker_id)
         self.save(cell, actor=actor)
-        return self.cell(cell_id)
+        return self.cell_view(cell)
 
-    def cell(self, cell_id: str) -> dict[str, Any]:
-        c: GridCell = self.get(cell_id, GridCell, "grid cell")
+    def unassign_worker(self, actor: Actor, cell_id: str, worker_id: str) -> dict[str, Any]:
+        cell: GridCell = self._served(actor, cell_id, GridCell, "grid cell")
+        cell.unassign_worker(worker_id)
+        self.save(cell, actor=actor)
+        return self.cell_view(cell)
+
+    def cell(self, actor: Actor, cell_id: str) -> dict[str, Any]:
+        return self.cell_view(self._served(actor, cell_id, GridCell, "grid cell"))
+
+    @staticmethod
+    def cell_view(c: GridCell) -> dict[str, Any]:
         return {"id": str(c.id), "community_id": c.community_id, "name": c.name, "households": c.households,
                 "workers": list(c.workers), "version": c.version}
 
     # -- cases --------------------------------------------------------------------
 
-    def new_case(self, *, community_id: str, grid_cell_id: str | None = None, **report: Any) -> Case:
-        return Case.report(community_id=community_id, grid_cell_id=self._cell(grid_cell_id, community_id), **report)
+    def new_case(self, command: ReportCase) -> Case:
+        """A reported case, not saved yet (the demo seeding saves its cases in batches)."""
+        return Case.report(community_id=command.community_id, category=command.category,
+                           description=command.description, channel=command.channel,
+                           grid_cell_id=self._cell(command.grid_cell_id, command.community_id),
+                           location=_fields(command.location), reporter_contact=_fields(command.reporter_contact),
+                           attributes=command.attributes)
 
-    def report_case(self, actor: Actor, **report: Any) -> UUID:
-        case = self.new_case(**report)
+    def report_case(self, actor: Actor, command: ReportCase) -> UUID:
+        _authorize(actor, command.community_id)
+        case = self.new_case(command)
         self.save(case, actor=actor)
         return case.id
 
-    def change_case(self, actor: Actor, case_id: UUID | str, command: str, **args: Any) -> None:
-        case: Case = self.get(case_id, Case, "case")
-        if command == "reject" and args.get("duplicate_of"):
-            try:
-                self._in_community(args["duplicate_of"], Case, "case", case.community_id)
-            except NotFound:
-                raise Invalid(f"case {args['duplicate_of']} not found", field="duplicate_of") from None
-        getattr(case, command)(**args)
+    def _changed_case(self, actor: Actor, case: Case) -> dict[str, Any]:
         self.save(case, actor=actor)
+        return self.case_view(case)
 
-    def resolve_case(self, actor: Actor, case_id: UUID | str, *, outcome: str) -> None:
-        self.change_case(actor, case_id, "resolve", outcome=outcome)
+    def accept_case(self, actor: Actor, case_id: str) -> dict[str, Any]:
+        case: Case = self._served(actor, case_id, Case, "case")
+        case.accept()
+        return self._changed_case(actor, case)
 
-    def add_case_note(self, actor: Actor, case_id: UUID | str, *, notes: str, reference: str | None = None) -> bool:
-        """Add a staff note; idempotent per `reference`. Returns whether a note was added."""
-        case: Case = self.get(case_id, Case, "case")
-        added = case.add_note(notes, reference)
-        if added:
-            self.save(case, actor=actor)
-        return added
+    def assign_case(self, actor: Actor, case_id: str, command: AssignCase) -> dict[str, Any]:
+        case: Case = self._served(actor, case_id, Case, "case")
+        case.assign(command.assignee_kind, command.assignee)
+        return self._changed_case(actor, case)
 
-    def case(self, case_id: UUID | str) -> dict[str, Any]:
-        case: Case = self.get(case_id, Case, "case")
+    def escalate_case(self, actor: Actor, case_id: str, command: EscalateCase) -> dict[str, Any]:
+        case: Case = self._served(actor, case_id, Case, "case")
+        case.escalate(command.level, command.reason)
+        return self._changed_case(actor, case)
+
+    def resolve_case(self, actor: Actor, case_id: UUID | str, command: ResolveCase) -> dict[str, Any]:
+        case: Case = self._served(actor, case_id, Case, "case")
+        case.resolve(command.outcome)
+        return self._changed_case(actor, case)
+
+    def close_case(self, actor: Actor, case_id: str, command: CloseCase) -> dict[str, Any]:
+        case: Case = self._served(actor, case_id, Case, "case")
+        case.close(command.satisfaction)
+        return self._changed_case(actor, case)
+
+    def reopen_case(self, actor: Actor, case_id: UUID | str, command: ReopenCase) -> dict[str, Any]:
+        case: Case = self._served(actor, case_id, Case, "case")
+        case.reopen(command.reason)
+        return self._changed_case(actor, case)
+
+    def reject_case(self, actor: Actor, case_id: UUID | str, command: RejectCase) -> dict[str, Any]:
+        case: Case = self._served(actor, case_id, Case, "case")
+        if command.duplicate_of:
+            try:
+                self._in_community(command.duplicate_of, Case, "case", case.community_id)
+            except NotFound:
+                raise Invalid(f"case {command.duplicate_of} not found", field="duplicate_of") from None
+        case.reject(command.reason, command.duplicate_of)
+        return self._changed_case(actor, case)
+
+    def case(self, actor: Actor, case_id: UUID | str) -> dict[str, Any]:
+        return self.case_view(self._served(actor, case_id, Case, "case"))
+
+    @staticmethod
+    def case_view(case: Case) -> dict[str, Any]:
         return {
             "id": str(case.id),
             "community_id": case.community_id,
@@ -180,67 +250,124 @@ class GridApplication(ServiceApplication):
     def cases(self) -> Iterator[Case]:
         return self._all(Case.Reported, Case)
 
-    def history(self, aggregate_id: str, kind: type = Case, label: str = "case") -> list[dict[str, Any]]:
-        aggregate = self.get(aggregate_id, kind, label)
+    def case_history(self, actor: Actor, case_id: UUID | str) -> list[dict[str, Any]]:
+        case = self._served(actor, case_id, Case, "case")
+        hidden = PRIVATE_FIELDS | {"originator_id", "originator_version", "timestamp", "originator_topic"}
         entries = []
-        for e in self.repository.event_store.get(aggregate.id):
-            hidden = PRIVATE_FIELDS | {"originator_id", "originator_version", "timestamp", "originator_topic"}
+        for e in self.repository.event_store.get(case.id):
             data = {f.name: _plain(getattr(e, f.name, None)) for f in fields(e) if f.name not in hidden}
             entries.append({"type": type(e).__name__, "version": e.originator_version,
                             "time": e.timestamp.isoformat(), "actor_role": (e.actor or {}).get("role"),
                             "actor_id": (e.actor or {}).get("pseudonym"), "data": data})
         return entries
 
-    # -- mediation, inspections, rentals, follow-ups --------------------------------
+    # -- mediation ------------------------------------------------------------------
 
-    def open_mediation(self, actor: Actor, *, community_id: str, case_id: str | None = None,
-                       grid_cell_id: str | None = None, **details: Any) -> UUID:
-        self._in_community(case_id, Case, "case", community_id)
-        mediation = Mediation.open(community_id=community_id, case_id=case_id,
-                                   grid_cell_id=self._cell(grid_cell_id, community_id), **details)
+    def open_mediation(self, actor: Actor, command: OpenMediation) -> UUID:
+        _authorize(actor, command.community_id)
+        self._in_community(command.case_id, Case, "case", command.community_id)
+        mediation = Mediation.open(community_id=command.community_id, dispute_type=command.dispute_type,
+                                   parties=command.parties, case_id=command.case_id,
+                                   grid_cell_id=self._cell(command.grid_cell_id, command.community_id),
+                                   summary=command.summary)
         self.save(mediation, actor=actor)
         return mediation.id
 
-    def change(self, actor: Actor, kind: type, label: str, aggregate_id: str, command: str, **args: Any) -> Any:
-        aggregate = self.get(aggregate_id, kind, label)
-        result = getattr(aggregate, command)(**args)
+    def _changed(self, actor: Actor, aggregate: CommunityAggregate) -> dict[str, Any]:
         self.save(aggregate, actor=actor)
-        return result
+        return self.staff_view(aggregate)
 
-    def complete_inspection(self, actor: Actor, *, community_id: str, inspection_type: str, site: str,
-                            grid_cell_id: str | None, hazards: list[dict[str, Any]], open_cases: bool) -> Inspection:
-        self._cell(grid_cell_id, community_id)
+    def hold_mediation_session(self, actor: Actor, mediation_id: str, command: HoldSession) -> dict[str, Any]:
+        mediation: Mediation = self._served(actor, mediation_id, Mediation, "mediation")
+        mediation.hold_session(command.notes)
+        return self._changed(actor, mediation)
+
+    def settle_mediation(self, actor: Actor, mediation_id: str, command: SettleMediation) -> dict[str, Any]:
+        mediation: Mediation = self._served(actor, mediation_id, Mediation, "mediation")
+        mediation.settle(command.agreement)
+        return self._changed(actor, mediation)
+
+    def fail_mediation(self, actor: Actor, mediation_id: str, command: FailMediation) -> dict[str, Any]:
+        mediation: Mediation = self._served(actor, mediation_id, Mediation, "mediation")
+        mediation.fail(command.reason)
+        return self._changed(actor, mediation)
+
+    def mediation(self, actor: Actor, mediation_id: str) -> dict[str, Any]:
+        return self.staff_view(self._served(actor, mediation_id, Mediation, "mediation"))
+
+    # -- inspections ------------------------------------------------------------------
+
+    def complete_inspection(self, actor: Actor, command: CompleteInspection) -> Inspection:
+        """The inspection, and (if asked) a patrol case per hazard found, in one save."""
+        community_id, site = command.community_id, command.site
+        _authorize(actor, community_id)
+        grid_cell_id = self._cell(command.grid_cell_id, community_id)
+        inspection_type = InspectionType(command.inspection_type).value
         cases = [
-            self.new_case(community_id=community_id, grid_cell_id=grid_cell_id, channel=Channel.PATROL,
-                          category=h.get("category") or CaseCategory.SAFETY_HAZARD,
-                          description=f"{InspectionType(inspection_type).value} inspection at {site}: "
-                                      f"{h['description']}"[:2000],
-                          location=h.get("location"), attributes=_hazard_attributes(h))
-            for h in hazards
-        ] if open_cases else []
-        inspection = Inspection(community_id=community_id, inspection_type=InspectionType(inspection_type).value,
-                                site=site, grid_cell_id=grid_cell_id, hazards=_plain(hazards),
+            Case.report(community_id=community_id, grid_cell_id=grid_cell_id, channel=Channel.PATROL,
+                        category=hazard.category,
+                        description=f"{inspection_type} inspection at {site}: {hazard.description}"[:2000],
+                        location=_fields(hazard.location), attributes=hazard.case_attributes())
+            for hazard in command.hazards
+        ] if command.open_cases else []
+        inspection = Inspection(community_id=community_id, inspection_type=inspection_type, site=site,
+                                grid_cell_id=grid_cell_id, hazards=[_fields(h) for h in command.hazards],
                                 case_ids=[str(c.id) for c in cases])
         self.save(inspection, *cases, actor=actor)
         return inspection
 
-    def register_rental(self, actor: Actor, *, community_id: str, address: str, landlord: dict[str, Any],
-                        grid_cell_id: str | None = None) -> UUID:
-        house = RentalHouse(community_id=community_id, address=address, landlord=landlord,
-                            grid_cell_id=self._cell(grid_cell_id, community_id))
+    def inspection(self, actor: Actor, inspection_id: str) -> dict[str, Any]:
+        return self.staff_view(self._served(actor, inspection_id, Inspection, "inspection"))
+
+    # -- rental houses ------------------------------------------------------------------
+
+    def register_rental(self, actor: Actor, command: RegisterRental) -> UUID:
+        _authorize(actor, command.community_id)
+        house = RentalHouse(community_id=command.community_id, address=command.address,
+                            landlord=command.landlord.model_dump(mode="json"),
+                            grid_cell_id=self._cell(command.grid_cell_id, command.community_id))
         self.save(house, actor=actor)
         return house.id
 
-    def start_follow_up(self, actor: Actor, *, community_id: str, group: str, person: dict[str, Any],
-                        grid_cell_id: str | None = None) -> UUID:
-        follow_up = FollowUp(community_id=community_id, group=SpecialGroup(group).value, person=person,
-                             grid_cell_id=self._cell(grid_cell_id, community_id))
+    def register_tenant(self, actor: Actor, house_id: str, command: RegisterTenant) -> dict[str, Any]:
+        house: RentalHouse = self._served(actor, house_id, RentalHouse, "rental house")
+        household_id = house.register_tenant(size=command.size, floating=command.floating, details=command.details)
+        return {**self._changed(actor, house), "household_id": household_id}
+
+    def tenant_departed(self, actor: Actor, house_id: str, household_id: str) -> dict[str, Any]:
+        house: RentalHouse = self._served(actor, house_id, RentalHouse, "rental house")
+        house.tenant_departed(household_id)
+        return self._changed(actor, house)
+
+    def rental_house(self, actor: Actor, house_id: str) -> dict[str, Any]:
+        return self.staff_view(self._served(actor, house_id, RentalHouse, "rental house"))
+
+    # -- special-group follow-ups ----------------------------------------------------------
+
+    def start_follow_up(self, actor: Actor, command: StartFollowUp) -> UUID:
+        _authorize(actor, command.community_id)
+        follow_up = FollowUp(community_id=command.community_id, group=SpecialGroup(command.group).value,
+                             person=command.person,
+                             grid_cell_id=self._cell(command.grid_cell_id, command.community_id))
         self.save(follow_up, actor=actor)
         return follow_up.id
 
-    def view(self, aggregate_id: str, kind: type, label: str) -> dict[str, Any]:
-        """A staff view of any aggregate's state (inside the service, so personal data included)."""
-        aggregate = self.get(aggregate_id, kind, label)
+    def record_follow_up_visit(self, actor: Actor, follow_up_id: str, command: RecordVisit) -> dict[str, Any]:
+        follow_up: FollowUp = self._served(actor, follow_up_id, FollowUp, "follow-up")
+        follow_up.record_visit(command.notes)
+        return self._changed(actor, follow_up)
+
+    def end_follow_up(self, actor: Actor, follow_up_id: str, command: EndFollowUp) -> dict[str, Any]:
+        follow_up: FollowUp = self._served(actor, follow_up_id, FollowUp, "follow-up")
+        follow_up.end(command.outcome, command.reoffended)
+        return self._changed(actor, follow_up)
+
+    def follow_up(self, actor: Actor, follow_up_id: str) -> dict[str, Any]:
+        return self.staff_view(self._served(actor, follow_up_id, FollowUp, "follow-up"))
+
+    @staticmethod
+    def staff_view(aggregate: CommunityAggregate) -> dict[str, Any]:
+        """A staff view of an aggregate's state (inside the service, so personal data included)."""
         state = {k: _plain(v) for k, v in vars(aggregate).items() if not k.startswith("_")}
         return {"id": str(aggregate.id), **state, "version": aggregate.version,
                 "created_at": aggregate.created_on.isoformat(), "updated_at": aggregate.modified_on.isoformat()}

@@ -6,7 +6,7 @@ from services.grid import api
 from services.grid.application import GridApplication
 from services.grid.contract import contract
 from services.grid.reactions import reactions
-from shared.service import ServiceDefinition
+from shared.platform.service import ServiceDefinition
 
 SERVICE = ServiceDefinition(name="grid", application_class=GridApplication, contract=contract, router=api.router,
                             reactions=reactions)

@@ -14,8 +14,9 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import event
 
-from shared.eventstore import CommunityAggregate, Conflict, Invalid
-from shared import clock
+from shared.kernel.aggregate import CommunityAggregate
+from shared.kernel.errors import Conflict, Invalid
+from shared.kernel import clock
 
 COMMUNITY_NAMESPACE = UUID("5d0f3c1e-2b7a-4a51-9c3e-7f1a2b3c4d5e")
 

@@ -14,13 +14,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from services.grid.application import GridApplication
+from services.grid.commands import ReportServiceRequest
 from services.grid.domain import CATALOGUE, Case, CaseCategory, Channel
-from shared.auth import ALL_COMMUNITIES, Role, pseudonym
-from shared.eventstore import Actor, DomainError, NotFound
-from shared import clock
+from shared.kernel.actor import ALL_COMMUNITIES, pseudonym, Role
+from shared.kernel.actor import Actor
+from shared.kernel.errors import DomainError, NotFound
+from shared.kernel import clock
 
 WRITERS = {Role.COMMUNITY_STAFF.value, Role.GRID_WORKER.value, Role.ADMIN.value}
 DEFAULT_WINDOW = timedelta(days=90)
@@ -234,10 +237,11 @@ def create_request(grid: GridApplication, request: Request, form: dict[str, str]
                   communities=tuple(sorted(principal.communities)),
                   correlation_id=(request.headers.get("x-request-id") or None))
     try:
-        case_id = grid.report_case(actor, community_id=community, category=category.value, description=description,
-                                   channel=Channel.OPEN311.value, location=location, reporter_contact=contact or None,
-                                   attributes=attributes)
-    except DomainError as exc:
+        report = ReportServiceRequest(community_id=community, category=category, description=description,
+                                      channel=Channel.OPEN311, location=location, reporter_contact=contact or None,
+                                      attributes=attributes)
+        case_id = grid.report_case(actor, report)
+    except (DomainError, ValidationError) as exc:
         raise Open311Error(400, str(exc)) from None
     return [{"service_request_id": str(case_id), "service_notice": None, "account_id": None}]
 

@@ -18,13 +18,14 @@ from dataclasses import replace
 
 from services.grid.application import GridApplication
 from services.grid.domain import Case
-from services.volunteering.contract import HelpRequestDeclined, HelpRequestExpired, HelpRequestFulfilled
-from services.volunteering.contract import contract as volunteering_contract
-from shared.auth import pseudonym
-from shared.consumer import RetryLater
-from shared.envelope import Envelope
-from shared.eventstore import Actor, NotFound
-from shared.service import Reaction
+from services.volunteering.events import HelpRequestDeclined, HelpRequestExpired, HelpRequestFulfilled
+from services.volunteering.events import public_events as volunteering_events
+from shared.kernel.actor import pseudonym
+from shared.platform.consumer import RetryLater
+from shared.platform.envelope import Envelope
+from shared.kernel.actor import Actor
+from shared.kernel.errors import NotFound
+from shared.platform.service import Reaction
 
 SAGA_SUBJECT = "saga:volunteer-help"
 SAGA_ACTOR = Actor(subject=SAGA_SUBJECT, role="system", pseudonym=pseudonym(SAGA_SUBJECT))
@@ -67,17 +68,18 @@ def reactions(app: GridApplication) -> list[Reaction]:
         def handle(envelope: Envelope, event: HelpRequestDeclined | HelpRequestExpired) -> None:
             if not event.grid_case_id:
                 return
-            if not load(envelope, event.grid_case_id).is_open:
+            case = load(envelope, event.grid_case_id)
+            if not case.is_open:
                 return  # settled meanwhile: nothing for staff to pick up
-            app.add_case_note(
-                actor(envelope), event.grid_case_id, reference=reference(event.help_request_id, what),
-                notes=f"Volunteer help request {event.help_request_id} was {what}: {event.reason}. "
-                      "The case stays open for staff.")
+            added = case.add_note(f"Volunteer help request {event.help_request_id} was {what}: {event.reason}. "
+                                  "The case stays open for staff.", reference(event.help_request_id, what))
+            if added:  # False for a redelivery: the note is there already
+                app.save(case, actor=actor(envelope))
 
         return handle
 
     return [
-        (volunteering_contract, HelpRequestFulfilled, fulfilled),
-        (volunteering_contract, HelpRequestDeclined, not_done("declined")),
-        (volunteering_contract, HelpRequestExpired, not_done("expired")),
+        (volunteering_events, HelpRequestFulfilled, fulfilled),
+        (volunteering_events, HelpRequestDeclined, not_done("declined")),
+        (volunteering_events, HelpRequestExpired, not_done("expired")),
     ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -18,10 +19,18 @@ from services.volunteering.domain import (
     help_request_id_for_grid_case,
     ledger_id_for,
 )
-from shared.eventstore import Actor, CommunityAggregate, Conflict, NotFound, ServiceApplication
-from shared import clock
+from services.volunteering.commands import (
+    Attendance, Bonus, ExpireOverdue, FormTeam, FulfilHelpRequest, MatchHelpRequest, PublishActivity, Reason,
+    ReceiveHelpRequest, Redeem, RegisterVolunteer, VolunteerRef,
+)
+from shared.kernel.actor import ALL_COMMUNITIES, Actor, Role
+from shared.kernel.aggregate import CommunityAggregate
+from shared.kernel.errors import Conflict, NotFound
+from shared.platform.eventstore import ServiceApplication
+from shared.kernel import clock
 
 Id = UUID | str
+Served = TypeVar("Served", bound=CommunityAggregate)
 
 
 def _now() -> datetime:
@@ -32,108 +41,138 @@ class VolunteeringApplication(ServiceApplication):
     requires_known_communities = True  # learned from grid's directory events (services/directory.py)
     name = "volunteering"
 
+    def _served(self, actor: Actor, aggregate_id: Id, kind: type[Served], label: str) -> Served:
+        """The aggregate a command is about, loaded once. The community is checked before the kind, as the
+        HTTP edge always did: an unknown id is "record ... not found", one of another kind "<label> ... not
+        found", and nothing changes before the caller is known to serve the community."""
+        aggregate: CommunityAggregate = self.get(aggregate_id, CommunityAggregate, "record")
+        _authorize(actor, aggregate.community_id)
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"{label} {aggregate_id} not found")
+        return aggregate
+
+    def _saved(self, actor: Actor, aggregate: Served, view: Callable[[Served], dict[str, Any]]) -> dict[str, Any]:
+        """Stores the changes and answers from the same in-memory aggregate (no reload)."""
+        self.save(aggregate, actor=actor)
+        return view(aggregate)
+
     # -- volunteers -----------------------------------------------------------
 
-    def register_volunteer(self, actor: Actor, *, community_id: str, name: str, phone: str,
-                           skills: list[str]) -> UUID:
-        volunteer = Volunteer(community_id=community_id, name=name, phone=phone, skills=sorted(set(skills)))
+    def register_volunteer(self, actor: Actor, command: RegisterVolunteer) -> UUID:
+        _authorize(actor, command.community_id)
+        volunteer = Volunteer(community_id=command.community_id, name=command.name, phone=command.phone,
+                              skills=sorted(set(command.skills)))
         self.save(volunteer, actor=actor)
         return volunteer.id
 
-    def suspend_volunteer(self, actor: Actor, volunteer_id: Id, *, reason: str) -> None:
-        volunteer = self._volunteer(volunteer_id)
-        volunteer.suspend(reason)
-        self.save(volunteer, actor=actor)
+    def volunteer(self, actor: Actor, volunteer_id: Id) -> dict[str, Any]:
+        return volunteer_view(self._served(actor, volunteer_id, Volunteer, "volunteer"))
 
-    def reinstate_volunteer(self, actor: Actor, volunteer_id: Id) -> None:
-        volunteer = self._volunteer(volunteer_id)
+    def suspend_volunteer(self, actor: Actor, volunteer_id: Id, command: Reason) -> dict[str, Any]:
+        volunteer = self._served(actor, volunteer_id, Volunteer, "volunteer")
+        volunteer.suspend(command.reason)
+        return self._saved(actor, volunteer, volunteer_view)
+
+    def reinstate_volunteer(self, actor: Actor, volunteer_id: Id) -> dict[str, Any]:
+        volunteer = self._served(actor, volunteer_id, Volunteer, "volunteer")
         volunteer.reinstate()
-        self.save(volunteer, actor=actor)
+        return self._saved(actor, volunteer, volunteer_view)
 
     # -- teams ----------------------------------------------------------------
 
-    def form_team(self, actor: Actor, *, community_id: str, name: str, purpose: str) -> UUID:
-        team = Team(community_id=community_id, name=name, purpose=purpose)
+    def form_team(self, actor: Actor, command: FormTeam) -> UUID:
+        _authorize(actor, command.community_id)
+        team = Team(community_id=command.community_id, name=command.name, purpose=command.purpose)
         self.save(team, actor=actor)
         return team.id
 
-    def join_team(self, actor: Actor, team_id: Id, volunteer_id: Id) -> None:
-        team = self._team(team_id)
-        team.join(self._volunteer(volunteer_id))
-        self.save(team, actor=actor)
+    def team(self, actor: Actor, team_id: Id) -> dict[str, Any]:
+        return team_view(self._served(actor, team_id, Team, "team"))
 
-    def leave_team(self, actor: Actor, team_id: Id, volunteer_id: Id) -> None:
-        team = self._team(team_id)
-        team.leave(str(volunteer_id))
-        self.save(team, actor=actor)
+    def join_team(self, actor: Actor, team_id: Id, command: VolunteerRef) -> dict[str, Any]:
+        team = self._served(actor, team_id, Team, "team")
+        team.join(self._volunteer(command.volunteer_id))
+        return self._saved(actor, team, team_view)
 
-    def appoint_team_leader(self, actor: Actor, team_id: Id, volunteer_id: Id) -> None:
-        team = self._team(team_id)
-        team.appoint_leader(str(volunteer_id))
-        self.save(team, actor=actor)
+    def leave_team(self, actor: Actor, team_id: Id, command: VolunteerRef) -> dict[str, Any]:
+        team = self._served(actor, team_id, Team, "team")
+        team.leave(command.volunteer_id)
+        return self._saved(actor, team, team_view)
+
+    def appoint_team_leader(self, actor: Actor, team_id: Id, command: VolunteerRef) -> dict[str, Any]:
+        team = self._served(actor, team_id, Team, "team")
+        team.appoint_leader(command.volunteer_id)
+        return self._saved(actor, team, team_view)
 
     # -- activities -----------------------------------------------------------
 
-    def publish_activity(self, actor: Actor, *, community_id: str, title: str, place: str, starts_at: datetime,
-                         ends_at: datetime, slots: int, points_per_hour: int, team_id: Id | None = None) -> UUID:
-        team = self._team(team_id) if team_id else None
-        activity = Activity.publish(community_id=community_id, title=title, place=place, starts_at=starts_at,
-                                    ends_at=ends_at, slots=slots, points_per_hour=points_per_hour, team=team)
+    def publish_activity(self, actor: Actor, command: PublishActivity) -> UUID:
+        _authorize(actor, command.community_id)
+        team = self._team(command.team_id) if command.team_id else None
+        activity = Activity.publish(community_id=command.community_id, title=command.title, place=command.place,
+                                    starts_at=command.starts_at, ends_at=command.ends_at, slots=command.slots,
+                                    points_per_hour=command.points_per_hour, team=team)
         self.save(activity, actor=actor)
         return activity.id
 
-    def sign_up(self, actor: Actor, activity_id: Id, volunteer_id: Id) -> None:
-        activity = self._activity(activity_id)
-        activity.sign_up(self._volunteer(volunteer_id))
-        self.save(activity, actor=actor)
+    def activity(self, actor: Actor, activity_id: Id) -> dict[str, Any]:
+        return activity_view(self._served(actor, activity_id, Activity, "activity"))
 
-    def cancel_sign_up(self, actor: Actor, activity_id: Id, volunteer_id: Id) -> None:
-        activity = self._activity(activity_id)
-        activity.cancel_sign_up(str(volunteer_id))
-        self.save(activity, actor=actor)
+    def sign_up(self, actor: Actor, activity_id: Id, command: VolunteerRef) -> dict[str, Any]:
+        activity = self._served(actor, activity_id, Activity, "activity")
+        activity.sign_up(self._volunteer(command.volunteer_id))
+        return self._saved(actor, activity, activity_view)
 
-    def check_in(self, actor: Actor, activity_id: Id, volunteer_id: Id, *, at: datetime | None = None) -> None:
-        activity = self._activity(activity_id)
-        activity.check_in(self._volunteer(volunteer_id), at or _now())
-        self.save(activity, actor=actor)
+    def cancel_sign_up(self, actor: Actor, activity_id: Id, command: VolunteerRef) -> dict[str, Any]:
+        activity = self._served(actor, activity_id, Activity, "activity")
+        activity.cancel_sign_up(command.volunteer_id)
+        return self._saved(actor, activity, activity_view)
 
-    def check_out(self, actor: Actor, activity_id: Id, volunteer_id: Id, *, at: datetime | None = None) -> None:
-        activity = self._activity(activity_id)
-        activity.check_out(str(volunteer_id), at or _now())
-        self.save(activity, actor=actor)
+    def check_in(self, actor: Actor, activity_id: Id, command: Attendance) -> dict[str, Any]:
+        activity = self._served(actor, activity_id, Activity, "activity")
+        activity.check_in(self._volunteer(command.volunteer_id), command.at or _now())
+        return self._saved(actor, activity, activity_view)
 
-    def complete_activity(self, actor: Actor, activity_id: Id) -> None:
+    def check_out(self, actor: Actor, activity_id: Id, command: Attendance) -> dict[str, Any]:
+        activity = self._served(actor, activity_id, Activity, "activity")
+        activity.check_out(command.volunteer_id, command.at or _now())
+        return self._saved(actor, activity, activity_view)
+
+    def complete_activity(self, actor: Actor, activity_id: Id) -> dict[str, Any]:
         """Completes the activity and awards its points to each ledger, all in one save."""
-        activity = self._activity(activity_id)
+        activity = self._served(actor, activity_id, Activity, "activity")
         activity.complete()
         ledgers = []
         for volunteer_id, points in activity.awards().items():
             if points <= 0:
                 continue
-            ledger = self._ledger_or_open(volunteer_id)
+            ledger = self._ledger_or_open(self._volunteer(volunteer_id))
             ledger.award_for_activity(str(activity.id), activity.minutes[volunteer_id], points)
             ledgers.append(ledger)
         self.save(activity, *ledgers, actor=actor)
+        return activity_view(activity)
 
-    def cancel_activity(self, actor: Actor, activity_id: Id, *, reason: str) -> None:
-        activity = self._activity(activity_id)
-        activity.cancel(reason)
-        self.save(activity, actor=actor)
+    def cancel_activity(self, actor: Actor, activity_id: Id, command: Reason) -> dict[str, Any]:
+        activity = self._served(actor, activity_id, Activity, "activity")
+        activity.cancel(command.reason)
+        return self._saved(actor, activity, activity_view)
 
     # -- help requests --------------------------------------------------------
 
-    def receive_help_request(self, actor: Actor, *, community_id: str, need: str, urgency: str,
-                             deadline: datetime, grid_case_id: str | None = None) -> UUID:
-        if grid_case_id:
-            return self.receive_help_request_from_grid_case(actor, community_id, grid_case_id, need, urgency,
-                                                            deadline)
-        request = HelpRequest.receive(community_id=community_id, need=need, urgency=urgency, deadline=deadline,
-                                      now=_now())
+    def receive_help_request(self, actor: Actor, command: ReceiveHelpRequest) -> UUID:
+        _authorize(actor, command.community_id)
+        if command.grid_case_id:
+            return self.receive_help_request_from_grid_case(actor, command.community_id, command.grid_case_id,
+                                                            command.need, command.urgency, command.deadline)
+        request = HelpRequest.receive(community_id=command.community_id, need=command.need,
+                                      urgency=command.urgency, deadline=command.deadline, now=_now())
         self.save(request, actor=actor)
         return request.id
 
     def withdraw_help_request_for_grid_case(self, actor: Actor, grid_case_id: str, *, reason: str) -> bool:
-        """Staff closed the grid case themselves: an open help request for it is declined. Idempotent."""
+        """Staff closed the grid case themselves: an open help request for it is declined. Idempotent.
+
+        A reaction to grid's events (the saga acts for the district), so no community check."""
         request_id = help_request_id_for_grid_case(grid_case_id)
         if not self._exists(request_id):
             return False
@@ -146,7 +185,10 @@ class VolunteeringApplication(ServiceApplication):
 
     def receive_help_request_from_grid_case(self, actor: Actor, community_id: str, grid_case_id: str, need: str,
                                             urgency: str, deadline: datetime) -> UUID:
-        """Idempotent per grid case: a repeat returns the same id and stores nothing."""
+        """Idempotent per grid case: a repeat returns the same id and stores nothing.
+
+        Called by the saga (which acts for the district) and by `receive_help_request` once it has
+        checked the caller's community."""
         request_id = help_request_id_for_grid_case(grid_case_id)
         if self._exists(request_id):
             return request_id
@@ -159,32 +201,36 @@ class VolunteeringApplication(ServiceApplication):
                 raise
         return request_id
 
-    def match_help_request(self, actor: Actor, request_id: Id, *, volunteer_id: Id | None = None,
-                           team_id: Id | None = None) -> None:
-        request = self._help_request(request_id)
-        request.match(volunteer=self._volunteer(volunteer_id) if volunteer_id else None,
-                      team=self._team(team_id) if team_id else None)
-        self.save(request, actor=actor)
+    def help_request(self, actor: Actor, request_id: Id) -> dict[str, Any]:
+        return help_request_view(self._served(actor, request_id, HelpRequest, "help request"))
 
-    def fulfil_help_request(self, actor: Actor, request_id: Id, *, hours: float, outcome: str) -> None:
-        request = self._help_request(request_id)
-        request.fulfil(round(hours * 60), outcome)
-        self.save(request, actor=actor)
+    def match_help_request(self, actor: Actor, request_id: Id, command: MatchHelpRequest) -> dict[str, Any]:
+        request = self._served(actor, request_id, HelpRequest, "help request")
+        request.match(volunteer=self._volunteer(command.volunteer_id) if command.volunteer_id else None,
+                      team=self._team(command.team_id) if command.team_id else None)
+        return self._saved(actor, request, help_request_view)
 
-    def decline_help_request(self, actor: Actor, request_id: Id, *, reason: str) -> None:
-        request = self._help_request(request_id)
-        request.decline(reason)
-        self.save(request, actor=actor)
+    def fulfil_help_request(self, actor: Actor, request_id: Id, command: FulfilHelpRequest) -> dict[str, Any]:
+        request = self._served(actor, request_id, HelpRequest, "help request")
+        request.fulfil(round(command.hours * 60), command.outcome)
+        return self._saved(actor, request, help_request_view)
 
-    def expire_overdue(self, actor: Actor, now: datetime, communities: set[str] | None = None) -> list[UUID]:
-        """Expire every open help request past its deadline (optionally only in `communities`).
+    def decline_help_request(self, actor: Actor, request_id: Id, command: Reason) -> dict[str, Any]:
+        request = self._served(actor, request_id, HelpRequest, "help request")
+        request.decline(command.reason)
+        return self._saved(actor, request, help_request_view)
+
+    def expire_overdue(self, actor: Actor, command: ExpireOverdue) -> list[UUID]:
+        """Expire every open help request past its deadline in the communities the actor serves.
 
         Idempotent: an expired request is no longer open, so a second run expires nothing.
         """
+        now = command.now or _now()
+        everywhere = actor.role == Role.ADMIN or ALL_COMMUNITIES in actor.communities
         expired = []
         for request_id in self._help_request_ids():
             request: HelpRequest = self.get(request_id, HelpRequest, "help request")
-            if communities is not None and request.community_id not in communities:
+            if not everywhere and request.community_id not in actor.communities:
                 continue
             if request.is_overdue(now):
                 request.expire(now)
@@ -194,55 +240,23 @@ class VolunteeringApplication(ServiceApplication):
 
     # -- points ---------------------------------------------------------------
 
-    def award_bonus(self, actor: Actor, volunteer_id: Id, *, points: int, reason: str) -> None:
-        ledger = self._ledger_or_open(volunteer_id)
-        ledger.award_bonus(points, reason)
+    def points(self, actor: Actor, volunteer_id: Id) -> dict[str, Any]:
+        volunteer = self._served(actor, volunteer_id, Volunteer, "volunteer")
+        return points_view(volunteer, self._ledger(volunteer))
+
+    def award_bonus(self, actor: Actor, volunteer_id: Id, command: Bonus) -> dict[str, Any]:
+        volunteer = self._served(actor, volunteer_id, Volunteer, "volunteer")
+        ledger = self._ledger_or_open(volunteer)
+        ledger.award_bonus(command.points, command.reason)
         self.save(ledger, actor=actor)
+        return points_view(volunteer, ledger)
 
-    def redeem_points(self, actor: Actor, volunteer_id: Id, *, points: int, purpose: str) -> None:
-        ledger = self._ledger_or_open(volunteer_id)
-        ledger.redeem(points, purpose)
+    def redeem_points(self, actor: Actor, volunteer_id: Id, command: Redeem) -> dict[str, Any]:
+        volunteer = self._served(actor, volunteer_id, Volunteer, "volunteer")
+        ledger = self._ledger_or_open(volunteer)
+        ledger.redeem(command.points, command.purpose)
         self.save(ledger, actor=actor)
-
-    # -- reads ----------------------------------------------------------------
-
-    def community_of(self, aggregate_id: Id) -> str:
-        """The community an aggregate belongs to (for authorisation), or NotFound."""
-        aggregate: CommunityAggregate = self.get(aggregate_id, CommunityAggregate, "record")
-        return aggregate.community_id
-
-    def volunteer(self, volunteer_id: Id) -> dict[str, Any]:
-        v = self._volunteer(volunteer_id)
-        return {**_base(v), "name": v.name, "phone": v.phone, "skills": v.skills, "suspended": v.suspended}
-
-    def team(self, team_id: Id) -> dict[str, Any]:
-        t = self._team(team_id)
-        return {**_base(t), "name": t.name, "purpose": t.purpose.value, "members": t.members,
-                "leader_id": t.leader_id}
-
-    def activity(self, activity_id: Id) -> dict[str, Any]:
-        a = self._activity(activity_id)
-        return {**_base(a), "title": a.title, "place": a.place, "starts_at": a.starts_at.isoformat(),
-                "ends_at": a.ends_at.isoformat(), "slots": a.slots, "points_per_hour": a.points_per_hour,
-                "team_id": a.team_id, "status": a.status.value, "sign_ups": a.sign_ups,
-                "checked_in": sorted(a.checked_in), "minutes": a.minutes}
-
-    def help_request(self, request_id: Id) -> dict[str, Any]:
-        r = self._help_request(request_id)
-        return {**_base(r), "need": r.need, "urgency": r.urgency.value, "deadline": r.deadline.isoformat(),
-                "grid_case_id": r.grid_case_id, "status": r.status.value, "volunteer_id": r.volunteer_id,
-                "team_id": r.team_id, "hours": r.minutes / 60 if r.minutes else None, "outcome": r.outcome,
-                "reason": r.reason}
-
-    def points(self, volunteer_id: Id) -> dict[str, Any]:
-        volunteer = self._volunteer(volunteer_id)
-        try:
-            ledger: PointsLedger = self.get(ledger_id_for(volunteer.id), PointsLedger, "points ledger")
-        except NotFound:
-            return {"volunteer_id": str(volunteer.id), "community_id": volunteer.community_id, "balance": 0,
-                    "awarded": 0, "redeemed": 0}
-        return {"volunteer_id": ledger.volunteer_id, "community_id": ledger.community_id, "balance": ledger.balance,
-                "awarded": ledger.awarded, "redeemed": ledger.redeemed}
+        return points_view(volunteer, ledger)
 
     # -- helpers --------------------------------------------------------------
 
@@ -252,18 +266,14 @@ class VolunteeringApplication(ServiceApplication):
     def _team(self, team_id: Id) -> Team:
         return self.get(team_id, Team, "team")
 
-    def _activity(self, activity_id: Id) -> Activity:
-        return self.get(activity_id, Activity, "activity")
-
-    def _help_request(self, request_id: Id) -> HelpRequest:
-        return self.get(request_id, HelpRequest, "help request")
-
-    def _ledger_or_open(self, volunteer_id: Id) -> PointsLedger:
-        volunteer = self._volunteer(volunteer_id)
+    def _ledger(self, volunteer: Volunteer) -> PointsLedger | None:
         try:
             return self.get(ledger_id_for(volunteer.id), PointsLedger, "points ledger")
         except NotFound:
-            return PointsLedger.open_for(volunteer)
+            return None
+
+    def _ledger_or_open(self, volunteer: Volunteer) -> PointsLedger:
+        return self._ledger(volunteer) or PointsLedger.open_for(volunteer)
 
     def _exists(self, aggregate_id: UUID) -> bool:
         try:
@@ -284,6 +294,45 @@ class VolunteeringApplication(ServiceApplication):
             start = batch[-1].id
 
 
+def _authorize(actor: Actor, community_id: str) -> None:
+    """Admins act in every community; anyone else only in those their token covers (else 403)."""
+    if actor.role != Role.ADMIN:
+        actor.ensure_serves(community_id)
+
+
+# -- views (what the API answers) ----------------------------------------------
+
+
 def _base(aggregate: CommunityAggregate) -> dict[str, Any]:
     return {"id": str(aggregate.id), "community_id": aggregate.community_id, "version": aggregate.version,
             "created_at": aggregate.created_on.isoformat(), "updated_at": aggregate.modified_on.isoformat()}
+
+
+def volunteer_view(v: Volunteer) -> dict[str, Any]:
+    return {**_base(v), "name": v.name, "phone": v.phone, "skills": v.skills, "suspended": v.suspended}
+
+
+def team_view(t: Team) -> dict[str, Any]:
+    return {**_base(t), "name": t.name, "purpose": t.purpose.value, "members": t.members, "leader_id": t.leader_id}
+
+
+def activity_view(a: Activity) -> dict[str, Any]:
+    return {**_base(a), "title": a.title, "place": a.place, "starts_at": a.starts_at.isoformat(),
+            "ends_at": a.ends_at.isoformat(), "slots": a.slots, "points_per_hour": a.points_per_hour,
+            "team_id": a.team_id, "status": a.status.value, "sign_ups": a.sign_ups,
+            "checked_in": sorted(a.checked_in), "minutes": a.minutes}
+
+
+def help_request_view(r: HelpRequest) -> dict[str, Any]:
+    return {**_base(r), "need": r.need, "urgency": r.urgency.value, "deadline": r.deadline.isoformat(),
+            "grid_case_id": r.grid_case_id, "status": r.status.value, "volunteer_id": r.volunteer_id,
+            "team_id": r.team_id, "hours": r.minutes / 60 if r.minutes else None, "outcome": r.outcome,
+            "reason": r.reason}
+
+
+def points_view(volunteer: Volunteer, ledger: PointsLedger | None) -> dict[str, Any]:
+    if ledger is None:
+        return {"volunteer_id": str(volunteer.id), "community_id": volunteer.community_id, "balance": 0,
+                "awarded": 0, "redeemed": 0}
+    return {"volunteer_id": ledger.volunteer_id, "community_id": ledger.community_id, "balance": ledger.balance,
+            "awarded": ledger.awarded, "redeemed": ledger.redeemed}

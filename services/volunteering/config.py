@@ -7,7 +7,7 @@ from services.volunteering.application import VolunteeringApplication
 from services.volunteering.contract import contract
 from services.volunteering.reactions import reactions
 from services.directory import directory_reactions
-from shared.service import ServiceDefinition
+from shared.platform.service import ServiceDefinition
 
 SERVICE = ServiceDefinition(name="volunteering", application_class=VolunteeringApplication, contract=contract,
                             router=api.router,

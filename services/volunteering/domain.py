@@ -14,7 +14,8 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from shared.eventstore import CommunityAggregate, Conflict, Invalid
+from shared.kernel.aggregate import CommunityAggregate
+from shared.kernel.errors import Conflict, Invalid
 
 NAMESPACE = uuid.UUID("5f1d1c2e-7a51-4d8e-9c3b-2f6f0d4a8b77")
 CHECK_OUT_SLACK = timedelta(hours=1)
@@ -190,13 +191,16 @@ class Activity(CommunityAggregate):
     def _signed_up(self, volunteer_id: str) -> None:
         self.sign_ups.append(volunteer_id)
 
-    def cancel_sign_up(self, volunteer_id: str) -> None:
-        self._ensure_open()
-        vid = str(volunteer_id)
+    def _ensure_signed_up_not_checked_in(self, vid: str) -> None:
         if vid not in self.sign_ups:
             raise Conflict(f"volunteer {vid} is not signed up for activity {self.id}")
         if vid in self.checked_in:
             raise Conflict(f"volunteer {vid} has already checked in")
+
+    def cancel_sign_up(self, volunteer_id: str) -> None:
+        self._ensure_open()
+        vid = str(volunteer_id)
+        self._ensure_signed_up_not_checked_in(vid)
         self._sign_up_cancelled(vid)
 
     @event("SignUpCancelled")
@@ -207,10 +211,7 @@ class Activity(CommunityAggregate):
         self._ensure_open()
         volunteer.ensure_can_serve()
         vid = str(volunteer.id)
-        if vid not in self.sign_ups:
-            raise Conflict(f"volunteer {vid} is not signed up for activity {self.id}")
-        if vid in self.checked_in:
-            raise Conflict(f"volunteer {vid} has already checked in")
+        self._ensure_signed_up_not_checked_in(vid)
         if not self.starts_at - CHECK_IN_EARLY <= _aware(at, "at") <= self.ends_at:
             raise Invalid("check-in must be between an hour before the start and the end of the activity", "at")
         self._checked_in(vid, at)

@@ -12,16 +12,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from services.grid.contract import CaseClosed, CaseRejected, CaseReported, CaseResolved
-from services.grid.contract import contract as grid_contract
+from services.grid.events import CaseClosed, CaseRejected, CaseReported, CaseResolved
+from services.grid.events import public_events as grid_events
 from services.volunteering.application import VolunteeringApplication
-from shared import clock
-from shared.auth import pseudonym
-from shared.consumer import RetryLater
-from shared.directory import UnknownCommunity
-from shared.envelope import Envelope
-from shared.eventstore import Actor
-from shared.service import Reaction
+from shared.kernel import clock
+from shared.kernel.actor import pseudonym
+from shared.platform.consumer import RetryLater
+from shared.kernel.directory import UnknownCommunity
+from shared.platform.envelope import Envelope
+from shared.kernel.actor import Actor
+from shared.platform.service import Reaction
 
 SAGA_SUBJECT = "saga:grid-cases"
 SAGA_ACTOR = Actor(subject=SAGA_SUBJECT, role="system", pseudonym=pseudonym(SAGA_SUBJECT))
@@ -69,8 +69,8 @@ def reactions(app: VolunteeringApplication) -> list[Reaction]:
         )
 
     return [
-        (grid_contract, CaseReported, case_reported),
-        (grid_contract, CaseResolved, case_finished),
-        (grid_contract, CaseClosed, case_finished),
-        (grid_contract, CaseRejected, case_finished),
+        (grid_events, CaseReported, case_reported),
+        (grid_events, CaseResolved, case_finished),
+        (grid_events, CaseClosed, case_finished),
+        (grid_events, CaseRejected, case_finished),
     ]

@@ -7,22 +7,33 @@ personal fields are sealed per person (privacy.KeyStore) so erasure shreds them.
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.postgres import PostgresDatastore
 
+from services.welfare.commands import (
+    Adjust, CategoryIn, DefineProgramme, DistributeRelief, End, EndPlacement, Exit, Grant, OnDate, OpenCycle,
+    OpenStation, PayWage, PersonRef, Reason, RegisterHousehold, RegisterPerson, RemoveCategory, StartPlacement,
+    Threshold,
+)
 from services.welfare.domain import (
-    Category, DisabilityType, Facts, Household, LocalStandard, NationalIdClaim, PaymentCycle, PaymentLedger,
+    Facts, Household, LocalStandard, NationalIdClaim, PaymentCycle, PaymentLedger,
     Person, PersonStatus, Programme, ReliefDistribution, Station, age_band, age_on,
 )
 from services.welfare.privacy import (
     CIPHER_KEY_ENV, ERASED, KEY_STORE_FILE, KeyStore, PostgresKeyTable, SqliteKeyTable, welfare_cipher_key,
     welfare_data_dir,
 )
-from shared.eventstore import Actor, CommunityAggregate, Conflict, Invalid, ServiceApplication
-from shared import clock
+from shared.kernel.actor import Actor
+from shared.kernel.aggregate import CommunityAggregate
+from shared.kernel.errors import Conflict, Invalid
+from shared.platform.eventstore import ServiceApplication
+from shared.kernel import clock
+
+Served = TypeVar("Served", bound=CommunityAggregate)
 
 PERSONAL_FIELDS = ("name", "national_id", "phone", "address", "birth_date")
 
@@ -57,15 +68,21 @@ class WelfareApplication(ServiceApplication):
         except AggregateNotFoundError:
             return None
 
-    def community_of(self, aggregate_id: UUID | str, kind: type[CommunityAggregate], label: str) -> str:
-        return self.get(aggregate_id, kind, label).community_id
+    def _served(self, actor: Actor, aggregate_id: UUID | str, kind: type[Served], label: str) -> Served:
+        """The aggregate a command is about, loaded once; Forbidden (403) before anything changes
+        unless the actor serves its community."""
+        aggregate: Served = self.get(aggregate_id, kind, label)
+        actor.ensure_serves(aggregate.community_id)
+        return aggregate
 
     # ------------------------------------------------------------ persons
 
-    def register_person(self, actor: Actor, *, community_id: str, name: str, national_id: str, phone: str,
-                        address: str, birth_date: str, categories: list[dict[str, Any]] = ()) -> UUID:
+    def register_person(self, actor: Actor, command: RegisterPerson) -> UUID:
+        actor.ensure_serves(command.community_id)
+        community_id, birth_date = command.community_id, command.birth_date.isoformat()
         if birth_date > today():
             raise Invalid("birth date is in the future", field="birth_date")
+        national_id = command.national_id.upper()
         claim_id = self.keys.dedupe_id(national_id)
         person_id = uuid4()
         claim = self._maybe(claim_id)
@@ -73,13 +90,13 @@ class WelfareApplication(ServiceApplication):
             claim = NationalIdClaim(community_id=community_id, claim_id=claim_id, person_id=person_id)
         else:
             claim.claim(person_id, community_id)
-        fields = {"name": name, "national_id": national_id, "phone": phone, "address": address,
-                  "birth_date": birth_date}
+        fields = {"name": command.name, "national_id": national_id, "phone": command.phone,
+                  "address": command.address, "birth_date": birth_date}
         sealed = self.keys.seal(person_id, fields)
         band = age_band(age_on(birth_date, today()))
         person = Person(community_id=community_id, person_id=person_id, sealed=sealed, age_band=band)
-        for c in categories:
-            person.add_category(Category(c["category"]), c.get("disability_type"), c.get("disability_grade"))
+        for c in command.categories:
+            person.add_category(c.category, c.disability_type, c.disability_grade)
         try:
             self.save(claim, person, actor=actor)
         except Exception:
@@ -99,7 +116,7 @@ class WelfareApplication(ServiceApplication):
 
     def person_record(self, actor: Actor, person_id: UUID | str, purpose: str | None = None) -> dict[str, Any]:
         """The full record, personal fields decrypted; every read is audited by an event."""
-        person = self._person(person_id)
+        person = self._served(actor, person_id, Person, "person")
         person.record_read(purpose)
         self.save(person, actor=actor)
         personal = self._personal(person) or dict.fromkeys(PERSONAL_FIELDS, ERASED)
@@ -112,33 +129,32 @@ class WelfareApplication(ServiceApplication):
                 "categories": [{"category": k, **v} for k, v in sorted(person.categories.items())],
                 "version": person.version}
 
-    def add_category(self, actor: Actor, person_id: UUID | str, category: str, disability_type: str | None = None,
-                     disability_grade: int | None = None) -> None:
-        person = self._person(person_id)
-        person.add_category(Category(category), disability_type and DisabilityType(disability_type),
-                            disability_grade, age_band=self._band_now(person))
+    def add_category(self, actor: Actor, person_id: UUID | str, command: CategoryIn) -> None:
+        person = self._served(actor, person_id, Person, "person")
+        person.add_category(command.category, command.disability_type, command.disability_grade,
+                            age_band=self._band_now(person))
         self.save(person, actor=actor)
 
-    def remove_category(self, actor: Actor, person_id: UUID | str, category: str) -> None:
-        person = self._person(person_id)
-        person.remove_category(Category(category))
+    def remove_category(self, actor: Actor, person_id: UUID | str, command: RemoveCategory) -> None:
+        person = self._served(actor, person_id, Person, "person")
+        person.remove_category(command.category)
         self.save(person, actor=actor)
 
-    def move_out(self, actor: Actor, person_id: UUID | str, on: str) -> None:
-        person = self._person(person_id)
-        person.move_out(on)
+    def move_out(self, actor: Actor, person_id: UUID | str, command: OnDate) -> None:
+        person = self._served(actor, person_id, Person, "person")
+        person.move_out(command.on.isoformat())
         self.save(person, actor=actor)
 
-    def record_death(self, actor: Actor, person_id: UUID | str, on: str) -> None:
-        person = self._person(person_id)
-        person.record_death(on)
+    def record_death(self, actor: Actor, person_id: UUID | str, command: OnDate) -> None:
+        person = self._served(actor, person_id, Person, "person")
+        person.record_death(command.on.isoformat())
         self.save(person, actor=actor)
 
-    def erase_person(self, actor: Actor, person_id: UUID | str, reason: str) -> None:
+    def erase_person(self, actor: Actor, person_id: UUID | str, command: Reason) -> None:
         """Crypto-shredding: destroy the person's key, release the dedupe claim, record PersonErased."""
-        person = self._person(person_id)
+        person = self._served(actor, person_id, Person, "person")
         personal = self._personal(person)
-        person.erase(reason)
+        person.erase(command.reason)
         claims = []
         if personal:
             claim = self._maybe(self.keys.dedupe_id(personal["national_id"]))
@@ -161,7 +177,9 @@ class WelfareApplication(ServiceApplication):
 
     # ------------------------------------------------------------ households
 
-    def set_threshold(self, actor: Actor, community_id: str, threshold_fen: int, effective_from: str) -> None:
+    def set_threshold(self, actor: Actor, community_id: str, command: Threshold) -> dict[str, Any]:
+        actor.ensure_serves(community_id)
+        threshold_fen, effective_from = command.threshold_fen, command.effective_from.isoformat()
         standard = self._maybe(LocalStandard.id_for(community_id))
         if standard is None:
             standard = LocalStandard(community_id=community_id, threshold_fen=threshold_fen,
@@ -169,11 +187,8 @@ class WelfareApplication(ServiceApplication):
         else:
             standard.change(threshold_fen, effective_from)
         self.save(standard, actor=actor)
-
-    def threshold(self, community_id: str) -> dict[str, Any] | None:
-        standard = self._maybe(LocalStandard.id_for(community_id))
-        return standard and {"community_id": community_id, "threshold_fen": standard.threshold_fen,
-                             "effective_from": standard.effective_from}
+        return {"community_id": community_id, "threshold_fen": standard.threshold_fen,
+                "effective_from": standard.effective_from}
 
     def _same_community(self, community_id: str, person_id: UUID | str, field: str) -> Person:
         person = self._person(person_id)
@@ -181,86 +196,112 @@ class WelfareApplication(ServiceApplication):
             raise Invalid(f"person {person_id} is registered in another community", field=field)
         return person
 
-    def register_household(self, actor: Actor, *, community_id: str, members: list[UUID],
-                           income_per_person_fen: int) -> UUID:
+    def register_household(self, actor: Actor, command: RegisterHousehold) -> UUID:
+        actor.ensure_serves(command.community_id)
+        members = command.members
         if len(set(members)) != len(members):
             raise Invalid("a member is listed twice", field="members")
-        persons = [self._same_community(community_id, m, "members") for m in members]
-        household = Household(community_id=community_id, members=list(members),
-                              income_per_person_fen=income_per_person_fen)
+        persons = [self._same_community(command.community_id, m, "members") for m in members]
+        household = Household(community_id=command.community_id, members=list(members),
+                              income_per_person_fen=command.income_per_person_fen)
         for person in persons:
             person.join_household(household.id)
         self.save(household, *persons, actor=actor)
         return household.id
 
-    def _household(self, household_id: UUID | str) -> Household:
-        return self.get(household_id, Household, "household")
+    def _household(self, actor: Actor, household_id: UUID | str) -> Household:
+        return self._served(actor, household_id, Household, "household")
 
-    def assess_household(self, actor: Actor, household_id: UUID | str, on: str) -> bool:
-        household = self._household(household_id)
+    def household(self, actor: Actor, household_id: UUID | str) -> dict[str, Any]:
+        return household_view(self._household(actor, household_id))
+
+    def assess_household(self, actor: Actor, household_id: UUID | str, command: OnDate) -> dict[str, Any]:
+        household = self._household(actor, household_id)
         standard = self._maybe(LocalStandard.id_for(household.community_id))
         if standard is None:
             raise Conflict(f"community {household.community_id} has no minimum-allowance threshold set")
-        passed = household.assess(standard.threshold_fen, on)
-        self.save(household, actor=actor)
-        return passed
+        household.assess(standard.threshold_fen, command.on.isoformat())
+        return self._saved(actor, household, household_view)
 
-    def change_allowance(self, actor: Actor, household_id: UUID | str, action: str, **kwargs: Any) -> None:
-        household = self._household(household_id)
-        getattr(household, action)(**kwargs)
-        self.save(household, actor=actor)
+    def grant_allowance(self, actor: Actor, household_id: UUID | str, command: Grant) -> dict[str, Any]:
+        household = self._household(actor, household_id)
+        household.grant(command.monthly_fen, command.from_date.isoformat())
+        return self._saved(actor, household, household_view)
 
-    def household(self, household_id: UUID | str) -> dict[str, Any]:
-        h = self._household(household_id)
-        return {"id": str(h.id), "community_id": h.community_id, "members": [str(m) for m in h.members],
-                "income_per_person_fen": h.income_per_person_fen, "means_test": h.means_test,
-                "allowance_status": h.allowance_status.value, "monthly_fen": h.monthly_fen, "version": h.version}
+    def adjust_allowance(self, actor: Actor, household_id: UUID | str, command: Adjust) -> dict[str, Any]:
+        household = self._household(actor, household_id)
+        household.adjust(command.monthly_fen, command.reason)
+        return self._saved(actor, household, household_view)
+
+    def suspend_allowance(self, actor: Actor, household_id: UUID | str, command: Reason) -> dict[str, Any]:
+        household = self._household(actor, household_id)
+        household.suspend(command.reason)
+        return self._saved(actor, household, household_view)
+
+    def resume_allowance(self, actor: Actor, household_id: UUID | str) -> dict[str, Any]:
+        household = self._household(actor, household_id)
+        household.resume()
+        return self._saved(actor, household, household_view)
+
+    def end_allowance(self, actor: Actor, household_id: UUID | str, command: End) -> dict[str, Any]:
+        household = self._household(actor, household_id)
+        household.end(command.reason, command.on.isoformat())
+        return self._saved(actor, household, household_view)
+
+    def _saved(self, actor: Actor, aggregate: Served, view: Callable[[Served], dict[str, Any]],
+               *others: CommunityAggregate) -> dict[str, Any]:
+        """Stores the changes and answers from the same in-memory aggregate (no reload)."""
+        self.save(aggregate, *others, actor=actor)
+        return view(aggregate)
 
     # ------------------------------------------------------------ programmes and payment cycles
 
-    def define_programme(self, actor: Actor, *, community_id: str, name: str, kind: str, amount_fen: int,
-                         rule: dict[str, Any]) -> UUID:
-        programme = Programme(community_id=community_id, name=name, kind=kind, amount_fen=amount_fen, rule=rule)
+    def define_programme(self, actor: Actor, command: DefineProgramme) -> UUID:
+        actor.ensure_serves(command.community_id)
+        programme = Programme(community_id=command.community_id, name=command.name, kind=command.kind,
+                              amount_fen=command.amount_fen, rule=command.rule.model_dump(mode="json"))
         self.save(programme, actor=actor)
         return programme.id
 
-    def _programme(self, programme_id: UUID | str) -> Programme:
-        return self.get(programme_id, Programme, "programme")
+    def _programme(self, actor: Actor, programme_id: UUID | str) -> Programme:
+        return self._served(actor, programme_id, Programme, "programme")
 
-    def enrol(self, actor: Actor, programme_id: UUID | str, person_id: UUID | str) -> None:
-        programme = self._programme(programme_id)
-        person = self._same_community(programme.community_id, person_id, "person_id")
+    def programme(self, actor: Actor, programme_id: UUID | str) -> dict[str, Any]:
+        return programme_view(self._programme(actor, programme_id))
+
+    def enrol(self, actor: Actor, programme_id: UUID | str, command: PersonRef) -> dict[str, Any]:
+        programme = self._programme(actor, programme_id)
+        person = self._same_community(programme.community_id, command.person_id, "person_id")
         programme.enrol(person.id, self.facts(person.id))
-        self.save(programme, actor=actor)
+        return self._saved(actor, programme, programme_view)
 
-    def exit(self, actor: Actor, programme_id: UUID | str, person_id: UUID | str, reason: str) -> None:
-        programme = self._programme(programme_id)
-        programme.exit(UUID(str(person_id)), reason)
-        self.save(programme, actor=actor)
+    def exit(self, actor: Actor, programme_id: UUID | str, command: Exit) -> dict[str, Any]:
+        programme = self._programme(actor, programme_id)
+        programme.exit(command.person_id, command.reason)
+        return self._saved(actor, programme, programme_view)
 
-    def programme(self, programme_id: UUID | str) -> dict[str, Any]:
-        p = self._programme(programme_id)
-        return {"id": str(p.id), "community_id": p.community_id, "name": p.name, "kind": p.kind,
-                "amount_fen": p.amount_fen, "rule": p.rule, "enrolled": list(p.enrolled), "version": p.version}
-
-    def open_cycle(self, actor: Actor, programme_id: UUID | str, month: str) -> UUID:
-        programme = self._programme(programme_id)
-        cycle = PaymentCycle(community_id=programme.community_id, programme_id=str(programme.id), month=month)
+    def open_cycle(self, actor: Actor, command: OpenCycle) -> UUID:
+        programme = self._programme(actor, command.programme_id)
+        cycle = PaymentCycle(community_id=programme.community_id, programme_id=str(programme.id),
+                             month=command.month)
         self.save(cycle, actor=actor)
         return cycle.id
 
-    def _cycle(self, cycle_id: UUID | str) -> PaymentCycle:
-        return self.get(cycle_id, PaymentCycle, "payment cycle")
+    def _cycle(self, actor: Actor, cycle_id: UUID | str) -> PaymentCycle:
+        return self._served(actor, cycle_id, PaymentCycle, "payment cycle")
+
+    def cycle(self, actor: Actor, cycle_id: UUID | str) -> dict[str, Any]:
+        return cycle_view(self._cycle(actor, cycle_id))
 
     def _ledger(self, cycle: PaymentCycle) -> PaymentLedger:
         ledger = self._maybe(PaymentLedger.id_for(cycle.programme_id, cycle.month))
         return ledger or PaymentLedger(community_id=cycle.community_id, programme_id=cycle.programme_id,
                                        month=cycle.month)
 
-    def calculate(self, actor: Actor, cycle_id: UUID | str) -> None:
+    def calculate(self, actor: Actor, cycle_id: UUID | str) -> dict[str, Any]:
         """Entitlements from the registry as it stands now, frozen into the event."""
-        cycle = self._cycle(cycle_id)
-        programme = self._programme(cycle.programme_id)
+        cycle = self._cycle(actor, cycle_id)
+        programme: Programme = self.get(cycle.programme_id, Programme, "programme")
         ledger = self._ledger(cycle)
         rule = programme.eligibility
         entitlements, excluded = [], []
@@ -278,83 +319,102 @@ class WelfareApplication(ServiceApplication):
                                      "income_per_person_fen": facts.income_per_person_fen})
         cycle.calculate(actor.pseudonym, clock.now().isoformat(), entitlements, excluded)
         ledger.claim(cycle.id, [e["person_id"] for e in entitlements])
-        self.save(cycle, ledger, actor=actor)
+        return self._saved(actor, cycle, cycle_view, ledger)
 
-    def approve(self, actor: Actor, cycle_id: UUID | str) -> list[dict[str, Any]]:
-        """Four-eyes approval; eligibility rechecked now, the ineligible dropped (and returned)."""
-        cycle = self._cycle(cycle_id)
-        rule = self._programme(cycle.programme_id).eligibility
+    def approve(self, actor: Actor, cycle_id: UUID | str) -> dict[str, Any]:
+        """Four-eyes approval; eligibility rechecked now, the ineligible dropped (listed in the view)."""
+        cycle = self._cycle(actor, cycle_id)
+        rule = self.get(cycle.programme_id, Programme, "programme").eligibility
         dropped = [{"person_id": e["person_id"], "reason": why} for e in cycle.entitlements
                    if (why := rule.refusal(self.facts(e["person_id"])))]
         cycle.approve(actor.pseudonym, dropped)
         ledger = self._ledger(cycle)
         if dropped:
             ledger.release(cycle_id=str(cycle.id), person_ids=[d["person_id"] for d in dropped])
-        self.save(cycle, ledger, actor=actor)
-        return dropped
+        return self._saved(actor, cycle, cycle_view, ledger)
 
-    def disburse(self, actor: Actor, cycle_id: UUID | str, on: str) -> None:
-        cycle = self._cycle(cycle_id)
-        cycle.disburse(on)
-        self.save(cycle, actor=actor)
+    def disburse(self, actor: Actor, cycle_id: UUID | str, command: OnDate) -> dict[str, Any]:
+        cycle = self._cycle(actor, cycle_id)
+        cycle.disburse(command.on.isoformat())
+        return self._saved(actor, cycle, cycle_view)
 
-    def close_cycle(self, actor: Actor, cycle_id: UUID | str) -> None:
-        cycle = self._cycle(cycle_id)
+    def close_cycle(self, actor: Actor, cycle_id: UUID | str) -> dict[str, Any]:
+        cycle = self._cycle(actor, cycle_id)
         cycle.close()
-        self.save(cycle, actor=actor)
-
-    def cycle(self, cycle_id: UUID | str) -> dict[str, Any]:
-        c = self._cycle(cycle_id)
-        return {"id": str(c.id), "community_id": c.community_id, "programme_id": c.programme_id, "month": c.month,
-                "status": c.status.value, "entitlements": c.entitlements, "excluded": c.excluded,
-                "dropped": c.dropped, "count": len(c.entitlements), "total_fen": c.total_fen,
-                "disbursed_on": c.disbursed_on, "version": c.version}
+        return self._saved(actor, cycle, cycle_view)
 
     # ------------------------------------------------------------ relief and assisted employment
 
-    def distribute_relief(self, actor: Actor, *, community_id: str, occasion: str, kind: str,
-                          person_id: UUID | None, household_id: UUID | None, items: list[dict[str, Any]],
-                          value_fen: int, on: str) -> UUID:
+    def distribute_relief(self, actor: Actor, command: DistributeRelief) -> UUID:
+        community_id, person_id, household_id = command.community_id, command.person_id, command.household_id
+        actor.ensure_serves(community_id)
         if person_id:
             self._same_community(community_id, person_id, "person_id")
-        if household_id and self._household(household_id).community_id != community_id:
+        if household_id and self.get(household_id, Household, "household").community_id != community_id:
             raise Invalid(f"household {household_id} is in another community", field="household_id")
-        relief = ReliefDistribution(community_id=community_id, occasion=occasion, kind=kind,
+        relief = ReliefDistribution(community_id=community_id, occasion=command.occasion, kind=command.kind,
                                     recipient_person_id=person_id and str(person_id),
                                     recipient_household_id=household_id and str(household_id),
-                                    items=items, value_fen=value_fen, on=on)
+                                    items=[i.model_dump() for i in command.items], value_fen=command.value_fen,
+                                    on=command.on.isoformat())
         self.save(relief, actor=actor)
         return relief.id
 
-    def open_station(self, actor: Actor, *, community_id: str, name: str, capacity: int, opened_on: str) -> UUID:
-        station = Station(community_id=community_id, name=name, capacity=capacity, opened_on=opened_on)
+    def open_station(self, actor: Actor, command: OpenStation) -> UUID:
+        actor.ensure_serves(command.community_id)
+        station = Station(community_id=command.community_id, name=command.name, capacity=command.capacity,
+                          opened_on=command.opened_on.isoformat())
         self.save(station, actor=actor)
         return station.id
 
-    def _station(self, station_id: UUID | str) -> Station:
-        return self.get(station_id, Station, "station")
+    def _station(self, actor: Actor, station_id: UUID | str) -> Station:
+        return self._served(actor, station_id, Station, "station")
 
-    def start_placement(self, actor: Actor, station_id: UUID | str, person_id: UUID | str, on: str,
-                        monthly_wage_fen: int) -> None:
-        station = self._station(station_id)
-        person = self._same_community(station.community_id, person_id, "person_id")
+    def station(self, actor: Actor, station_id: UUID | str) -> dict[str, Any]:
+        return station_view(self._station(actor, station_id))
+
+    def start_placement(self, actor: Actor, station_id: UUID | str, command: StartPlacement) -> dict[str, Any]:
+        station = self._station(actor, station_id)
+        person = self._same_community(station.community_id, command.person_id, "person_id")
         if person.status != PersonStatus.ACTIVE:
-            raise Conflict(f"person {person_id} is {person.status}")
-        station.start_placement(person.id, on, monthly_wage_fen)
-        self.save(station, actor=actor)
+            raise Conflict(f"person {command.person_id} is {person.status}")
+        station.start_placement(person.id, command.on.isoformat(), command.monthly_wage_fen)
+        return self._saved(actor, station, station_view)
 
-    def end_placement(self, actor: Actor, station_id: UUID | str, person_id: UUID | str, on: str,
-                      reason: str) -> None:
-        station = self._station(station_id)
-        station.end_placement(UUID(str(person_id)), on, reason)
-        self.save(station, actor=actor)
+    def end_placement(self, actor: Actor, station_id: UUID | str, person_id: UUID,
+                      command: EndPlacement) -> dict[str, Any]:
+        station = self._station(actor, station_id)
+        station.end_placement(person_id, command.on.isoformat(), command.reason)
+        return self._saved(actor, station, station_view)
 
-    def pay_wage(self, actor: Actor, station_id: UUID | str, person_id: UUID | str, **amounts: Any) -> None:
-        station = self._station(station_id)
-        station.pay(UUID(str(person_id)), **amounts)
-        self.save(station, actor=actor)
+    def pay_wage(self, actor: Actor, station_id: UUID | str, command: PayWage) -> dict[str, Any]:
+        station = self._station(actor, station_id)
+        station.pay(command.person_id, command.month, command.wage_fen, command.pension_insurance_fen,
+                    command.medical_insurance_fen, command.lunch_fen)
+        return self._saved(actor, station, station_view)
 
-    def station(self, station_id: UUID | str) -> dict[str, Any]:
-        s = self._station(station_id)
-        return {"id": str(s.id), "community_id": s.community_id, "name": s.name, "capacity": s.capacity,
-                "opened_on": s.opened_on, "placements": s.placements, "paid": s.paid, "version": s.version}
+
+# ------------------------------------------------------------ views (what the API answers)
+
+
+def household_view(h: Household) -> dict[str, Any]:
+    return {"id": str(h.id), "community_id": h.community_id, "members": [str(m) for m in h.members],
+            "income_per_person_fen": h.income_per_person_fen, "means_test": h.means_test,
+            "allowance_status": h.allowance_status.value, "monthly_fen": h.monthly_fen, "version": h.version}
+
+
+def programme_view(p: Programme) -> dict[str, Any]:
+    return {"id": str(p.id), "community_id": p.community_id, "name": p.name, "kind": p.kind,
+            "amount_fen": p.amount_fen, "rule": p.rule, "enrolled": list(p.enrolled), "version": p.version}
+
+
+def cycle_view(c: PaymentCycle) -> dict[str, Any]:
+    return {"id": str(c.id), "community_id": c.community_id, "programme_id": c.programme_id, "month": c.month,
+            "status": c.status.value, "entitlements": c.entitlements, "excluded": c.excluded,
+            "dropped": c.dropped, "count": len(c.entitlements), "total_fen": c.total_fen,
+            "disbursed_on": c.disbursed_on, "version": c.version}
+
+
+def station_view(s: Station) -> dict[str, Any]:
+    return {"id": str(s.id), "community_id": s.community_id, "name": s.name, "capacity": s.capacity,
+            "opened_on": s.opened_on, "placements": s.placements, "paid": s.paid, "version": s.version}

@@ -6,7 +6,7 @@ from services.welfare import api
 from services.welfare.application import WelfareApplication
 from services.welfare.contract import contract
 from services.directory import directory_reactions
-from shared.service import ServiceDefinition
+from shared.platform.service import ServiceDefinition
 
 SERVICE = ServiceDefinition(name="welfare", application_class=WelfareApplication, contract=contract,
                             router=api.router, reactions=directory_reactions)

@@ -14,7 +14,8 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from shared.eventstore import CommunityAggregate, Conflict, Invalid
+from shared.kernel.aggregate import CommunityAggregate
+from shared.kernel.errors import Conflict, Invalid
 
 NAMESPACE = uuid.UUID("b0a7c1e2-5d4f-4a3b-8c9e-1f2a3b4c5d6e")
 

@@ -19,10 +19,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from services.district.domain import projections
-from services.registry import domain_services
-from shared.projector import ProjectorRuntime
-from shared.readstore import read_store_client
+from services.district.projections import projections
+from bootstrap.registry import domain_services
+from shared.platform.projector import ProjectorRuntime
+from shared.platform.readstore import read_store_client
 
 
 class OneAtATime:
@@ -66,7 +66,7 @@ def main() -> int:
     definitions = domain_services()
     runtime = ProjectorRuntime(
         db=Killable(db, kill_after, marker) if kill_after is not None else db, projections=projections(),
-        contracts={d.contract.service: d.contract for d in definitions},
+        contracts={d.name: d.contract.events for d in definitions},
         topics=[f"shequ.{d.name}.v1" for d in definitions], bootstrap_servers=bootstrap, group_id=group,
         dead_letter_topic="shequ.district.dlq", batch_size=1000, member_name="fault-projector",
     )

@@ -1,0 +1,423 @@
+"""`shequ`: the command line. Each command is the composition root of its process."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+cli = typer.Typer(help="shequ: event-sourced community governance platform", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+def _settings():  # noqa: ANN202 - imported lazily to keep `shequ --help` fast
+    from shared.platform import kafka
+    from shared.platform.logs import configure_logging
+    from shared.platform.settings import Settings
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    kafka.configure(settings)  # TLS / SASL and group timings for every Kafka client of this process
+    return settings
+
+
+def _exit_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit so every `finally` (broker included) runs."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _serve(app: object, host: str, port: int, on_started: object = None) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3,
+                            lifespan="off")
+    server = uvicorn.Server(config)
+    if on_started is not None:
+        def announce() -> None:
+            while not server.started and not server.should_exit:
+                time.sleep(0.05)
+            if server.started:
+                on_started()  # type: ignore[operator]
+
+        threading.Thread(target=announce, daemon=True).start()
+    server.run()
+
+
+@cli.command()
+def demo(
+    port: Annotated[int, typer.Option(help="HTTP port of the platform")] = 8000,
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    communities: Annotated[int, typer.Option(min=0, help="Synthetic communities to seed besides the four reported")] = 20,
+    seed: Annotated[int, typer.Option(help="Random seed of the demo district (same seed, same figures)")] = 42,
+    no_seed: Annotated[bool, typer.Option(
+        "--no-seed", help="No demo activity: only the four reported communities in the directory")] = False,
+) -> None:
+    """Run the whole platform on embedded defaults (broker, read store and projector as child processes).
+
+    On a first start (empty event stores) it seeds a demo district: the four
+    reported communities and `--communities` synthetic ones, with twelve months
+    of history; a later start reuses the stored data.
+    """
+    from bootstrap.registry import domain_services
+    from shared.platform.broker import EmbeddedBroker
+    from shared.platform.docstore_server import EmbeddedDocumentStore
+    from bootstrap.runtime import Platform
+
+    settings = _settings()
+    _exit_on_sigterm()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    broker = docstore = projector = None
+    platform = None
+    try:
+        if settings.kafka_bootstrap_servers:
+            bootstrap = settings.kafka_bootstrap_servers
+        else:
+            broker = EmbeddedBroker(log_path=settings.data_dir / "broker.log").start()
+            bootstrap = broker.bootstrap_servers
+            console.print(f"embedded Kafka broker (Tansu) on {bootstrap}, pid {broker.pid}")
+            print(f"SHEQU_KAFKA_BOOTSTRAP_SERVERS={bootstrap}", flush=True)
+            print(f"SHEQU_BROKER_PID={broker.pid}", flush=True)
+        if not settings.mongo_url:
+            # The read models stay on disk (data_dir/readstore): a restart keeps them.
+            docstore = EmbeddedDocumentStore(settings.data_dir / "readstore").start()
+            settings = settings.model_copy(update={"mongo_url": docstore.url})
+            console.print(f"embedded MongoDB wire-protocol server (nx-27017) on {docstore.url}, pid {docstore.pid}")
+            print(f"SHEQU_MONGO_URL={docstore.url}", flush=True)
+            print(f"SHEQU_DOCSTORE_PID={docstore.pid}", flush=True)
+        platform = Platform(settings, bootstrap, domain_services(), projector_in_process=False).build()
+        # Seed before the relays and projector start: on two cores they would halve the seeding speed;
+        # started afterwards they publish and project the stored history in one sweep.
+        if not no_seed:
+            _seed_demo(platform, communities, seed)
+        _warm_directory(platform, register_reported=no_seed)
+        platform.start_workers()
+        projector = _start_projector_process(settings, bootstrap)
+
+        def started() -> None:
+            console.print(f"[bold green]shequ is running[/]: dashboard http://{host}:{port}/  (Ctrl-C stops)")
+            _print_demo_tokens(settings, host, port)
+            print(f"SHEQU_READY http://{host}:{port}/", flush=True)
+
+        _serve(platform.http, host, port, started)
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        console.print("stopping...")
+        if platform is not None:
+            platform.stop()
+        if projector is not None:
+            _stop_process(projector)
+        if docstore is not None:
+            docstore.stop()
+        if broker is not None:
+            broker.stop()
+        console.print("stopped.")
+
+
+def _start_projector_process(settings, bootstrap: str):  # noqa: ANN001, ANN202
+    """`shequ project` as its own process, as compose and k8s run it: same environment, the demo's URLs."""
+    import os
+    import subprocess
+
+    from shared.platform.broker import _die_with_parent, free_port
+
+    metrics_port = free_port()
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "MONGO_URL": settings.mongo_url,
+           "MONGO_DATABASE": settings.mongo_database, "SHEQU_DATA_DIR": str(settings.data_dir)}
+    with open(settings.data_dir / "projector.log", "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bootstrap.cli", "project", "--metrics-port", str(metrics_port),
+             "--metrics-host", "127.0.0.1"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            start_new_session=True, preexec_fn=_die_with_parent)  # noqa: PLW1509
+    console.print(f"district projector (shequ project) pid {process.pid}, metrics on port {metrics_port}")
+    print(f"SHEQU_PROJECTOR_PID={process.pid}", flush=True)
+    print(f"SHEQU_PROJECTOR_METRICS=http://127.0.0.1:{metrics_port}/metrics", flush=True)
+    return process
+
+
+def _stop_process(process, timeout: float = 10.0) -> None:  # noqa: ANN001
+    import signal
+    import subprocess
+
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
+
+
+DEMO_COMMUNITIES = ("huasheng", "hualong-jiayuan", "xizhuchao", "jinpen")
+
+
+def _seed_demo(platform, communities: int, seed: int) -> None:  # noqa: ANN001
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from bootstrap.demo import is_empty, seed_district
+
+    services = {s.definition.name: s.application for s in platform.services}
+    if not is_empty(services):
+        console.print("demo district already seeded: reusing the stored events")
+        return
+    with Progress(TextColumn("seeding demo district"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task("", total=4 + communities)
+
+        def progress(done: int, total: int, description: str) -> None:
+            bar.update(task, completed=done, total=total, description=description)
+
+        report = seed_district(services, communities=communities, seed=seed, progress=progress)
+    console.print(f"[bold]demo district[/]: {report.summary()}")
+
+
+def _warm_directory(platform, *, register_reported: bool) -> None:  # noqa: ANN001
+    """Before serving: every service knows the community directory grid holds.
+
+    Afterwards each service keeps learning it from grid's events on Kafka. An
+    empty demo (--no-seed) still has the four reported communities in its directory.
+    """
+    from bootstrap.demo import REPORTED, directory_entry
+    from bootstrap.warm_start import teach_from_grid_store
+    from shared.kernel.actor import pseudonym
+    from shared.kernel.actor import Actor
+
+    apps = {s.definition.name: s.application for s in platform.services}
+    grid = apps["grid"]
+    if register_reported and grid.recorder.max_notification_id() is None:
+        admin = Actor(subject="demo-admin", role="admin", pseudonym=pseudonym("demo-admin"))
+        for entry in REPORTED:
+            grid.register_community(admin, directory_entry(entry))
+    learners = [app for app in apps.values() if app.requires_known_communities]
+    teach_from_grid_store(grid, learners)
+
+
+def _print_demo_tokens(settings, host: str = "127.0.0.1", port: int = 8000) -> None:  # noqa: ANN001
+    from shared.platform.auth import DevelopmentKeys
+
+    keys = DevelopmentKeys(settings.data_dir)
+    operator = keys.mint("demo-district-operator", ["district_operator"], ["*"])
+    staff = keys.mint("demo-community-staff", ["community_staff", "grid_worker"], DEMO_COMMUNITIES)
+    console.print("district operator token (Authorization: Bearer ...):", soft_wrap=True)
+    print(f"SHEQU_OPERATOR_TOKEN={operator}", flush=True)
+    console.print(f"community staff token ({', '.join(DEMO_COMMUNITIES)}):", soft_wrap=True)
+    print(f"SHEQU_STAFF_TOKEN={staff}", flush=True)
+    console.print("district dashboard, signed in as the operator (open in a browser):", soft_wrap=True)
+    print(f"SHEQU_DASHBOARD=http://{host}:{port}/district/#token={operator}", flush=True)
+    base = f"http://{host}:{port}"
+    console.print(f"API docs: {base}/docs  ·  try it (with the tokens above exported):", soft_wrap=True)
+    console.print(f"  curl -X POST {base}/grid/cases -H \"Authorization: Bearer $SHEQU_STAFF_TOKEN\" "
+                  "-H 'content-type: application/json' "
+                  "-d '{\"community_id\":\"jinpen\",\"category\":\"neighbour_dispute\",\"description\":\"noise\"}'",
+                  soft_wrap=True, markup=False, highlight=False)
+    console.print(f"  curl {base}/district/overview -H \"Authorization: Bearer $SHEQU_OPERATOR_TOKEN\"",
+                  soft_wrap=True, markup=False, highlight=False)
+
+
+@cli.command()
+def token(
+    role: Annotated[list[str], typer.Option("--role", help="A role; repeat for several")],
+    community: Annotated[list[str], typer.Option("--community", help="A community id, or * for all")] = [],  # noqa: B006
+    subject: Annotated[str, typer.Option(help="Who the token is for")] = "demo-user",
+    hours: Annotated[int, typer.Option(min=1, max=24 * 30)] = 12,
+) -> None:
+    """Mint a token for the embedded platform's development key."""
+    from shared.kernel.actor import Role
+    from shared.platform.auth import DevelopmentKeys
+
+    settings = _settings()
+    if settings.environment == "production":
+        console.print("tokens come from your OpenID Connect issuer in production")
+        raise typer.Exit(2)
+    known = {r.value for r in Role}
+    unknown = [r for r in role if r not in known]
+    if unknown:
+        console.print(f"unknown role {', '.join(unknown)}; roles: {', '.join(sorted(known))}")
+        raise typer.Exit(2)
+    print(DevelopmentKeys(settings.data_dir).mint(subject, role, community, ttl_seconds=hours * 3600))
+
+
+@cli.command()
+def serve(
+    service: Annotated[str, typer.Argument(help="grid, economy, welfare, volunteering or district")],
+    port: Annotated[int, typer.Option()] = 8000,
+    host: Annotated[str, typer.Option()] = "0.0.0.0",  # noqa: S104 - a container's service listens on all interfaces
+) -> None:
+    """Run one service as its own process, configured by environment (production style)."""
+    from bootstrap.runtime import BackgroundWorkers, build_district_http, build_service, build_verifier
+    from shared.platform.kafka import broker_check
+
+    settings = _settings()
+    _exit_on_sigterm()
+    if not settings.kafka_bootstrap_servers:
+        console.print("KAFKA_BOOTSTRAP_SERVERS must be set for `shequ serve` (use `shequ demo` for embedded)")
+        raise typer.Exit(2)
+    workers = BackgroundWorkers()
+    try:
+        verifier = build_verifier(settings)
+        if service == "district":
+            if not settings.mongo_url:
+                console.print("MONGO_URL must be set for `shequ serve district`")
+                raise typer.Exit(2)
+            from shared.platform.readstore import connect_read_store
+
+            http = build_district_http(settings, connect_read_store(settings),
+                                       {"broker": broker_check(settings.kafka_bootstrap_servers)}, verifier)
+        else:
+            from bootstrap.registry import service as definition_of
+
+            try:
+                definition = definition_of(service)
+            except KeyError as exc:
+                console.print(str(exc))
+                raise typer.Exit(2) from None
+            running = build_service(definition, settings, settings.kafka_bootstrap_servers, verifier)
+            assert running.relay is not None
+            running.start(workers)  # the relay, and the reaction consumer if the service has reactions
+            http = running.http
+        _serve(http, host, port)
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        workers.stop()
+
+
+@cli.command()
+def project(
+    metrics_port: Annotated[int, typer.Option(min=0, max=65535,
+                                              help="Port of the Prometheus /metrics listener (0: none)")] = 9108,
+    metrics_host: Annotated[str, typer.Option(help="Interface of the metrics listener")] = "0.0.0.0",  # noqa: S104
+) -> None:
+    """Run the district projectors as their own process (scale out: more processes, same group)."""
+    import socket
+
+    from services.district.projections import projections
+    from bootstrap.registry import domain_services
+    from shared.platform.readstore import connect_read_store
+    from bootstrap.runtime import BackgroundWorkers, build_projector
+
+    settings = _settings()
+    _exit_on_sigterm()
+    if not settings.kafka_bootstrap_servers or not settings.mongo_url:
+        console.print("KAFKA_BOOTSTRAP_SERVERS and MONGO_URL must be set for `shequ project`")
+        raise typer.Exit(2)
+    client = connect_read_store(settings)
+    projector = build_projector(settings, client[settings.mongo_database], projections(),
+                                [d.contract.events for d in domain_services()], settings.kafka_bootstrap_servers,
+                                member_name=f"projector-{socket.gethostname()}")
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=metrics_host)  # the default registry: every projector metric
+        console.print(f"projector metrics on http://{metrics_host}:{metrics_port}/metrics")
+    workers = BackgroundWorkers()
+    try:
+        workers.start("projector", projector.run)
+        while True:
+            time.sleep(1)
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        workers.stop()
+
+
+@cli.command()
+def rebuild() -> None:
+    """Drop the district read models and rebuild them from the topics, from offset 0.
+
+    The live projectors may keep running: the rebuild reads outside their consumer
+    group, and what both apply is skipped as a duplicate. Expect figures to fill
+    in again while it runs.
+    """
+    from services.district.projections import projections
+    from bootstrap.registry import domain_services
+    from shared.platform.readstore import connect_read_store
+    from bootstrap.runtime import build_projector
+
+    settings = _settings()
+    if not settings.kafka_bootstrap_servers or not settings.mongo_url:
+        console.print("KAFKA_BOOTSTRAP_SERVERS and MONGO_URL must be set for `shequ rebuild`; "
+                      "the embedded demo rebuilds with POST /district/admin/rebuild")
+        raise typer.Exit(2)
+    client = connect_read_store(settings)
+    projector = build_projector(settings, client[settings.mongo_database], projections(),
+                                [d.contract.events for d in domain_services()], settings.kafka_bootstrap_servers,
+                                member_name="rebuild")
+    projector.writer.drop()
+    started = time.perf_counter()
+    projector.rebuild(threading.Event())
+    console.print(f"rebuilt: {projector.totals.applied} events applied in {time.perf_counter() - started:.1f}s, "
+                  f"{projector.totals.dead_lettered} dead-lettered")
+
+
+@cli.command("trace")
+def trace_command(
+    ident: Annotated[str, typer.Argument(metavar="ID", help="A request (correlation) id, an aggregate id or an envelope id")],
+    url: Annotated[list[str], typer.Option(
+        "--url", help="The platform's URL (services under /<service>), or name=url for one service; repeatable",
+    )] = ["http://127.0.0.1:8000"],  # noqa: B006
+    token: Annotated[str | None, typer.Option(envvar="SHEQU_TOKEN", show_default=False,
+                                              help="An admin bearer token (default: $SHEQU_TOKEN)")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="Events per service at most")] = 50,
+    scan: Annotated[int, typer.Option(min=1, max=200_000, help="Stored events examined per service at most")] = 20_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Where is an event? For each service: stored, published to Kafka, projected into the district read models.
+
+    Exit status: 0 when events were found, 1 when none carry the id, 2 on a usage or connection problem.
+    """
+    import json
+
+    from rich.table import Table
+
+    from shared.platform.trace import stage, trace
+
+    if not token:
+        console.print("an admin token is needed: --token or SHEQU_TOKEN (shequ token --role admin --community '*')")
+        raise typer.Exit(2)
+    report = trace(ident, url, token, limit=limit, scan=scan)
+    failed = {name: s["error"] for name, s in report["services"].items() if "error" in s}
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        out = Console(width=200)
+        table = Table(title=f"trace {ident}")
+        for column in ("service", "#", "event", "aggregate", "v", "community", "time", "request id", "stage"):
+            table.add_column(column, overflow="fold")
+        for event in report["events"]:
+            table.add_row(event["service"], str(event["position"]), event["public_type"] or event["event"],
+                          event["aggregate_id"], str(event["aggregate_version"]), event["community_id"] or "",
+                          (event["time"] or "")[:23], event["correlation_id"] or "", stage(event))
+        out.print(table)
+        for name, service in report["services"].items():
+            if "error" in service:
+                out.print(f"[red]{name}[/]: {service['error']}")
+            else:
+                relay = service["relay"]
+                where = (f"relay position {relay['position']} on cluster {relay['cluster_id']}"
+                         if relay.get("position") is not None else f"relay position unknown ({relay.get('error')})")
+                scanned = "whole log" if service["complete"] else f"newest {service['scanned']} events"
+                out.print(f"{name}: {where}; scanned {scanned}")
+    if failed and len(failed) == len(report["services"]):
+        raise typer.Exit(2)
+    if not report["events"]:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    cli(prog_name="shequ")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Arrears aging: how outstanding rent is bucketed by days overdue.
+
+Pure functions over plain values, so the economy domain (lease statements) and
+the district read side (its economy projection) apply the same rule without
+the read side importing the write model.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from shared.kernel.errors import Invalid
+
+AGING_BUCKETS = ("current", "30", "60", "90+")
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """First and last day of a "YYYY-MM" month."""
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except (TypeError, ValueError):
+        raise Invalid(f"month {month!r} is not YYYY-MM", "month") from None
+    if len(month) != 7:
+        raise Invalid(f"month {month!r} is not YYYY-MM", "month")
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def aging_bucket(days_overdue: int) -> str:
+    if days_overdue >= 90:
+        return "90+"
+    if days_overdue >= 60:
+        return "60"
+    return "30" if days_overdue >= 30 else "current"
+
+
+def age_arrears(charges: list[tuple[str, date, int]], credits: int, as_of: date) -> dict[str, int]:
+    """Outstanding rent by aging bucket.
+
+    charges: (month, due date, amount) billed for months starting on or before `as_of`;
+    credits: paid plus written off up to `as_of`, settling the oldest charges first.
+    """
+    buckets = dict.fromkeys(AGING_BUCKETS, 0)
+    for month, due_on, amount in sorted(charges):
+        if month_bounds(month)[0] > as_of:
+            continue
+        settled = min(amount, credits)
+        credits -= settled
+        if amount > settled:
+            buckets[aging_bucket((as_of - due_on).days)] += amount - settled
+    return buckets

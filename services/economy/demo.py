@@ -1,0 +1,286 @@
+"""The economy part of the demo district: the collective fund and assets, leases, billing, enterprises.
+
+Monthly billing runs and rent payments (some tenants in arrears), debts and
+distributions, enterprises and jobs, tax rebates, community companies and
+per-capita income for three years. The reported figures: Huasheng's 4.2
+million yuan of legacy debt and 420,000 yuan owed to 4 villager groups (both
+cleared over the year from re-let factory rent and land-reserve compensation);
+Xizhuchao's 1.3 million yuan collective income (150k rent, 300k tax rebates,
+the rest remitted by its cleaning company and farm-machinery cooperative) and
+31,000 yuan per-capita income. Everything is saved in batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from services.economy.application import EconomyApplication
+from services.economy.domain import Asset, AssetRegister, CollectiveFund, CommunityCompany, Enterprise, IncomeSurvey
+from shared.kernel.actor import pseudonym
+from shared.kernel.clock import recorded_at
+from shared.platform.seeding import YUAN, Batch, SeedPart
+
+
+class EconomySeed(SeedPart):
+    service = "economy"
+    app: EconomyApplication
+
+    def run(self) -> None:
+        self.batch = Batch(self.app, self.actors["staff"])
+        with recorded_at(self.seeding.start - timedelta(days=1)):
+            self.fund = CollectiveFund(self.cid)
+            self.register = AssetRegister(self.cid)
+        self.leases: list[tuple[Asset, str, float]] = []  # asset, lease id, payment reliability
+        self.scheduled: dict[int, list[Callable[[], None]]] = {}
+        getattr(self, f"_{self.kind.replace('-', '_')}", self._synthetic)()
+        self.monthly()
+        self.surveys()
+        self.batch.add(self.fund, self.register)
+        self.batch.flush()
+
+    def at(self, month: int, action: Callable[[], None]) -> None:
+        """Do `action` in `month`, in order with the billing runs (each aggregate's history stays in time order)."""
+        self.scheduled.setdefault(month, []).append(action)
+
+    # -- building blocks (as the use cases compose them) -----------------------------
+
+    def asset(self, asset_type: str, name: str, area: int, value_yuan: int) -> Asset:
+        with recorded_at(self.seeding.start - timedelta(days=1)):
+            asset = Asset.register(self.cid, asset_type=asset_type, name=name, area_m2=area,
+                                   book_value=value_yuan * YUAN,
+                                   registered_on=self.seeding.start.date() - timedelta(days=1))
+            self.register.list_asset(str(asset.id))
+        self.batch.add(asset)
+        self.count["assets"] += 1
+        return asset
+
+    def enterprise(self, name: str, sector: str, jobs: tuple[int, int], month: int = 0) -> Enterprise:
+        t = self.seeding.start - timedelta(days=1) if month == 0 else self.seeding.in_month(self.rng, month)
+        with recorded_at(t):
+            enterprise = Enterprise.register(self.cid, name=name, sector=sector,
+                                             attracted_by=pseudonym(f"demo-staff-{self.cid}") if month else None,
+                                             registered_on=t.date())
+            enterprise.report_jobs(total=jobs[0], local=jobs[1], reported_on=t.date())
+        self.batch.add(enterprise)
+        self.count["enterprises"] += 1
+        return enterprise
+
+    def lease(self, asset: Asset, tenant: Enterprise, rent_yuan: int, month: int = 0, reliability: float = 0.97,
+              years: int = 3) -> str:
+        starts = self.seeding.months[month]
+        t = self.seeding.in_month(self.rng, month, day=1)
+        with recorded_at(t):
+            lease_id = asset.lease(tenant_enterprise_id=str(tenant.id), monthly_rent=rent_yuan * YUAN, starts_on=starts,
+                                   ends_on=starts.replace(year=starts.year + years) - timedelta(days=1),
+                                   deposit=rent_yuan * 2 * YUAN)
+        self.leases.append((asset, lease_id, reliability))
+        self.count["leases"] += 1
+        return lease_id
+
+    def income(self, source: str, yuan: int, month: int, reference: str = "") -> None:
+        t = self.seeding.in_month(self.rng, month)
+        with recorded_at(t):
+            self.fund.record_income(source=source, amount=yuan * YUAN, received_on=t.date(), reference=reference)
+
+    def expense(self, category: str, yuan: int, month: int, description: str) -> None:
+        t = self.seeding.in_month(self.rng, month)
+        with recorded_at(t):
+            self.fund.record_expense(category=category, amount=yuan * YUAN, spent_on=t.date(), description=description)
+
+    def tax_rebate(self, enterprise: Enterprise, yuan: int, month: int) -> None:
+        t = self.seeding.in_month(self.rng, month)
+        with recorded_at(t):
+            enterprise.receive_tax_rebate(amount=yuan * YUAN, year=t.year - 1, received_on=t.date())
+            self.fund.record_income(source="tax_rebate", amount=yuan * YUAN, received_on=t.date(),
+                                    reference=f"enterprise {enterprise.id}")
+        self.count["tax_rebates"] += 1
+
+    def company(self, name: str, kind: str, founded: int, revenue_yuan: int, jobs: tuple[int, int]) -> None:
+        with recorded_at(self.seeding.start - timedelta(days=1)):
+            company = CommunityCompany.found(self.cid, name=name, kind=kind, founded_on=date(founded, 3, 1))
+        year = self.seeding.now.year
+        for y, share in ((year - 2, 0.82), (year - 1, 0.93)):
+            with recorded_at(self.seeding.in_month(self.rng, 0 if y == year - 2 else 2)):
+                company.report_revenue(year=y, amount=int(revenue_yuan * share) * YUAN)
+        with recorded_at(self.seeding.in_month(self.rng, 6)):
+            company.report_jobs(total=jobs[0], local=jobs[1], reported_on=self.seeding.in_month(self.rng, 6).date())
+        self.batch.add(company)
+        self.count["companies"] += 1
+
+    def monthly(self) -> None:
+        """A billing run on the 1st of each month; tenants pay (or fall behind) after the 10th."""
+        rng = self.rng
+        for month in range(12):
+            key = self.seeding.month_key(month)
+            for action in self.scheduled.get(month, []):
+                action()
+            with recorded_at(self.seeding.in_month(rng, month, day=1, hour=1)):
+                for asset in {id(a): a for a, _, _ in self.leases}.values():
+                    for lease_id in asset.billable_leases(key):
+                        asset.bill_rent(lease_id, key)
+                        self.count["rent_bills"] += 1
+            for asset, lease_id, reliability in self.leases:
+                lease = asset.leases[lease_id]
+                if not lease.outstanding or rng.random() > reliability:
+                    continue
+                t = self.seeding.in_month(rng, month, day=rng.randint(5, 25))
+                if not self.seeding.past(t) or t.date() < lease.starts_on:
+                    continue
+                amount = lease.outstanding if reliability > 0.9 else min(lease.outstanding, lease.monthly_rent)
+                with recorded_at(t):
+                    asset.pay_rent(lease_id, amount=amount, paid_on=t.date())
+                    self.fund.record_income(source="rent", amount=amount, received_on=t.date(),
+                                            reference=f"lease {lease_id}")
+                self.count["rent_payments"] += 1
+            if month % 3 == 2:
+                self.expense("maintenance", rng.randrange(8_000, 40_000, 100), month, "厂房与道路维修")
+            self.expense("staff", rng.randrange(20_000, 45_000, 100), month, "社区工作人员补贴")
+        for asset in {id(a): a for a, _, _ in self.leases}.values():
+            self.batch.add(asset)
+
+    def surveys(self) -> None:
+        base = {"huasheng": 23_800, "xizhuchao": 31_000, "jinpen": 28_500, "hualong-jiayuan": 19_600}.get(
+            self.kind, self.rng.randrange(18_000, 36_000, 100))
+        year = self.seeding.now.year
+        for back, factor in ((3, 0.88), (2, 0.94), (1, 1.0)):
+            with recorded_at(self.seeding.in_month(self.rng, 1 if back == 1 else 0)):
+                self.batch.add(IncomeSurvey.report(self.cid, year=year - back,
+                                                   per_capita_net_income=int(base * factor) * YUAN))
+        self.count["income_surveys"] = 3
+
+    # -- communities --------------------------------------------------------------
+
+    def _huasheng(self) -> None:
+        """Legacy debt and unpaid distributions, factories re-let, land to the state reserve, debt cleared."""
+        rng = self.rng
+        with recorded_at(self.seeding.start - timedelta(days=1)):
+            self.fund.incur_debt(creditor="历年厂房租金欠收及管理亏损", amount=4_200_000 * YUAN,
+                                 incurred_on=date(2010, 12, 31))
+            for g in range(1, 5):
+                self.fund.declare_distribution(villager_group=f"第{g}村民小组", amount=105_000 * YUAN,
+                                               declared_on=date(2010, 12, 31))
+        factories = [self.asset("factory_building", f"华胜工业园{n}号厂房", 3_000 + n * 400, 2_400_000)
+                     for n in range(1, 7)]
+        old = self.enterprise("金坛某五金加工厂", "manufacturing", (40, 22))
+        old_lease = self.lease(factories[0], old, 36_000, 0, reliability=0.0)  # pays nothing: arrears
+        better = [self.enterprise(name, sector, jobs) for name, sector, jobs in (
+            ("常州华胜精密机械有限公司", "manufacturing", (260, 180)), ("金坛新材料科技有限公司", "manufacturing", (310, 190)),
+            ("华胜物流有限公司", "logistics", (120, 80)), ("江苏绿源电子有限公司", "manufacturing", (240, 150)),
+            ("金坛宏达纺织有限公司", "manufacturing", (180, 120)))]
+        for factory, tenant in zip(factories[1:], better, strict=True):
+            self.lease(factory, tenant, rng.randrange(55_000, 80_000, 1000), 0)
+        newcomer = self.enterprise("常州智能装备有限公司", "manufacturing", (220, 140), month=3)
+
+        def relet() -> None:  # the defaulting tenant leaves; the factory is re-let to a better enterprise
+            t = self.seeding.in_month(rng, 3, day=5)
+            with recorded_at(t):
+                factories[0].terminate_lease(old_lease, reason="default", terminated_on=t.date())
+            self.lease(factories[0], newcomer, 72_000, 4)
+
+        land = self.asset("land", "华胜村东地块（收储）", 26_000, 0)
+
+        def land_reserve() -> None:
+            t = self.seeding.in_month(rng, 2, day=18)
+            with recorded_at(t):
+                land.transfer_to_land_reserve(compensation=2_600_000 * YUAN, transferred_on=t.date())
+                self.fund.record_income(source="land_compensation", amount=2_600_000 * YUAN, received_on=t.date(),
+                                        reference=f"asset {land.id}")
+
+        self.at(2, land_reserve)
+        self.at(3, relet)
+        self.count["land_reserve_transfers"] = 1
+        for e in better[:3]:
+            self.at(4, lambda e=e, yuan=rng.randrange(60_000, 120_000, 1000): self.tax_rebate(e, yuan, 4))
+
+        def repay(month: int) -> None:  # the debt and the groups repaid over the year (cleared by month 10)
+            t = self.seeding.in_month(rng, month, day=28)
+            with recorded_at(t):
+                self.fund.repay_debt(creditor="历年厂房租金欠收及管理亏损", amount=525_000 * YUAN, repaid_on=t.date())
+                if month % 2:
+                    for g in range(1, 5):
+                        self.fund.pay_distribution(villager_group=f"第{g}村民小组", amount=26_250 * YUAN,
+                                                   paid_on=t.date())
+
+        for month in range(3, 11):
+            self.at(month, lambda month=month: repay(month))
+        self.count["debt_cleared_yuan"] = 4_200_000
+
+    def _xizhuchao(self) -> None:
+        """1.3 million yuan: 150k lease income, 300k tax rebates, the rest from its two companies."""
+        rng = self.rng
+        land = [self.asset("land", f"西诸朝{n}号承包地", 20_000, 0) for n in range(1, 3)]
+        shop = self.asset("shop", "西诸朝沿街门面", 600, 900_000)
+        coop_land = self.enterprise("连云港西诸朝农机专业合作社", "agriculture", (35, 30))
+        farm = self.enterprise("开发区绿野种植家庭农场", "agriculture", (12, 10))
+        trader = self.enterprise("西诸朝便民超市", "wholesale_retail", (8, 8))
+        for asset, tenant, rent in ((land[0], coop_land, 4_500), (land[1], farm, 4_000), (shop, trader, 4_000)):
+            self.lease(asset, tenant, rent, 0)  # 12,500 a month: 150k a year
+        taxpayers = [self.enterprise(name, sector, jobs, month=m) for name, sector, jobs, m in (
+            ("连云港港城物流有限公司", "logistics", (140, 60), 0), ("江苏开发区医药科技有限公司", "manufacturing", (380, 90), 0),
+            ("连云港海辰建材有限公司", "construction", (95, 40), 5), ("西诸朝商贸有限公司", "wholesale_retail", (30, 22), 7))]
+        for e, yuan, month in zip(taxpayers, (110_000, 95_000, 55_000, 40_000), (3, 4, 8, 10), strict=True):
+            self.at(month, lambda e=e, yuan=yuan, month=month: self.tax_rebate(e, yuan, month))  # 300k
+        self.company("西诸朝保洁服务有限公司", "cleaning", 2013, 1_600_000, (46, 44))
+        self.company("西诸朝农机专业合作社", "farm_cooperative", 2014, 900_000, (28, 26))
+        for month in range(12):  # profit remitted monthly: 850k a year
+            self.at(month, lambda month=month: self.income("community_company", 70_000 if month < 11 else 80_000,
+                                                           month, ""))
+        del rng
+
+    def _jinpen(self) -> None:
+        """Five wholesale markets built by the community; their operators employ 12,000+."""
+        rng = self.rng
+        markets = ["金盆农副产品批发市场", "金盆建材批发市场", "金盆五金机电市场", "金盆服装小商品市场", "金盆水果批发市场"]
+        for n, name in enumerate(markets):
+            asset = self.asset("market", name, rng.randrange(12_000, 40_000, 500), rng.randrange(8, 30) * 1_000_000)
+            operator = self.enterprise(f"{name}经营管理有限公司", "wholesale_retail", (2_400 + n * 50, 2_100))
+            self.lease(asset, operator, rng.randrange(90_000, 160_000, 1000), 0, reliability=0.9 if n == 3 else 0.98)
+            if n < 3:
+                self.at(5 + n, lambda o=operator, yuan=rng.randrange(150_000, 260_000, 1000), m=5 + n:
+                        self.tax_rebate(o, yuan, m))
+        self.at(1, lambda: self.expense("public_services", 240_000, 1, "36名保洁员工资（19万平方米）"))
+
+    def _hualong_jiayuan(self) -> None:
+        rng = self.rng
+        shops = [self.asset("shop", f"华龙家园底商{n}号", rng.randrange(80, 240, 10), 400_000) for n in range(1, 5)]
+        for n, shop in enumerate(shops):
+            tenant = self.enterprise(f"华龙家园{['手工坊', '家政服务社', '便民超市', '康复理疗馆'][n]}", "services",
+                                     (total := rng.randint(6, 25), rng.randint(3, total)))
+            self.lease(shop, tenant, rng.randrange(3_000, 6_000, 100), 0, reliability=0.6 if n == 1 else 0.97)
+
+    def _synthetic(self) -> None:
+        rng = self.rng
+        n = rng.randint(2, 5)
+        for i in range(n):
+            kind = rng.choice(["shop", "shop", "factory_building", "market"])
+            area = {"shop": (60, 400), "factory_building": (1_500, 6_000), "market": (3_000, 12_000)}[kind]
+            asset = self.asset(kind, f"{self.plan['name']}{['门面', '厂房', '市场'][min(i, 2)]}{i + 1}号",
+                               rng.randrange(*area, 10), rng.randrange(3, 40) * 100_000)
+            tenant = self.enterprise(f"{self.plan['name'][:2]}{rng.choice(['恒达', '兴隆', '宏发', '鑫源', '瑞丰'])}"
+                                     f"{rng.choice(['商贸', '机械', '物流', '餐饮'])}有限公司",
+                                     rng.choice(["wholesale_retail", "manufacturing", "logistics", "services"]),
+                                     (total := rng.randint(5, 120), rng.randint(3, total)))
+            rent = {"shop": (2_000, 8_000), "factory_building": (20_000, 60_000), "market": (30_000, 90_000)}[kind]
+            reliability = 0.55 if rng.random() < 0.25 else 0.97  # some tenants fall into arrears
+            self.lease(asset, tenant, rng.randrange(*rent, 100), rng.choice([0, 0, 0, 2, 5]), reliability)
+            if rng.random() < 0.4:
+                month = rng.randrange(3, 12)
+                self.at(month, lambda t=tenant, yuan=rng.randrange(10_000, 80_000, 1000), m=month:
+                        self.tax_rebate(t, yuan, m))
+        if rng.random() < 0.25:
+            self.company(f"{self.plan['name'][:2]}物业保洁服务有限公司", "cleaning", rng.randint(2012, 2019),
+                         rng.randrange(300_000, 1_200_000, 10_000),
+                         (total := rng.randint(10, 40), rng.randint(8, total)))
+        if rng.random() < 0.3:
+            with recorded_at(self.seeding.start - timedelta(days=1)):
+                amount = rng.randrange(100_000, 800_000, 10_000)
+                self.fund.incur_debt(creditor="道路改造工程款", amount=amount * YUAN, incurred_on=date(2019, 6, 30))
+
+            def repay(month: int, amount: int = amount) -> None:
+                t = self.seeding.in_month(rng, month, day=25)
+                with recorded_at(t):
+                    self.fund.repay_debt(creditor="道路改造工程款", amount=amount // 4 * YUAN, repaid_on=t.date())
+
+            for month in (4, 9):
+                self.at(month, lambda month=month: repay(month))

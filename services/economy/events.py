@@ -1,0 +1,207 @@
+"""The economy service's public events (topic `shequ.economy.v1`, keyed by aggregate id).
+
+What consumers import, without the domain. What the district needs, nothing
+personal: amounts, dates, areas, kinds and ids. Enterprise and company names,
+creditors, write-off and reversal reasons stay in the event store; who attracted
+an enterprise is published only as a pseudonymous reference (for incentive-scheme
+counts). The mapping from stored events is `services.economy.contract`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import Field
+
+from shared.platform.envelope import PublicEvent, PublicEventSet
+
+Money = Field(ge=0, description="fen")
+Month = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+
+# The economy domain's vocabularies (a test keeps each equal to the domain's).
+AssetType = StrEnum("AssetType", ["factory_building", "shop", "market", "land", "equipment"])
+TerminationReason = StrEnum("TerminationReason", ["expiry", "default", "early"])
+IncomeSource = StrEnum("IncomeSource", ["rent", "tax_rebate", "land_compensation", "community_company", "other"])
+ExpenseCategory = StrEnum("ExpenseCategory", ["maintenance", "staff", "public_services", "welfare", "interest",
+                                              "other"])
+Sector = StrEnum("Sector", ["manufacturing", "wholesale_retail", "logistics", "services", "agriculture",
+                            "construction", "other"])
+CompanyKind = StrEnum("CompanyKind", ["cleaning", "farm_cooperative", "market", "other"])
+
+
+class AssetRegistered(PublicEvent):
+    event_name = "AssetRegistered"
+    asset_id: str
+    asset_type: AssetType
+    area_m2: int = Field(gt=0)
+    book_value: int = Money
+    registered_on: date
+
+
+class LeaseEvent(PublicEvent):
+    asset_id: str
+    lease_id: str
+
+
+class AssetLeased(LeaseEvent):
+    event_name = "AssetLeased"
+    tenant_enterprise_id: str
+    monthly_rent: int = Money
+    starts_on: date
+    ends_on: date
+
+
+class RentBilled(LeaseEvent):
+    event_name = "RentBilled"
+    month: str = Month
+    amount: int = Money
+    due_on: date
+
+
+class RentPaid(LeaseEvent):
+    event_name = "RentPaid"
+    amount: int = Money
+    paid_on: date
+
+
+class RentWrittenOff(LeaseEvent):
+    event_name = "RentWrittenOff"
+    amount: int = Money
+    written_off_on: date
+
+
+class LeaseTerminated(LeaseEvent):
+    event_name = "LeaseTerminated"
+    reason: TerminationReason
+    terminated_on: date
+
+
+class AssetTransferredToLandReserve(PublicEvent):
+    event_name = "AssetTransferredToLandReserve"
+    asset_id: str
+    compensation: int = Money
+    transferred_on: date
+
+
+class EnterpriseRegistered(PublicEvent):
+    event_name = "EnterpriseRegistered"
+    enterprise_id: str
+    sector: Sector
+    attracted_by_ref: str | None = None
+    registered_on: date
+
+
+class EnterpriseJobsReported(PublicEvent):
+    event_name = "EnterpriseJobsReported"
+    enterprise_id: str
+    total: int = Field(ge=0)
+    local: int = Field(ge=0)
+    reported_on: date
+
+
+class TaxRebateReceived(PublicEvent):
+    event_name = "TaxRebateReceived"
+    enterprise_id: str
+    amount: int = Money
+    year: int
+    received_on: date
+
+
+class IncomeRecorded(PublicEvent):
+    event_name = "IncomeRecorded"
+    entry_id: str
+    source: IncomeSource
+    amount: int = Money
+    received_on: date
+
+
+class ExpenseRecorded(PublicEvent):
+    event_name = "ExpenseRecorded"
+    entry_id: str
+    category: ExpenseCategory
+    amount: int = Money
+    spent_on: date
+
+
+class FundEntryReversed(PublicEvent):
+    """A correction: the entry's amount comes off its source or category, in the month it was booked."""
+
+    event_name = "FundEntryReversed"
+    entry_id: str
+    kind: str = Field(pattern="^(income|expense)$")
+    label: str = Field(max_length=32, description="income source or expense category")
+    amount: int = Money
+    booked_on: date
+    reversed_on: date
+
+
+class DebtIncurred(PublicEvent):
+    event_name = "DebtIncurred"
+    amount: int = Money
+    incurred_on: date
+
+
+class DebtRepaid(PublicEvent):
+    event_name = "DebtRepaid"
+    amount: int = Money
+    repaid_on: date
+
+
+class DistributionDeclared(PublicEvent):
+    event_name = "DistributionDeclared"
+    villager_group: str = Field(max_length=64)
+    amount: int = Money
+    declared_on: date
+
+
+class DistributionPaid(PublicEvent):
+    event_name = "DistributionPaid"
+    villager_group: str = Field(max_length=64)
+    amount: int = Money
+    paid_on: date
+
+
+class CompanyFounded(PublicEvent):
+    event_name = "CompanyFounded"
+    company_id: str
+    kind: CompanyKind
+    founded_on: date
+
+
+class CompanyRevenueReported(PublicEvent):
+    """Supersedes any earlier report for the same year."""
+
+    event_name = "CompanyRevenueReported"
+    company_id: str
+    year: int
+    amount: int = Money
+
+
+class CompanyJobsReported(PublicEvent):
+    event_name = "CompanyJobsReported"
+    company_id: str
+    total: int = Field(ge=0)
+    local: int = Field(ge=0)
+    reported_on: date
+
+
+class PerCapitaIncomeReported(PublicEvent):
+    event_name = "PerCapitaIncomeReported"
+    year: int
+    per_capita_net_income: int = Money
+
+
+class PerCapitaIncomeCorrected(PublicEvent):
+    event_name = "PerCapitaIncomeCorrected"
+    year: int
+    previous: int = Money
+    per_capita_net_income: int = Money
+
+
+public_events = PublicEventSet("economy", [
+    AssetRegistered, AssetLeased, RentBilled, RentPaid, RentWrittenOff, LeaseTerminated,
+    AssetTransferredToLandReserve, EnterpriseRegistered, EnterpriseJobsReported, TaxRebateReceived, IncomeRecorded,
+    ExpenseRecorded, FundEntryReversed, DebtIncurred, DebtRepaid, DistributionDeclared, DistributionPaid,
+    CompanyFounded, CompanyRevenueReported, CompanyJobsReported, PerCapitaIncomeReported, PerCapitaIncomeCorrected,
+])

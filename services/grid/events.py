@@ -1,0 +1,206 @@
+"""The grid service's public events (topic `shequ.grid.v1`, keyed by aggregate id).
+
+What consumers import (the district read side, other services' reactions,
+`examples/overdue_notifier`): no domain. Nothing personal is published: no
+reporter contact, landlord, tenant or supervised-person data, no mediation
+agreement or notes. Case events carry category and grid cell so a consumer
+needs no other state. The mapping from stored events is `services.grid.contract`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from shared.platform.envelope import PublicEvent, PublicEventSet
+
+CaseCategory = StrEnum("CaseCategory", [
+    "noise", "sanitation", "roads_and_lighting", "drainage", "safety_hazard", "neighbour_dispute",
+    "elderly_assistance", "other",
+])
+"""The grid domain's case categories (a test keeps the two equal)."""
+
+
+class CommunityRegistered(PublicEvent):
+    """A community joined the district directory."""
+
+    event_name = "CommunityRegistered"
+    community_id: str
+    name: str
+    district: str
+    households: int
+    residents: int
+    floating_population: int
+
+
+class CommunityDetailsUpdated(CommunityRegistered):
+    """The directory entry of a community changed; carries every directory field."""
+
+    event_name = "CommunityDetailsUpdated"
+
+
+class GridCellDrawn(PublicEvent):
+    event_name = "GridCellDrawn"
+    cell_id: str
+    name: str
+    households: int
+
+
+class GridWorkerAssigned(PublicEvent):
+    event_name = "GridWorkerAssigned"
+    cell_id: str
+    worker_id: str = Field(description="Pseudonymous worker id")
+
+
+class GridWorkerUnassigned(GridWorkerAssigned):
+    event_name = "GridWorkerUnassigned"
+
+
+class CaseReported(PublicEvent):
+    """A resident report or service request was recorded."""
+
+    event_name = "CaseReported"
+    version = 1
+    case_id: str
+    category: CaseCategory
+    description: str = Field(max_length=2000)
+    channel: str | None = None
+    grid_cell_id: str | None = None
+    deadline: datetime | None = Field(default=None, description="Resolve by; overdue after this")
+
+
+class CaseEvent(PublicEvent):
+    case_id: str
+    category: CaseCategory | None = None
+    grid_cell_id: str | None = None
+
+
+class CaseResolved(CaseEvent):
+    """A case was resolved."""
+
+    event_name = "CaseResolved"
+    version = 1
+    outcome: str = Field(max_length=2000)
+
+
+class CaseAccepted(CaseEvent):
+    event_name = "CaseAccepted"
+
+
+class CaseAssigned(CaseEvent):
+    event_name = "CaseAssigned"
+    assignee_kind: str
+    assignee: str = Field(description="Pseudonymous worker id or department name")
+
+
+class CaseEscalated(CaseEvent):
+    event_name = "CaseEscalated"
+    level: str
+    reason: str = Field(max_length=2000)
+
+
+class CaseClosed(CaseEvent):
+    event_name = "CaseClosed"
+    satisfaction: int = Field(ge=1, le=5)
+
+
+class CaseReopened(CaseEvent):
+    event_name = "CaseReopened"
+    deadline: datetime
+
+
+class CaseRejected(CaseEvent):
+    event_name = "CaseRejected"
+    reason: str
+    duplicate_of: str | None = None
+
+
+class CaseNoteAdded(CaseEvent):
+    """Staff were left a note on the case (the text is withheld; it may be personal)."""
+
+    event_name = "CaseNoteAdded"
+    reference: str | None = Field(default=None, max_length=200, description="What caused the note, if anything")
+
+
+class MediationEvent(PublicEvent):
+    mediation_id: str
+    dispute_type: str
+
+
+class MediationOpened(MediationEvent):
+    event_name = "MediationOpened"
+    parties: int = Field(ge=2)
+    case_id: str | None = None
+    grid_cell_id: str | None = None
+
+
+class MediationSessionHeld(MediationEvent):
+    event_name = "MediationSessionHeld"
+
+
+class MediationSettled(MediationEvent):
+    event_name = "MediationSettled"
+
+
+class MediationFailed(MediationEvent):
+    event_name = "MediationFailed"
+
+
+class InspectionCompleted(PublicEvent):
+    event_name = "InspectionCompleted"
+    inspection_id: str
+    inspection_type: str
+    site: str = Field(max_length=500)
+    grid_cell_id: str | None = None
+    hazards_found: int = Field(ge=0)
+    case_ids: list[str] = Field(default_factory=list, description="Cases opened for the hazards")
+
+
+class RentalHouseRegistered(PublicEvent):
+    event_name = "RentalHouseRegistered"
+    house_id: str
+    grid_cell_id: str | None = None
+
+
+class TenantHouseholdRegistered(PublicEvent):
+    event_name = "TenantHouseholdRegistered"
+    house_id: str
+    household_id: str
+    grid_cell_id: str | None = None
+    size: int = Field(ge=1)
+    floating: bool
+
+
+class TenantHouseholdDeparted(TenantHouseholdRegistered):
+    event_name = "TenantHouseholdDeparted"
+
+
+class FollowUpEvent(PublicEvent):
+    follow_up_id: str
+    group: str
+    grid_cell_id: str | None = None
+
+
+class FollowUpStarted(FollowUpEvent):
+    event_name = "FollowUpStarted"
+
+
+class FollowUpVisitRecorded(FollowUpEvent):
+    event_name = "FollowUpVisitRecorded"
+
+
+class FollowUpEnded(FollowUpEvent):
+    event_name = "FollowUpEnded"
+    outcome: str
+    reoffended: bool
+
+
+public_events = PublicEventSet("grid", [
+    CommunityRegistered, CommunityDetailsUpdated, GridCellDrawn, GridWorkerAssigned, GridWorkerUnassigned,
+    CaseReported, CaseResolved, CaseAccepted, CaseAssigned, CaseEscalated, CaseClosed, CaseReopened, CaseRejected,
+    CaseNoteAdded, MediationOpened, MediationSessionHeld, MediationSettled, MediationFailed, InspectionCompleted,
+    RentalHouseRegistered, TenantHouseholdRegistered, TenantHouseholdDeparted, FollowUpStarted,
+    FollowUpVisitRecorded, FollowUpEnded,
+])

@@ -1,0 +1,157 @@
+"""Welfare commands: what each use case is given, validated before it runs (bad input is a 422).
+
+The HTTP API receives them as request bodies; the application takes them typed,
+so a use case never sees an unchecked value.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.welfare.domain import Category, DisabilityType, Occasion, ProgrammeKind
+
+COMMUNITY_ID = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+FEN = Field(ge=0, le=10**10)
+MONTH = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+TEXT = Field(min_length=1, max_length=500)
+
+
+class Command(BaseModel):
+    """A command's content: unknown fields are refused (422), not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CategoryIn(Command):
+    category: Category
+    disability_type: DisabilityType | None = None
+    disability_grade: int | None = Field(default=None, ge=1, le=4)
+
+
+class RegisterPerson(Command):
+    community_id: str = COMMUNITY_ID
+    name: str = Field(min_length=1, max_length=100)
+    national_id: str = Field(pattern=r"^[0-9]{17}[0-9Xx]$")
+    phone: str = Field(min_length=3, max_length=32)
+    address: str = Field(min_length=1, max_length=300)
+    birth_date: date
+    categories: list[CategoryIn] = Field(default_factory=list, max_length=5)
+
+
+class RemoveCategory(Command):
+    category: Category
+
+
+class OnDate(Command):
+    on: date
+
+
+class Reason(Command):
+    reason: str = TEXT
+
+
+class Threshold(Command):
+    threshold_fen: int = Field(gt=0, le=10**8)
+    effective_from: date
+
+
+class RegisterHousehold(Command):
+    community_id: str = COMMUNITY_ID
+    members: list[UUID] = Field(min_length=1, max_length=30)
+    income_per_person_fen: int = FEN
+
+
+class Grant(Command):
+    monthly_fen: int = Field(gt=0, le=10**8)
+    from_date: date
+
+
+class Adjust(Command):
+    monthly_fen: int = Field(gt=0, le=10**8)
+    reason: str = TEXT
+
+
+class End(Command):
+    reason: str = TEXT
+    on: date
+
+
+class Rule(Command):
+    categories: list[Category] = Field(default_factory=list)
+    max_income_per_person_fen: int | None = Field(default=None, ge=0, le=10**10)
+    min_age: int | None = Field(default=None, ge=0, le=130)
+    max_age: int | None = Field(default=None, ge=0, le=130)
+
+
+class DefineProgramme(Command):
+    community_id: str = COMMUNITY_ID
+    name: str = Field(min_length=1, max_length=200)
+    kind: ProgrammeKind
+    amount_fen: int = FEN
+    rule: Rule = Field(default_factory=Rule)
+
+
+class PersonRef(Command):
+    person_id: UUID
+
+
+class Exit(Command):
+    person_id: UUID
+    reason: str = TEXT
+
+
+class OpenCycle(Command):
+    programme_id: UUID
+    month: str = MONTH
+
+
+class Item(Command):
+    name: str = Field(min_length=1, max_length=100)
+    quantity: int = Field(gt=0, le=10**6)
+
+
+class DistributeRelief(Command):
+    community_id: str = COMMUNITY_ID
+    occasion: Occasion
+    kind: ProgrammeKind
+    person_id: UUID | None = None
+    household_id: UUID | None = None
+    items: list[Item] = Field(default_factory=list, max_length=50)
+    value_fen: int = FEN
+    on: date
+
+    @model_validator(mode="after")
+    def one_recipient(self) -> DistributeRelief:
+        if (self.person_id is None) == (self.household_id is None):
+            raise ValueError("give exactly one of person_id or household_id")
+        return self
+
+
+class OpenStation(Command):
+    community_id: str = COMMUNITY_ID
+    name: str = Field(min_length=1, max_length=200)
+    capacity: int = Field(gt=0, le=10_000)
+    opened_on: date
+
+
+class StartPlacement(Command):
+    person_id: UUID
+    on: date
+    monthly_wage_fen: int = FEN
+
+
+class EndPlacement(Command):
+    on: date
+    reason: str = TEXT
+
+
+class PayWage(Command):
+    person_id: UUID
+    month: str = MONTH
+    wage_fen: int = FEN
+    pension_insurance_fen: int = FEN
+    medical_insurance_fen: int = FEN
+    lunch_fen: int = FEN

@@ -1,0 +1,224 @@
+"""The welfare service's public events (topic `shequ.welfare.v1`, keyed by aggregate id).
+
+What consumers import, without the domain. Never personal data: persons appear
+only as their pseudonymous aggregate id, with categories, an age band,
+disability type and grade, and amounts. The mapping from stored events (which
+withholds the dedupe index, payment ledger and record-read audit events) is
+`services.welfare.contract`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.platform.envelope import PublicEvent, PublicEventSet
+
+
+class PersonEvent(PublicEvent):
+    person_id: str
+
+
+class PersonRegistered(PersonEvent):
+    event_name = "PersonRegistered"
+    age_band: str
+
+
+class PersonCategoryAdded(PublicEvent):
+    event_name = "PersonCategoryAdded"
+    person_id: str
+    category: str
+    age_band: str
+    disability_type: str | None = None
+    disability_grade: int | None = None
+
+
+class PersonCategoryRemoved(PublicEvent):
+    event_name = "PersonCategoryRemoved"
+    person_id: str
+    category: str
+    disability_type: str | None = None
+    disability_grade: int | None = None
+
+
+class PersonLeft(PersonEvent):
+    """Base of a person leaving the register: the categories (and disability) they counted in."""
+
+    categories: list[str]
+    disability_type: str | None = None
+    disability_grade: int | None = None
+
+
+class PersonMovedOut(PersonLeft):
+    event_name = "PersonMovedOut"
+
+
+class PersonDied(PersonLeft):
+    event_name = "PersonDied"
+
+
+class PersonErased(PersonEvent):
+    event_name = "PersonErased"
+
+
+class AllowanceThresholdSet(PublicEvent):
+    event_name = "AllowanceThresholdSet"
+    threshold_fen: int
+    effective_from: str
+
+
+class HouseholdRegistered(PublicEvent):
+    event_name = "HouseholdRegistered"
+    household_id: str
+    member_count: int
+    income_per_person_fen: int
+
+
+class MeansTestAssessed(PublicEvent):
+    event_name = "MeansTestAssessed"
+    household_id: str
+    passed: bool
+    threshold_fen: int
+    income_per_person_fen: int
+
+
+class AllowanceChanged(PublicEvent):
+    """Base of allowance events: `monthly_fen` is the amount now paid (0 if none), `previous_fen` before."""
+
+    household_id: str
+    monthly_fen: int
+    previous_fen: int
+
+
+class AllowanceGranted(AllowanceChanged):
+    event_name = "AllowanceGranted"
+
+
+class AllowanceAdjusted(AllowanceChanged):
+    event_name = "AllowanceAdjusted"
+
+
+class AllowanceSuspended(AllowanceChanged):
+    event_name = "AllowanceSuspended"
+
+
+class AllowanceResumed(AllowanceChanged):
+    event_name = "AllowanceResumed"
+
+
+class AllowanceEnded(AllowanceChanged):
+    event_name = "AllowanceEnded"
+
+
+class ProgrammeDefined(PublicEvent):
+    event_name = "ProgrammeDefined"
+    programme_id: str
+    name: str
+    kind: str
+    amount_fen: int
+    rule: dict[str, Any]
+
+
+class ProgrammeEnrolment(PublicEvent):
+    programme_id: str
+    person_id: str
+
+
+class PersonEnrolled(ProgrammeEnrolment):
+    event_name = "PersonEnrolled"
+
+
+class PersonExited(ProgrammeEnrolment):
+    event_name = "PersonExited"
+
+
+class CycleEvent(PublicEvent):
+    cycle_id: str
+    programme_id: str
+    month: str
+
+
+class PaymentCycleOpened(CycleEvent):
+    event_name = "PaymentCycleOpened"
+
+
+class Entitlement(PublicEvent):
+    event_name = "Entitlement"
+    person_id: str
+    amount_fen: int
+    categories: list[str]
+    age_band: str
+
+
+class EntitlementsCalculated(CycleEvent):
+    event_name = "EntitlementsCalculated"
+    count: int
+    total_fen: int
+    excluded_count: int
+    entitlements: list[Entitlement]
+
+
+class PaymentCycleApproved(CycleEvent):
+    event_name = "PaymentCycleApproved"
+    dropped_person_ids: list[str]
+
+
+class PaymentCycleDisbursed(CycleEvent):
+    event_name = "PaymentCycleDisbursed"
+    on: str
+    count: int
+    total_fen: int
+
+
+class PaymentCycleClosed(CycleEvent):
+    event_name = "PaymentCycleClosed"
+
+
+class ReliefDistributed(PublicEvent):
+    event_name = "ReliefDistributed"
+    relief_id: str
+    occasion: str
+    kind: str
+    person_id: str | None = None
+    household_id: str | None = None
+    item_count: int
+    value_fen: int
+    on: str
+
+
+class StationOpened(PublicEvent):
+    event_name = "StationOpened"
+    station_id: str
+    name: str
+    capacity: int
+
+
+class PlacementEvent(PublicEvent):
+    station_id: str
+    person_id: str
+
+
+class PlacementStarted(PlacementEvent):
+    event_name = "PlacementStarted"
+    monthly_wage_fen: int
+
+
+class PlacementEnded(PlacementEvent):
+    event_name = "PlacementEnded"
+
+
+class WagePaid(PlacementEvent):
+    event_name = "WagePaid"
+    month: str
+    wage_fen: int
+    pension_insurance_fen: int
+    medical_insurance_fen: int
+    lunch_fen: int
+
+
+public_events = PublicEventSet("welfare", [
+    PersonRegistered, PersonCategoryAdded, PersonCategoryRemoved, PersonMovedOut, PersonDied, PersonErased,
+    AllowanceThresholdSet, HouseholdRegistered, MeansTestAssessed, AllowanceGranted, AllowanceAdjusted,
+    AllowanceSuspended, AllowanceResumed, AllowanceEnded, ProgrammeDefined, PersonEnrolled, PersonExited,
+    PaymentCycleOpened, EntitlementsCalculated, PaymentCycleApproved, PaymentCycleDisbursed, PaymentCycleClosed,
+    ReliefDistributed, StationOpened, PlacementStarted, PlacementEnded, WagePaid,
+])

@@ -1,0 +1,258 @@
+"""The relay: a service's event store is its outbox.
+
+It reads the notification log in order, publishes each stored event's public
+envelope to the service topic keyed by aggregate id, and records its position
+(a tracking record in the event store's own database) only after the broker
+acknowledged the whole batch. At-least-once: a crash between acknowledgement and
+tracking re-publishes the batch with the same envelope ids, which consumers drop.
+
+The position is kept per broker cluster id: a new, empty cluster (Tansu keeps
+topics in memory) has no position, so everything is published to it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+from pydantic import ValidationError
+
+from shared.platform import metrics
+from shared.platform.envelope import Envelope, EventContract, InvalidEnvelope
+from shared.platform.eventstore import ServiceApplication
+from shared.platform.kafka import KafkaAdmin
+from shared.platform.leadership import Leadership, SoleProcess
+
+log = logging.getLogger("shequ.relay")
+
+
+class ContractViolation(RuntimeError):
+    """A stored event whose public envelope does not satisfy the published contract.
+
+    Always a bug (a converter or model out of step with the schema): the relay
+    stops, publishing nothing of the batch, rather than publish garbage.
+    """
+
+    def __init__(self, service: str, position: int, stored_type: str, reason: str) -> None:
+        super().__init__(f"relay {service}: stored event #{position} ({stored_type}) violates the public "
+                         f"contract: {reason}")
+        self.service, self.position, self.stored_type, self.reason = service, position, stored_type, reason
+
+
+class Relay:
+    def __init__(
+        self,
+        app: ServiceApplication,
+        contract: EventContract,
+        topic: str,
+        bootstrap_servers: str,
+        *,
+        partitions: int = 3,
+        replication_factor: int = 1,
+        batch_size: int = 500,
+        idle_seconds: float = 0.5,
+        cluster_check_seconds: float = 2.0,
+        producer_factory: Callable[[], KafkaProducer] | None = None,
+        leadership: Leadership | None = None,
+        standby_seconds: float = 2.0,
+    ) -> None:
+        from shared.platform.kafka import durable_producer
+
+        self.app = app
+        self.contract = contract
+        self.service = contract.service
+        self.topic = topic
+        self.bootstrap_servers = bootstrap_servers
+        self.partitions = partitions
+        self.replication_factor = replication_factor
+        self.batch_size = batch_size
+        self.idle_seconds = idle_seconds
+        self.cluster_check_seconds = cluster_check_seconds
+        self._producer_factory = producer_factory or (
+            lambda: durable_producer(bootstrap_servers, f"shequ-relay-{self.service}")
+        )
+        self._producer: KafkaProducer | None = None
+        self._admin: KafkaAdmin | None = None
+        self._cluster_id: str | None = None
+        self._cluster_checked_at = 0.0
+        self.connected = False
+        self.leadership = leadership or SoleProcess()
+        self.standby_seconds = standby_seconds
+        self.standing_by = False
+        self.failed: str | None = None
+
+    # -- position -------------------------------------------------------------
+
+    def tracking_name(self, cluster_id: str) -> str:
+        return f"relay:{self.topic}@{cluster_id}"
+
+    def position(self, cluster_id: str) -> int:
+        return self.app.process_recorder.max_tracking_id(self.tracking_name(cluster_id)) or 0
+
+    # -- connection -------------------------------------------------------------
+
+    def _connect(self) -> str:
+        """(Re)connect if needed; return the current cluster id."""
+        now = time.monotonic()
+        if self._admin is None:
+            self._admin = KafkaAdmin(self.bootstrap_servers)
+        if self._cluster_id is None or now - self._cluster_checked_at > self.cluster_check_seconds:
+            cluster_id = self._admin.cluster_id()
+            if cluster_id != self._cluster_id:
+                self._admin.ensure_topics([self.topic], self.partitions, self.replication_factor)
+                position = self.position(cluster_id)
+                log.info("relay %s: publishing to cluster %s from position %s", self.service, cluster_id, position)
+                if position == 0 and self.app.recorder.max_notification_id():
+                    metrics.RELAY_RESTARTS.labels(self.service).inc()  # a new, empty cluster gets everything
+                self._cluster_id = cluster_id
+            self._cluster_checked_at = now
+        if self._producer is None:
+            self._producer = self._producer_factory()
+        self.connected = True
+        return self._cluster_id
+
+    def _disconnect(self) -> None:
+        self.connected = False
+        for client in (self._producer, self._admin):
+            if client is not None:
+                try:
+                    client.close(timeout=1) if isinstance(client, KafkaProducer) else client.close()
+                except Exception:  # noqa: BLE001 - closing a broken client must not mask the cause
+                    log.debug("relay %s: error closing client", self.service, exc_info=True)
+        self._producer = None
+        self._admin = None
+        self._cluster_id = None
+
+    # -- publishing -------------------------------------------------------------
+
+    def publish_batch(self) -> int:
+        """Publish the next batch; return how many notifications it covered."""
+        cluster_id = self._connect()
+        recorder = self.app.process_recorder
+        position = self.position(cluster_id)
+        notifications = recorder.select_notifications(
+            start=position, limit=self.batch_size, inclusive_of_start=False
+        )
+        self._update_lag(position, notifications)
+        if not notifications:
+            return 0
+        assert self._producer is not None
+        outgoing = [(n, *v) for n in notifications if (v := self._validated_envelope(n)) is not None]
+        futures = []
+        for notification, envelope, value in outgoing:
+            futures.append(
+                self._producer.send(
+                    self.topic,
+                    key=envelope.subject.encode(),
+                    value=value,
+                    headers=[
+                        ("ce_type", envelope.type.encode()),
+                        ("ce_id", envelope.id.encode()),
+                        ("shequ_position", str(notification.id).encode()),
+                        *([("correlation_id", envelope.correlationid.encode())] if envelope.correlationid else []),
+                    ],
+                )
+            )
+        self._producer.flush(timeout=15)
+        for future in futures:
+            future.get(timeout=15)  # raises if the broker did not acknowledge
+        recorder.insert_tracking(Tracking(self.tracking_name(cluster_id), notifications[-1].id))
+        metrics.RELAY_PUBLISHED.labels(self.service).inc(len(futures))
+        self._update_lag(notifications[-1].id, ())
+        return len(notifications)
+
+    def _validated_envelope(self, notification: Any) -> tuple[Envelope, bytes] | None:
+        """The notification's public envelope and its bytes, checked as a consumer will check them;
+        None if withheld.
+
+        The check is the consumer's own: the exact bytes to be sent are parsed as a
+        CloudEvent and their `data` decoded with the public model (`contract.events.decode`),
+        i.e. validated against the schema the catalogue is generated from.
+        """
+        domain_event = self.app.mapper.to_domain_event(notification)
+        try:
+            envelope = self.contract.to_envelope(domain_event)
+            if envelope is None:
+                return None
+            value = envelope.to_bytes()
+            self.contract.events.decode(Envelope.from_bytes(value), strict=True)
+        except (ValidationError, InvalidEnvelope, LookupError, TypeError, ValueError) as exc:
+            violation = ContractViolation(self.service, notification.id, type(domain_event).__qualname__,
+                                          f"{type(exc).__name__}: {exc}")
+            metrics.RELAY_CONTRACT_VIOLATIONS.labels(self.service).inc()
+            log.error("%s; the relay stops and publishes nothing of this batch (fix the contract, then restart)",
+                      violation)
+            raise violation from exc
+        return envelope, value
+
+    def _update_lag(self, position: int, pending: object) -> None:
+        newest = self.app.recorder.max_notification_id() or 0
+        metrics.RELAY_LAG.labels(self.service).set(max(0, newest - position))
+        oldest = pending[0] if pending else None  # type: ignore[index]
+        if oldest is None:
+            metrics.RELAY_LAG_SECONDS.labels(self.service).set(0)
+        else:
+            stored_at = self.app.mapper.to_domain_event(oldest).timestamp
+            metrics.RELAY_LAG_SECONDS.labels(self.service).set(
+                max(0.0, (datetime.now(UTC) - stored_at).total_seconds())
+            )
+
+    def lag(self) -> int:
+        """Events not yet acknowledged by the current cluster (-1 if unknown)."""
+        if self._cluster_id is None:
+            return -1
+        return max(0, (self.app.recorder.max_notification_id() or 0) - self.position(self._cluster_id))
+
+    def run(self, stop: threading.Event) -> None:
+        backoff = 0.2
+        try:
+            while not stop.is_set():
+                if not self.leadership.acquire():
+                    # Another replica's relay publishes this store; stand by to take over.
+                    self.standing_by = True
+                    self._disconnect()
+                    stop.wait(self.standby_seconds)
+                    continue
+                self.standing_by = False
+                try:
+                    self.app.events_stored.clear()
+                    published = self.publish_batch()
+                    backoff = 0.2
+                    if published < self.batch_size:
+                        # Wake at once when new events are stored, or after idle_seconds.
+                        waited = 0.0
+                        while not stop.is_set() and waited < self.idle_seconds:
+                            if self.app.events_stored.wait(0.05):
+                                break
+                            waited += 0.05
+                except ContractViolation as exc:
+                    self.failed = str(exc)
+                    self._disconnect()
+                    raise  # loud: BackgroundWorkers logs the crash; nothing after this event is published
+                except (KafkaError, OSError, TimeoutError) as exc:
+                    metrics.RELAY_ERRORS.labels(self.service).inc()
+                    log.warning("relay %s: broker unavailable (%s); retrying in %.1fs", self.service, exc, backoff)
+                    self._disconnect()
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, 5.0)
+                except Exception as exc:  # noqa: BLE001 - e.g. the event store is briefly unreachable
+                    metrics.RELAY_ERRORS.labels(self.service).inc()
+                    log.exception("relay %s: unexpected error (%s); retrying in %.1fs", self.service, exc, backoff)
+                    self._disconnect()
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, 5.0)
+        finally:
+            self._disconnect()
+            self.leadership.release()
+
+    def check(self) -> None:
+        """Readiness: a relay stopped by a contract violation makes its service not ready."""
+        if self.failed:
+            raise RuntimeError(f"relay stopped: {self.failed}")
