@@ -84,6 +84,8 @@ def test_the_production_install_has_no_test_extras(production_venv: Path) -> Non
     for requirement in test_only:
         name = requirement.split("==")[0].split("[")[0].lower().replace("_", "-")
         assert name not in names, f"{name} (a test extra) is in the production install"
+    assert "mongomock-ng" not in names  # the read store is a real wire-protocol server, never a mock
+    assert "nx-27017" in names  # the embedded read-store server ships with the package
 
 
 def test_every_module_imports_in_a_production_install(production_venv: Path, tmp_path: Path) -> None:
