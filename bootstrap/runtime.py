@@ -25,6 +25,7 @@ from shared.platform.http import api_docs_index, create_app
 from shared.platform.kafka import broker_check
 from shared.platform.leadership import leadership_for
 from shared.platform.projector import ProjectorRuntime, Projection
+from shared.platform.querytables import QueryTableRunner
 from shared.platform.readstore import connect_read_store, ping
 from shared.platform.relay import Relay
 from shared.platform.service import ServiceDefinition
@@ -41,11 +42,15 @@ class RunningService:
     http: FastAPI
     reactions: EventConsumer | None = None
     """Consumes other services' topics for this service's reactions (sagas), if it has any."""
+    query_tables: QueryTableRunner | None = None
+    """Keeps the service's query tables (its list endpoints) up to date from its own event store."""
 
     def start(self, workers: BackgroundWorkers) -> None:
-        """Start the relay and the reaction consumer (whichever exist) as background workers."""
+        """Start the relay, the query tables and the reaction consumer (whichever exist) as background workers."""
         if self.relay is not None:
             workers.start(f"relay-{self.definition.name}", self.relay.run)
+        if self.query_tables is not None:
+            workers.start(f"querytables-{self.definition.name}", self.query_tables.run)
         if self.reactions is not None:
             workers.start(f"reactions-{self.definition.name}", self.reactions.run)
 
@@ -130,9 +135,15 @@ def build_service(
         )
         readiness["broker"] = broker_check(bootstrap_servers)
         readiness["relay"] = relay.check
+    query_tables = None
+    if definition.query_tables is not None:
+        query_tables = QueryTableRunner(application, definition.query_tables, batch_size=settings.relay_batch_size,
+                                        idle_seconds=settings.relay_idle_seconds)
+        readiness["query_tables"] = query_tables.check
     http = create_app(definition.name, title=f"shequ {definition.name} service", readiness=readiness,
                       verifier=verifier, max_body_bytes=settings.max_body_bytes)
     http.state.application = application
+    http.state.query_view = query_tables.view if query_tables is not None else None
     http.include_router(definition.router())
     http.include_router(audit.router())
     topic = settings.topic_for(definition.name)
@@ -142,7 +153,7 @@ def build_service(
         _initialise_relay_series(definition.name)
     _serve_catalogue(http, definition.contract.events)
     reactions = build_reactions(definition, application, settings, bootstrap_servers) if with_relay else None
-    return RunningService(definition, application, relay, http, reactions)
+    return RunningService(definition, application, relay, http, reactions, query_tables)
 
 
 def build_reactions(

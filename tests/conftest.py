@@ -151,6 +151,8 @@ def service_client(settings: Settings) -> Iterator[Callable[[ServiceDefinition],
         built.append(running)
         client = TestClient(running.http, raise_server_exceptions=False)
         client.application = running.application  # type: ignore[attr-defined]
+        # No background workers here: a test applies stored events to the query tables with catch_up().
+        client.query_tables = running.query_tables  # type: ignore[attr-defined]
         # Events stored before the test ran (the learned directory): "nothing written" counts from here.
         client.baseline = running.application.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
         return client

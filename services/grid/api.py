@@ -3,9 +3,10 @@ and calls one use case, which checks the community and applies the domain rules.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from services.grid.application import GridApplication
@@ -14,8 +15,11 @@ from services.grid.commands import (
     HoldSession, OpenMediation, RecordVisit, RegisterCommunity, RegisterRental, RegisterTenant, RejectCase, ReopenCase,
     ReportCase, ResolveCase, SettleMediation, StartFollowUp, UpdateCommunity,
 )
+from services.grid.domain import CaseCategory, CaseStatus, MediationStatus
+from services.grid.queries import CaseSort, list_cases, list_mediations
 from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
+from shared.platform.querytables import DEFAULT_LIMIT, MAX_LIMIT, QueryView
 
 
 class Created(BaseModel):
@@ -29,7 +33,13 @@ async def grid_app(request: Request) -> GridApplication:
     return request.app.state.application
 
 
+async def query_view(request: Request) -> QueryView:
+    return request.app.state.query_view
+
+
 Grid = Annotated[GridApplication, Depends(grid_app)]
+Lists = Annotated[QueryView, Depends(query_view)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 CaseWorker = Annotated[Actor, Depends(requires(Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.ADMIN))]
 Admin = Annotated[Actor, Depends(requires(Role.ADMIN))]
 Anyone = Annotated[Actor, Depends(requires(*Role))]
@@ -107,6 +117,17 @@ def router() -> APIRouter:
     def reject_case(case_id: str, body: RejectCase, grid: Grid, actor: CaseWorker) -> View:
         return grid.reject_case(actor, case_id, body)
 
+    @api.get("/cases")
+    def cases(
+        lists: Lists, actor: CaseWorker, community_id: str | None = None, grid_cell_id: str | None = None,
+        status: CaseStatus | None = None, category: CaseCategory | None = None, assignee: str | None = None,
+        overdue: bool | None = None, reported_from: datetime | None = None, reported_to: datetime | None = None,
+        sort: CaseSort = CaseSort.NEWEST_FIRST, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None,
+    ) -> View:
+        return list_cases(lists, actor, community_id=community_id, grid_cell_id=grid_cell_id, status=status,
+                          category=category, assignee=assignee, overdue=overdue, reported_from=reported_from,
+                          reported_to=reported_to, sort=sort, limit=limit, cursor=cursor)
+
     @api.get("/cases/{case_id}")
     def get_case(case_id: str, grid: Grid, actor: CaseWorker) -> View:
         return grid.case(actor, case_id)
@@ -131,6 +152,12 @@ def router() -> APIRouter:
     @api.post("/mediations/{mediation_id}/fail")
     def fail_mediation(mediation_id: str, body: FailMediation, grid: Grid, actor: CaseWorker) -> View:
         return grid.fail_mediation(actor, mediation_id, body)
+
+    @api.get("/mediations")
+    def mediations(lists: Lists, actor: CaseWorker, community_id: str | None = None,
+                   status: MediationStatus | None = None, limit: Limit = DEFAULT_LIMIT,
+                   cursor: str | None = None) -> View:
+        return list_mediations(lists, actor, community_id=community_id, status=status, limit=limit, cursor=cursor)
 
     @api.get("/mediations/{mediation_id}")
     def get_mediation(mediation_id: str, grid: Grid, actor: CaseWorker) -> View:
