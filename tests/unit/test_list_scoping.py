@@ -1,0 +1,71 @@
+"""Every list route of every service (a GET without `{` in its path that returns items) is scoped: another
+community's staff token sees none of the first community's rows. The routes are read from the apps, so a
+new list route without a way to fill it here fails `test_every_list_route_is_covered`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from bootstrap.registry import domain_services
+
+COMMUNITY = {"district": "Leiyang", "households": 100, "residents": 300, "floating_population": 10}
+
+
+def _grid_case(client, headers) -> None:
+    assert client.post("/communities", json={"id": "jinpen", "name": "Jinpen", **COMMUNITY},
+                       headers=headers).status_code == 201
+    response = client.post("/cases", json={"community_id": "jinpen", "category": "noise", "description": "d"},
+                           headers=headers)
+    assert response.status_code == 201, response.text
+
+
+def _grid_mediation(client, headers) -> None:
+    assert client.post("/communities", json={"id": "jinpen", "name": "Jinpen", **COMMUNITY},
+                       headers=headers).status_code == 201
+    body = {"community_id": "jinpen", "dispute_type": "neighbour", "parties": 2}
+    assert client.post("/mediations", json=body, headers=headers).status_code == 201
+
+
+FILL: dict[tuple[str, str], Callable] = {
+    ("grid", "/cases"): _grid_case,
+    ("grid", "/mediations"): _grid_mediation,
+}
+"""(service, list path) -> writes at least one row of community "jinpen" through the API."""
+
+
+def list_routes(service_client) -> list[tuple]:
+    """(service, path, client) of every GET route without a path parameter."""
+    found = []
+    for definition in domain_services():
+        client = service_client(definition)
+        for path, operations in client.app.openapi()["paths"].items():  # the app's routes, included routers too
+            if "get" in operations and "{" not in path:
+                found.append((definition.name, path, client))
+    return found
+
+
+def test_every_list_route_is_covered(service_client, auth):
+    admin = auth("admin")
+    lists = set()
+    for name, path, client in list_routes(service_client):
+        response = client.get(path, headers=admin)
+        is_json = response.headers.get("content-type", "").startswith("application/json")
+        if response.status_code == 200 and is_json and isinstance(response.json(), dict) and "items" in response.json():
+            lists.add((name, path))
+    assert lists == set(FILL), "a list route without a way to fill it in FILL (or FILL names a route that is gone)"
+
+
+@pytest.mark.parametrize(("service", "path"), sorted(FILL))
+def test_another_communitys_staff_see_none_of_its_rows(service_client, auth, service, path):
+    definition = next(d for d in domain_services() if d.name == service)
+    client = service_client(definition)
+    FILL[(service, path)](client, auth("admin"))
+    client.query_tables.catch_up()
+    own = client.get(path, headers=auth("community_staff", communities=["jinpen"])).json()["items"]
+    assert own and {row["community_id"] for row in own} == {"jinpen"}
+    other = client.get(path, headers=auth("community_staff", communities=["huasheng"]))
+    assert other.status_code == 200 and other.json()["items"] == []
+    assert client.get(path, params={"community_id": "jinpen"},
+                      headers=auth("community_staff", communities=["huasheng"])).status_code == 403
