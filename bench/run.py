@@ -526,6 +526,60 @@ def bench_queries(sizes: tuple[int, ...], calls: int, store: ReadStore) -> None:
 
 # -- main --------------------------------------------------------------------------------------------
 
+# -- 8. service lists (query tables) ------------------------------------------------------------------------
+
+def bench_lists(n: int, calls: int, store: str, pg_env: dict[str, str] | None) -> None:
+    """n cases in grid's own store; p95 of GET /cases?community_id=&status=&limit=50 from its query tables."""
+    import httpx
+
+    from bootstrap.runtime import build_service, build_verifier
+    from services.grid.config import SERVICE as GRID
+    from services.grid.domain import Case
+    from shared.platform.auth import DevelopmentKeys
+    from shared.platform.settings import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        overrides = dict(pg_env or {})
+        if pg_env is not None:
+            overrides["POSTGRES_SCHEMA"] = _pg_schema(pg_env, f"b_lists_{uuid.uuid4().hex[:6]}")
+        settings = Settings(SHEQU_DATA_DIR=Path(tmp), **overrides)
+        running = build_service(GRID, settings, None, build_verifier(settings), with_relay=False)
+        try:
+            actor, batch = _actor(), []
+            for i in range(n):  # 24 communities; one case in seven accepted
+                case = Case.report(community_id=f"c{i % 24:02d}", category=("noise", "drainage")[i % 2],
+                                   description=f"b{i}")
+                if i % 7 == 0:
+                    case.accept()
+                batch.append(case)
+                if len(batch) == 1000:
+                    running.application.save(*batch, actor=actor)
+                    batch.clear()
+            if batch:
+                running.application.save(*batch, actor=actor)
+            started = time.perf_counter()
+            applied = running.query_tables.catch_up()
+            rate = applied / (time.perf_counter() - started)
+            row("lists", f"grid query tables catch-up, {n:,} cases ({store}) ev/s", rate, None, "ev/s")
+            token = DevelopmentKeys(settings.data_dir).mint("bench", ["community_staff"], ["*"])
+            with ServerThread(running.http) as server, httpx.Client(
+                    base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as http:
+                def list_page(i: int) -> None:
+                    response = http.get("/cases", params={"community_id": f"c{i % 24:02d}", "status": "reported",
+                                                          "limit": 50})
+                    if response.status_code != 200 or len(response.json()["items"]) != 50:
+                        raise RuntimeError(f"lists: {response.status_code} {response.text[:200]}")
+
+                for i in range(20):  # warm up
+                    list_page(i)
+                _, samples = timed(calls, list_page)
+            summary = latency_summary(samples)
+            row("lists", f"GET /grid/cases?community_id&status&limit=50, {n:,} cases ({store}) p95", summary["p95_ms"],
+                None, "ms", p50_ms=summary["p50_ms"], p99_ms=summary["p99_ms"])
+        finally:
+            running.application.close()
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -540,7 +594,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     Console(width=200).print(table)
 
 
-SECTIONS = ("commands", "relay", "projector", "freshness", "queries", "rebuild")
+SECTIONS = ("commands", "relay", "projector", "freshness", "queries", "rebuild", "lists")
 
 
 def main() -> int:
@@ -572,6 +626,16 @@ def main() -> int:
         try:
             if pg is not None:
                 bench_command_path(commands, "PostgreSQL", pg)
+        finally:
+            _drop_schemas()
+    if "lists" in wanted:
+        print("8. service lists", flush=True)
+        list_cases = 10_000 if args.quick else 100_000
+        bench_lists(list_cases, 50 if args.quick else 200, "SQLite", None)
+        pg = None if args.skip_postgres else _pg_env()
+        try:
+            if pg is not None:
+                bench_lists(list_cases, 50 if args.quick else 200, "PostgreSQL", pg)
         finally:
             _drop_schemas()
     store = ReadStore() if wanted & {"projector", "freshness", "queries", "rebuild"} else None
