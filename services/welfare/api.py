@@ -19,6 +19,10 @@ from services.welfare.commands import (
     OpenStation, PayWage, PersonRef, Reason, RegisterHousehold, RegisterPerson, RemoveCategory, StartPlacement,
     Threshold,
 )
+from services.welfare.commands import (
+    Attendance, Certify, EmployerAnswer, Interview, PostVacancy, Refer, RegisterSeeker, Retention, ScheduleCourse,
+    SeekerRef, StartJob, Withdraw,
+)
 from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
 
@@ -178,5 +182,78 @@ def router() -> APIRouter:
     @api.post("/stations/{station_id}/wages")
     def pay_wage(station_id: str, body: PayWage, app: Welfare, actor: Officer) -> dict[str, Any]:
         return app.pay_wage(actor, station_id, body)
+
+    # employment services: seekers, vacancies, referrals (interview, answer, placement, retention), training
+    @api.post("/seekers", status_code=201, response_model=Created)
+    def register_seeker(body: RegisterSeeker, app: Welfare, actor: Officer) -> Created:
+        return Created(id=str(app.register_seeker(actor, body)))
+
+    @api.get("/seekers/{seeker_id}")
+    def get_seeker(seeker_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.seeker(actor, seeker_id)
+
+    @api.post("/seekers/{seeker_id}/withdrawal")
+    def withdraw_seeker(seeker_id: str, body: Withdraw, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.withdraw_seeker(actor, seeker_id, body)
+
+    @api.post("/vacancies", status_code=201, response_model=Created)
+    def post_vacancy(body: PostVacancy, app: Welfare, actor: Officer) -> Created:
+        return Created(id=str(app.post_vacancy(actor, body)))
+
+    @api.get("/vacancies/{vacancy_id}")
+    def get_vacancy(vacancy_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.vacancy(actor, vacancy_id)
+
+    @api.post("/vacancies/{vacancy_id}/closure")
+    def close_vacancy(vacancy_id: str, body: Withdraw, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.close_vacancy(actor, vacancy_id, body)
+
+    @api.post("/referrals", status_code=201, response_model=Created)
+    def refer(body: Refer, app: Welfare, actor: Officer) -> Created:
+        return Created(id=str(app.refer(actor, body)))
+
+    @api.get("/referrals/{referral_id}")
+    def get_referral(referral_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.referral(actor, referral_id)
+
+    @api.post("/referrals/{referral_id}/interviews")
+    def record_interview(referral_id: str, body: Interview, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.record_interview(actor, referral_id, body)
+
+    @api.post("/referrals/{referral_id}/answer")
+    def employer_answer(referral_id: str, body: EmployerAnswer, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.employer_answer(actor, referral_id, body)
+
+    @api.post("/referrals/{referral_id}/placement")
+    def start_job(referral_id: str, body: StartJob, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.start_job(actor, referral_id, body)
+
+    @api.post("/referrals/{referral_id}/retention")
+    def record_retention(referral_id: str, body: Retention, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.record_retention(actor, referral_id, body)
+
+    @api.post("/referrals/{referral_id}/placement/end")
+    def end_job(referral_id: str, body: Withdraw, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.end_job(actor, referral_id, body)
+
+    @api.post("/courses", status_code=201, response_model=Created)
+    def schedule_course(body: ScheduleCourse, app: Welfare, actor: Officer) -> Created:
+        return Created(id=str(app.schedule_course(actor, body)))
+
+    @api.get("/courses/{course_id}")
+    def get_course(course_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.course(actor, course_id)
+
+    @api.post("/courses/{course_id}/enrolments")
+    def enrol_in_course(course_id: str, body: SeekerRef, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.enrol_in_course(actor, course_id, body)
+
+    @api.post("/courses/{course_id}/attendance")
+    def record_attendance(course_id: str, body: Attendance, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.record_attendance(actor, course_id, body)
+
+    @api.post("/courses/{course_id}/certificates")
+    def certify(course_id: str, body: Certify, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.certify(actor, course_id, body)
 
     return api

@@ -19,9 +19,14 @@ from services.welfare.commands import (
     OpenStation, PayWage, PersonRef, Reason, RegisterHousehold, RegisterPerson, RemoveCategory, StartPlacement,
     Threshold,
 )
+from services.welfare.commands import (
+    Attendance, Certify, EmployerAnswer, Interview, PostVacancy, Refer, RegisterSeeker, Retention, ScheduleCourse,
+    SeekerRef, StartJob, Withdraw,
+)
 from services.welfare.domain import (
-    Facts, Household, LocalStandard, NationalIdClaim, PaymentCycle, PaymentLedger,
-    Person, PersonStatus, Programme, ReliefDistribution, Station, age_band, age_on,
+    Facts, Household, JobSeeker, LocalStandard, NationalIdClaim, PaymentCycle, PaymentLedger, Person, PersonStatus,
+    Programme, Referral, ReferralStatus, ReliefDistribution, SeekerStatus, Station, TrainingCourse, Vacancy, age_band,
+    age_on,
 )
 from services.welfare.privacy import (
     CIPHER_KEY_ENV, ERASED, KEY_STORE_FILE, KeyStore, PostgresKeyTable, SqliteKeyTable, welfare_cipher_key,
@@ -394,6 +399,136 @@ class WelfareApplication(ServiceApplication):
         return self._saved(actor, station, station_view)
 
 
+    # ------------------------------------------------------------ employment services
+
+    def register_seeker(self, actor: Actor, command: RegisterSeeker) -> UUID:
+        """A registered person of the community joins the job-seeker register (one active entry each)."""
+        person = self._person(command.person_id)
+        actor.ensure_serves(person.community_id)
+        if person.status != PersonStatus.ACTIVE or person.erased:
+            raise Conflict(f"person {command.person_id} is {'erased' if person.erased else person.status}")
+        seeker = JobSeeker(community_id=person.community_id, person_id=str(person.id), group=command.group,
+                           registered_on=command.registered_on.isoformat())
+        self.save(seeker, actor=actor)
+        return seeker.id
+
+    def seeker(self, actor: Actor, seeker_id: UUID | str) -> dict[str, Any]:
+        return seeker_view(self._served(actor, seeker_id, JobSeeker, "job seeker"))
+
+    def withdraw_seeker(self, actor: Actor, seeker_id: UUID | str, command: Withdraw) -> dict[str, Any]:
+        seeker = self._served(actor, seeker_id, JobSeeker, "job seeker")
+        seeker.withdraw(command.on.isoformat(), command.reason)
+        return self._saved(actor, seeker, seeker_view)
+
+    def post_vacancy(self, actor: Actor, command: PostVacancy) -> UUID:
+        actor.ensure_serves(command.community_id)
+        vacancy = Vacancy(community_id=command.community_id, enterprise_id=str(command.enterprise_id),
+                          title=command.title, positions=command.positions,
+                          monthly_wage_fen=command.monthly_wage_fen, posted_on=command.posted_on.isoformat())
+        self.save(vacancy, actor=actor)
+        return vacancy.id
+
+    def vacancy(self, actor: Actor, vacancy_id: UUID | str) -> dict[str, Any]:
+        return vacancy_view(self._served(actor, vacancy_id, Vacancy, "vacancy"))
+
+    def close_vacancy(self, actor: Actor, vacancy_id: UUID | str, command: Withdraw) -> dict[str, Any]:
+        vacancy = self._served(actor, vacancy_id, Vacancy, "vacancy")
+        vacancy.close(command.on.isoformat(), command.reason)
+        return self._saved(actor, vacancy, vacancy_view)
+
+    def refer(self, actor: Actor, command: Refer) -> UUID:
+        vacancy = self._served(actor, command.vacancy_id, Vacancy, "vacancy")
+        seeker = self._served(actor, command.seeker_id, JobSeeker, "job seeker")
+        if seeker.community_id != vacancy.community_id:
+            raise Invalid(f"job seeker {seeker.id} is registered in another community", field="seeker_id")
+        seeker.require_seeking("be referred")
+        vacancy.require_open("refer a seeker")
+        if command.on.isoformat() < vacancy.posted_on:
+            raise Invalid(f"the referral is dated before the vacancy was posted ({vacancy.posted_on})", field="on")
+        referral = Referral(community_id=vacancy.community_id, seeker_id=str(seeker.id), vacancy_id=str(vacancy.id),
+                            enterprise_id=vacancy.enterprise_id, group=seeker.group, on=command.on.isoformat())
+        self.save(referral, actor=actor)
+        return referral.id
+
+    def _referral(self, actor: Actor, referral_id: UUID | str) -> Referral:
+        return self._served(actor, referral_id, Referral, "referral")
+
+    def referral(self, actor: Actor, referral_id: UUID | str) -> dict[str, Any]:
+        return referral_view(self._referral(actor, referral_id))
+
+    def record_interview(self, actor: Actor, referral_id: UUID | str, command: Interview) -> dict[str, Any]:
+        referral = self._referral(actor, referral_id)
+        referral.record_interview(command.on.isoformat(), command.outcome)
+        return self._saved(actor, referral, referral_view)
+
+    def employer_answer(self, actor: Actor, referral_id: UUID | str, command: EmployerAnswer) -> dict[str, Any]:
+        referral = self._referral(actor, referral_id)
+        referral.answer(command.accepted, command.on.isoformat(), command.reason)
+        return self._saved(actor, referral, referral_view)
+
+    def start_job(self, actor: Actor, referral_id: UUID | str, command: StartJob) -> dict[str, Any]:
+        """The placement: the referral starts, the vacancy loses a position, the seeker is placed, together."""
+        referral = self._referral(actor, referral_id)
+        vacancy: Vacancy = self.get(referral.vacancy_id, Vacancy, "vacancy")
+        seeker: JobSeeker = self.get(referral.seeker_id, JobSeeker, "job seeker")
+        referral.start(command.on.isoformat(), command.monthly_wage_fen)
+        vacancy.fill(referral.id)
+        seeker.placed(referral.id)
+        return self._saved(actor, referral, referral_view, vacancy, seeker)
+
+    def record_retention(self, actor: Actor, referral_id: UUID | str, command: Retention) -> dict[str, Any]:
+        referral = self._referral(actor, referral_id)
+        referral.record_retention(command.months, command.retained, today())
+        if referral.status != ReferralStatus.ENDED:
+            return self._saved(actor, referral, referral_view)
+        return self._placement_over(actor, referral, today())
+
+    def end_job(self, actor: Actor, referral_id: UUID | str, command: Withdraw) -> dict[str, Any]:
+        referral = self._referral(actor, referral_id)
+        referral.end(command.on.isoformat(), command.reason)
+        return self._placement_over(actor, referral, command.on.isoformat())
+
+    def _placement_over(self, actor: Actor, referral: Referral, on: str) -> dict[str, Any]:
+        """The seeker is back on the register unless they withdrew meanwhile."""
+        seeker: JobSeeker = self.get(referral.seeker_id, JobSeeker, "job seeker")
+        if seeker.status != SeekerStatus.PLACED:
+            return self._saved(actor, referral, referral_view)
+        seeker.seek_again(on)
+        return self._saved(actor, referral, referral_view, seeker)
+
+    def schedule_course(self, actor: Actor, command: ScheduleCourse) -> UUID:
+        actor.ensure_serves(command.community_id)
+        course = TrainingCourse(community_id=command.community_id, title=command.title, skill=command.skill,
+                                sessions=command.sessions, min_attendance=command.min_attendance,
+                                starts_on=command.starts_on.isoformat())
+        self.save(course, actor=actor)
+        return course.id
+
+    def _course(self, actor: Actor, course_id: UUID | str) -> TrainingCourse:
+        return self._served(actor, course_id, TrainingCourse, "training course")
+
+    def course(self, actor: Actor, course_id: UUID | str) -> dict[str, Any]:
+        return course_view(self._course(actor, course_id))
+
+    def enrol_in_course(self, actor: Actor, course_id: UUID | str, command: SeekerRef) -> dict[str, Any]:
+        course = self._course(actor, course_id)
+        seeker: JobSeeker = self.get(command.seeker_id, JobSeeker, "job seeker")
+        if seeker.community_id != course.community_id:
+            raise Invalid(f"job seeker {seeker.id} is registered in another community", field="seeker_id")
+        course.enrol(seeker)
+        return self._saved(actor, course, course_view)
+
+    def record_attendance(self, actor: Actor, course_id: UUID | str, command: Attendance) -> dict[str, Any]:
+        course = self._course(actor, course_id)
+        course.record_attendance(command.session, [str(p) for p in command.present])
+        return self._saved(actor, course, course_view)
+
+    def certify(self, actor: Actor, course_id: UUID | str, command: Certify) -> dict[str, Any]:
+        course = self._course(actor, course_id)
+        course.certify(command.seeker_id, command.on.isoformat())
+        return self._saved(actor, course, course_view)
+
+
 # ------------------------------------------------------------ views (what the API answers)
 
 
@@ -418,3 +553,28 @@ def cycle_view(c: PaymentCycle) -> dict[str, Any]:
 def station_view(s: Station) -> dict[str, Any]:
     return {"id": str(s.id), "community_id": s.community_id, "name": s.name, "capacity": s.capacity,
             "opened_on": s.opened_on, "placements": s.placements, "paid": s.paid, "version": s.version}
+
+
+def seeker_view(s: JobSeeker) -> dict[str, Any]:
+    return {"id": str(s.id), "community_id": s.community_id, "person_id": s.person_id, "group": s.group,
+            "registered_on": s.registered_on, "status": s.status.value, "placements": s.placements,
+            "version": s.version}
+
+
+def vacancy_view(v: Vacancy) -> dict[str, Any]:
+    return {"id": str(v.id), "community_id": v.community_id, "enterprise_id": v.enterprise_id, "title": v.title,
+            "positions": v.positions, "open_positions": v.open_positions, "monthly_wage_fen": v.monthly_wage_fen,
+            "posted_on": v.posted_on, "closed": v.closed, "filled_by": list(v.filled), "version": v.version}
+
+
+def referral_view(r: Referral) -> dict[str, Any]:
+    return {"id": str(r.id), "community_id": r.community_id, "seeker_id": r.seeker_id, "vacancy_id": r.vacancy_id,
+            "enterprise_id": r.enterprise_id, "group": r.group, "referred_on": r.referred_on,
+            "status": r.status.value, "interviews": r.interviews, "started_on": r.started_on,
+            "retention": r.retention, "version": r.version}
+
+
+def course_view(c: TrainingCourse) -> dict[str, Any]:
+    return {"id": str(c.id), "community_id": c.community_id, "title": c.title, "skill": c.skill,
+            "sessions": c.sessions, "min_attendance": c.min_attendance, "starts_on": c.starts_on,
+            "attendance": c.attendance, "certified": list(c.certified), "version": c.version}

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.welfare.domain import Category, DisabilityType, Occasion, ProgrammeKind
+from services.welfare.domain import Category, DisabilityType, Occasion, ProgrammeKind, SeekerGroup
 
 COMMUNITY_ID = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
 FEN = Field(ge=0, le=10**10)
@@ -155,3 +155,82 @@ class PayWage(Command):
     pension_insurance_fen: int = FEN
     medical_insurance_fen: int = FEN
     lunch_fen: int = FEN
+
+
+# ---------------------------------------------------------------- employment services
+
+
+class RegisterSeeker(Command):
+    person_id: UUID
+    group: SeekerGroup
+    registered_on: date
+
+
+class Withdraw(Command):
+    on: date
+    reason: str = TEXT
+
+
+class PostVacancy(Command):
+    community_id: str = COMMUNITY_ID
+    enterprise_id: UUID  # economy's enterprise id (services/economy, EnterpriseRegistered)
+    title: str = Field(min_length=1, max_length=200)
+    positions: int = Field(gt=0, le=10_000)
+    monthly_wage_fen: int = FEN
+    posted_on: date
+
+
+class Refer(Command):
+    seeker_id: UUID
+    vacancy_id: UUID
+    on: date
+
+
+class Interview(Command):
+    on: date
+    outcome: str = TEXT
+
+
+class EmployerAnswer(Command):
+    accepted: bool
+    on: date
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class StartJob(Command):
+    on: date
+    monthly_wage_fen: int = FEN
+
+
+class Retention(Command):
+    months: int = Field(description="3 or 6")
+    retained: bool
+
+
+class ScheduleCourse(Command):
+    community_id: str = COMMUNITY_ID
+    title: str = Field(min_length=1, max_length=200)
+    skill: str = Field(min_length=1, max_length=100)
+    sessions: int = Field(gt=0, le=500)
+    min_attendance: int = Field(gt=0, le=500)
+    starts_on: date
+
+    @model_validator(mode="after")
+    def attendance_within_sessions(self) -> ScheduleCourse:
+        if self.min_attendance > self.sessions:
+            raise ValueError("min_attendance cannot exceed sessions")
+        return self
+
+
+class SeekerRef(Command):
+    seeker_id: UUID
+
+
+class Attendance(Command):
+    session: int = Field(gt=0, le=500)
+    present: list[UUID] = Field(min_length=1, max_length=500)
+
+
+class Certify(Command):
+    seeker_id: UUID
+    on: date

@@ -10,8 +10,8 @@ from typing import Any
 
 from services.welfare import events as public
 from services.welfare.domain import (
-    Household, LocalStandard, NationalIdClaim, PaymentCycle, PaymentLedger, Person, Programme,
-    ReliefDistribution, Station,
+    Household, JobSeeker, LocalStandard, NationalIdClaim, PaymentCycle, PaymentLedger, Person, Programme, Referral,
+    ReliefDistribution, Station, TrainingCourse, Vacancy,
 )
 from shared.platform.envelope import EventContract
 
@@ -82,3 +82,24 @@ contract.copies(Station.Opened, public.StationOpened, id_field="station_id")
 for stored, published in ((Station.PlacementStarted, public.PlacementStarted),
                           (Station.PlacementEnded, public.PlacementEnded), (Station.WagePaid, public.WagePaid)):
     contract.copies(stored, published, id_field="station_id")
+
+# Employment services: the seeker's register entry, never the person's id; the withdrawal's reason is withheld.
+contract.copies(JobSeeker.Registered, public.JobSeekerRegistered, id_field="seeker_id")
+contract.copies(JobSeeker.Placed, public.JobSeekerPlaced, id_field="seeker_id")
+contract.copies(JobSeeker.SeekingAgain, public.JobSeekerSeekingAgain, id_field="seeker_id")
+contract.copies(JobSeeker.Withdrawn, public.JobSeekerWithdrawn, id_field="seeker_id")
+contract.copies(Vacancy.Posted, public.VacancyPosted, id_field="vacancy_id")
+contract.copies(Vacancy.PositionFilled, public.VacancyPositionFilled, id_field="vacancy_id")
+contract.copies(Vacancy.Closed, public.VacancyClosed, id_field="vacancy_id")
+for stored, published in ((Referral.Made, public.JobReferralMade),
+                          (Referral.InterviewRecorded, public.JobInterviewRecorded),
+                          (Referral.Accepted, public.JobReferralAccepted), (Referral.Declined, public.JobReferralDeclined),
+                          (Referral.PlacementStarted, public.JobPlacementStarted),
+                          (Referral.RetentionRecorded, public.JobRetentionRecorded),
+                          (Referral.PlacementEnded, public.JobPlacementEnded)):
+    contract.copies(stored, published, id_field="referral_id")
+contract.copies(TrainingCourse.Scheduled, public.TrainingCourseScheduled, id_field="course_id")
+contract.copies(TrainingCourse.SeekerEnrolled, public.TrainingEnrolment, id_field="course_id")
+contract.copies(TrainingCourse.AttendanceRecorded, public.TrainingAttendanceRecorded, id_field="course_id",
+                present=lambda e: len(e.present))
+contract.copies(TrainingCourse.CertificateAwarded, public.TrainingCertificateAwarded, id_field="course_id")

@@ -551,3 +551,278 @@ class Station(CommunityAggregate):
                    medical_insurance_fen: int, lunch_fen: int) -> None:
         self.paid.setdefault(person_id, []).append(month)
 
+
+
+# ---------------------------------------------------------------- employment services
+
+
+class SeekerGroup(StrEnum):
+    """Why a job seeker is registered with the community (the district counts by group)."""
+
+    UNEMPLOYED = "unemployed"
+    LAID_OFF = "laid_off"
+    DISABLED = "disabled"
+    RELEASED = "released"  # released from prison or re-education (两劳释放人员)
+    AGED_50_PLUS = "aged_50_plus"
+
+
+class SeekerStatus(StrEnum):
+    SEEKING = "seeking"
+    PLACED = "placed"
+    WITHDRAWN = "withdrawn"
+
+
+def months_after(day: str, months: int) -> str:
+    """The same day `months` later (the month's last day when it has no such day)."""
+    start = date.fromisoformat(day)
+    year, month = divmod(start.month - 1 + months, 12)
+    year, month = start.year + year, month + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return start.replace(year=year, month=month, day=min(start.day, last)).isoformat()
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")
+
+
+class JobSeeker(CommunityAggregate):
+    """A registered job seeker: a person of the welfare registry (personal data stays in Person)."""
+
+    @event("Registered")
+    def __init__(self, community_id: str, person_id: str, group: str, registered_on: str) -> None:
+        self.community_id = community_id
+        self.person_id, self.group, self.registered_on = person_id, group, registered_on
+        self.status = SeekerStatus.SEEKING
+        self.placements = 0
+
+    def require_seeking(self, doing: str) -> None:
+        if self.status != SeekerStatus.SEEKING:
+            raise Conflict(f"job seeker {self.id} is {self.status}; cannot {doing}")
+
+    def placed(self, referral_id: uuid.UUID) -> None:
+        self.require_seeking("be placed")
+        self._placed(referral_id=str(referral_id), group=self.group)
+
+    @event("Placed")
+    def _placed(self, referral_id: str, group: str) -> None:
+        self.status = SeekerStatus.PLACED
+        self.placements += 1
+
+    def seek_again(self, on: str) -> None:
+        """After a placement ended: back on the register."""
+        if self.status != SeekerStatus.PLACED:
+            raise Conflict(f"job seeker {self.id} is {self.status}; only a placed seeker seeks again")
+        self._seeking_again(on=on, group=self.group)
+
+    @event("SeekingAgain")
+    def _seeking_again(self, on: str, group: str) -> None:
+        self.status = SeekerStatus.SEEKING
+
+    def withdraw(self, on: str, reason: str) -> None:
+        if self.status == SeekerStatus.WITHDRAWN:
+            raise Conflict(f"job seeker {self.id} has already withdrawn")
+        self._withdrawn(on=on, reason=reason, group=self.group, was=str(self.status))
+
+    @event("Withdrawn")
+    def _withdrawn(self, on: str, reason: str, group: str, was: str) -> None:
+        self.status = SeekerStatus.WITHDRAWN
+
+
+class Vacancy(CommunityAggregate):
+    """A job offered by a local enterprise (economy's enterprise id) through the community."""
+
+    @event("Posted")
+    def __init__(self, community_id: str, enterprise_id: str, title: str, positions: int, monthly_wage_fen: int,
+                 posted_on: str) -> None:
+        self.community_id = community_id
+        self.enterprise_id, self.title, self.positions = enterprise_id, title, positions
+        self.monthly_wage_fen, self.posted_on = monthly_wage_fen, posted_on
+        self.filled: list[str] = []
+        self.closed = False
+
+    @property
+    def open_positions(self) -> int:
+        return 0 if self.closed else self.positions - len(self.filled)
+
+    def require_open(self, doing: str) -> None:
+        if self.open_positions <= 0:
+            raise Conflict(f"vacancy {self.id} has no open position; cannot {doing}")
+
+    def fill(self, referral_id: uuid.UUID) -> None:
+        self.require_open("fill it")
+        self._filled(referral_id=str(referral_id))
+
+    @event("PositionFilled")
+    def _filled(self, referral_id: str) -> None:
+        self.filled.append(referral_id)
+
+    def close(self, on: str, reason: str) -> None:
+        if self.closed:
+            raise Conflict(f"vacancy {self.id} is already closed")
+        self._closed(on=on, reason=reason, unfilled=self.open_positions)
+
+    @event("Closed")
+    def _closed(self, on: str, reason: str, unfilled: int) -> None:
+        self.closed = True
+
+
+class ReferralStatus(StrEnum):
+    REFERRED = "referred"
+    INTERVIEWED = "interviewed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    PLACED = "placed"
+    ENDED = "ended"
+
+
+RETENTION_MONTHS = (3, 6)
+
+
+class Referral(CommunityAggregate):
+    """One seeker sent to one vacancy: interview, the employer's answer, the placement and its retention."""
+
+    @event("Made")
+    def __init__(self, community_id: str, seeker_id: str, vacancy_id: str, enterprise_id: str, group: str,
+                 on: str) -> None:
+        self.community_id = community_id
+        self.seeker_id, self.vacancy_id, self.enterprise_id, self.group = seeker_id, vacancy_id, enterprise_id, group
+        self.referred_on = on
+        self.status = ReferralStatus.REFERRED
+        self.interviews: list[dict[str, Any]] = []
+        self.started_on: str | None = None
+        self.retention: dict[str, bool] = {}
+
+    def _require(self, *statuses: ReferralStatus, doing: str) -> None:
+        if self.status not in statuses:
+            raise Conflict(f"referral {self.id} is {self.status}; cannot {doing}")
+
+    def _not_before(self, on: str, since: str, what: str) -> None:
+        if on < since:
+            raise Invalid(f"{on} is before {what} ({since})", field="on")
+
+    def record_interview(self, on: str, outcome: str) -> None:
+        self._require(ReferralStatus.REFERRED, ReferralStatus.INTERVIEWED, doing="record an interview")
+        self._not_before(on, self.referred_on, "the referral")
+        self._interviewed(on=on, outcome=outcome)
+
+    @event("InterviewRecorded")
+    def _interviewed(self, on: str, outcome: str) -> None:
+        self.interviews.append({"on": on, "outcome": outcome})
+        self.status = ReferralStatus.INTERVIEWED
+
+    def answer(self, accepted: bool, on: str, reason: str | None) -> None:
+        """The employer's answer, after an interview."""
+        self._require(ReferralStatus.INTERVIEWED, doing="record the employer's answer (interview first)")
+        self._not_before(on, self.interviews[-1]["on"], "the interview")
+        if accepted:
+            self._accepted(on=on, group=self.group)
+        else:
+            self._declined(on=on, reason=reason or "", group=self.group)
+
+    @event("Accepted")
+    def _accepted(self, on: str, group: str) -> None:
+        self.status = ReferralStatus.ACCEPTED
+
+    @event("Declined")
+    def _declined(self, on: str, reason: str, group: str) -> None:
+        self.status = ReferralStatus.DECLINED
+
+    def start(self, on: str, monthly_wage_fen: int) -> None:
+        """A placement needs the employer to have accepted the seeker."""
+        self._require(ReferralStatus.ACCEPTED, doing="start a placement (the employer has not accepted)")
+        self._started(on=on, monthly_wage_fen=monthly_wage_fen, group=self.group, vacancy_id=self.vacancy_id,
+                      enterprise_id=self.enterprise_id)
+
+    @event("PlacementStarted")
+    def _started(self, on: str, monthly_wage_fen: int, group: str, vacancy_id: str, enterprise_id: str) -> None:
+        self.status, self.started_on = ReferralStatus.PLACED, on
+
+    def record_retention(self, months: int, retained: bool, today: str) -> None:
+        """Whether the seeker is still in the job `months` (3 or 6) after the start: only once that day came."""
+        if months not in RETENTION_MONTHS:
+            raise Invalid(f"retention is checked at {' and '.join(map(str, RETENTION_MONTHS))} months",
+                          field="months")
+        self._require(ReferralStatus.PLACED, doing="record retention")
+        assert self.started_on is not None
+        due = months_after(self.started_on, months)
+        if today < due:
+            raise Conflict(f"retention at {months} months can be recorded from {due}, not on {today}")
+        if str(months) in self.retention:
+            raise Conflict(f"retention at {months} months is already recorded for referral {self.id}")
+        earlier = [m for m in RETENTION_MONTHS if m < months and str(m) not in self.retention]
+        if earlier:
+            raise Conflict(f"record retention at {earlier[0]} months first")
+        self._retention(months=months, retained=retained, on=today, group=self.group)
+
+    @event("RetentionRecorded")
+    def _retention(self, months: int, retained: bool, on: str, group: str) -> None:
+        self.retention[str(months)] = retained
+        if not retained:
+            self.status = ReferralStatus.ENDED
+
+    def end(self, on: str, reason: str) -> None:
+        self._require(ReferralStatus.PLACED, doing="end the placement")
+        assert self.started_on is not None
+        self._not_before(on, self.started_on, "the start")
+        self._ended(on=on, reason=reason, group=self.group)
+
+    @event("PlacementEnded")
+    def _ended(self, on: str, reason: str, group: str) -> None:
+        self.status = ReferralStatus.ENDED
+
+
+class TrainingCourse(CommunityAggregate):
+    """A skills-training course (e.g. Hualong Jiayuan's order-based training) with attendance and certificates."""
+
+    @event("Scheduled")
+    def __init__(self, community_id: str, title: str, skill: str, sessions: int, min_attendance: int,
+                 starts_on: str) -> None:
+        self.community_id = community_id
+        self.title, self.skill, self.sessions, self.starts_on = title, skill, sessions, starts_on
+        self.min_attendance = min_attendance
+        self.enrolled: dict[str, str] = {}  # seeker id -> group
+        self.attendance: dict[str, list[int]] = {}
+        self.certified: list[str] = []
+
+    def enrol(self, seeker: JobSeeker) -> None:
+        if str(seeker.id) in self.enrolled:
+            raise Conflict(f"job seeker {seeker.id} is already enrolled in course {self.id}")
+        if seeker.status == SeekerStatus.WITHDRAWN:
+            raise Conflict(f"job seeker {seeker.id} has withdrawn")
+        self._enrolled(seeker_id=str(seeker.id), group=seeker.group)
+
+    @event("SeekerEnrolled")
+    def _enrolled(self, seeker_id: str, group: str) -> None:
+        self.enrolled[seeker_id] = group
+        self.attendance[seeker_id] = []
+
+    def record_attendance(self, session: int, present: list[str]) -> None:
+        if not 1 <= session <= self.sessions:
+            raise Invalid(f"course {self.id} has sessions 1 to {self.sessions}", field="session")
+        strangers = [p for p in present if p not in self.enrolled]
+        if strangers:
+            raise Invalid(f"not enrolled in course {self.id}: {', '.join(strangers)}", field="present")
+        if any(session in self.attendance[p] for p in present):
+            raise Conflict(f"attendance of session {session} is already recorded for some of them")
+        self._attended(session=session, present=list(present))
+
+    @event("AttendanceRecorded")
+    def _attended(self, session: int, present: list[str]) -> None:
+        for seeker_id in present:
+            self.attendance[seeker_id].append(session)
+
+    def certify(self, seeker_id: uuid.UUID, on: str) -> None:
+        key = str(seeker_id)
+        if key not in self.enrolled:
+            raise Conflict(f"job seeker {seeker_id} is not enrolled in course {self.id}")
+        if key in self.certified:
+            raise Conflict(f"job seeker {seeker_id} already has the certificate of course {self.id}")
+        attended = len(self.attendance[key])
+        if attended < self.min_attendance:
+            raise Conflict(f"job seeker {seeker_id} attended {attended} of {self.sessions} sessions; "
+                           f"a certificate needs {self.min_attendance}")
+        self._certified(seeker_id=key, on=on, group=self.enrolled[key])
+
+    @event("CertificateAwarded")
+    def _certified(self, seeker_id: str, on: str, group: str) -> None:
+        self.certified.append(seeker_id)

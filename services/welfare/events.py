@@ -215,10 +215,148 @@ class WagePaid(PlacementEvent):
     lunch_fen: int
 
 
+# ---------------------------------------------------------------- employment services
+# Seekers appear by their register entry's id (not the person's), with the group they count in.
+
+
+class EmploymentEvent(PublicEvent):
+    group: str
+
+
+class JobSeekerRegistered(EmploymentEvent):
+    event_name = "JobSeekerRegistered"
+    seeker_id: str
+    registered_on: str
+
+
+class JobSeekerPlaced(EmploymentEvent):
+    event_name = "JobSeekerPlaced"
+    seeker_id: str
+    referral_id: str
+
+
+class JobSeekerSeekingAgain(EmploymentEvent):
+    event_name = "JobSeekerSeekingAgain"
+    seeker_id: str
+    on: str
+
+
+class JobSeekerWithdrawn(EmploymentEvent):
+    event_name = "JobSeekerWithdrawn"
+    seeker_id: str
+    on: str
+    was: str
+
+
+class VacancyPosted(PublicEvent):
+    event_name = "VacancyPosted"
+    vacancy_id: str
+    enterprise_id: str
+    title: str
+    positions: int
+    monthly_wage_fen: int
+    posted_on: str
+
+
+class VacancyPositionFilled(PublicEvent):
+    event_name = "VacancyPositionFilled"
+    vacancy_id: str
+    referral_id: str
+
+
+class VacancyClosed(PublicEvent):
+    event_name = "VacancyClosed"
+    vacancy_id: str
+    on: str
+    unfilled: int
+
+
+class ReferralEvent(EmploymentEvent):
+    referral_id: str
+
+
+class JobReferralMade(ReferralEvent):
+    event_name = "JobReferralMade"
+    seeker_id: str
+    vacancy_id: str
+    enterprise_id: str
+    on: str
+
+
+class JobInterviewRecorded(PublicEvent):
+    event_name = "JobInterviewRecorded"
+    referral_id: str
+    on: str
+
+
+class JobReferralAccepted(ReferralEvent):
+    event_name = "JobReferralAccepted"
+    on: str
+
+
+class JobReferralDeclined(ReferralEvent):
+    event_name = "JobReferralDeclined"
+    on: str
+
+
+class JobPlacementStarted(ReferralEvent):
+    event_name = "JobPlacementStarted"
+    vacancy_id: str
+    enterprise_id: str
+    on: str
+    monthly_wage_fen: int
+
+
+class JobRetentionRecorded(ReferralEvent):
+    event_name = "JobRetentionRecorded"
+    months: int
+    retained: bool
+    on: str
+
+
+class JobPlacementEnded(ReferralEvent):
+    event_name = "JobPlacementEnded"
+    on: str
+
+
+class TrainingCourseScheduled(PublicEvent):
+    event_name = "TrainingCourseScheduled"
+    course_id: str
+    title: str
+    skill: str
+    sessions: int
+    min_attendance: int
+    starts_on: str
+
+
+class TrainingEnrolment(EmploymentEvent):
+    event_name = "TrainingEnrolment"
+    course_id: str
+    seeker_id: str
+
+
+class TrainingAttendanceRecorded(PublicEvent):
+    event_name = "TrainingAttendanceRecorded"
+    course_id: str
+    session: int
+    present: int
+
+
+class TrainingCertificateAwarded(EmploymentEvent):
+    event_name = "TrainingCertificateAwarded"
+    course_id: str
+    seeker_id: str
+    on: str
+
+
 public_events = PublicEventSet("welfare", [
     PersonRegistered, PersonCategoryAdded, PersonCategoryRemoved, PersonMovedOut, PersonDied, PersonErased,
     AllowanceThresholdSet, HouseholdRegistered, MeansTestAssessed, AllowanceGranted, AllowanceAdjusted,
     AllowanceSuspended, AllowanceResumed, AllowanceEnded, ProgrammeDefined, PersonEnrolled, PersonExited,
     PaymentCycleOpened, EntitlementsCalculated, PaymentCycleApproved, PaymentCycleDisbursed, PaymentCycleClosed,
     ReliefDistributed, StationOpened, PlacementStarted, PlacementEnded, WagePaid,
+    JobSeekerRegistered, JobSeekerPlaced, JobSeekerSeekingAgain, JobSeekerWithdrawn, VacancyPosted,
+    VacancyPositionFilled, VacancyClosed, JobReferralMade, JobInterviewRecorded, JobReferralAccepted,
+    JobReferralDeclined, JobPlacementStarted, JobRetentionRecorded, JobPlacementEnded, TrainingCourseScheduled,
+    TrainingEnrolment, TrainingAttendanceRecorded, TrainingCertificateAwarded,
 ])
