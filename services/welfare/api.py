@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from services.welfare.application import WelfareApplication
@@ -18,6 +18,10 @@ from services.welfare.commands import (
     Adjust, CategoryIn, DefineProgramme, DistributeRelief, End, EndPlacement, Exit, Grant, OnDate, OpenCycle,
     OpenStation, PayWage, PersonRef, Reason, RegisterHousehold, RegisterPerson, RemoveCategory, StartPlacement,
     Threshold,
+)
+from services.welfare.commands import (
+    ApplyForAllowance, ApproveAllowance, ChangeOfCircumstances, Circumstances, CommunityReview, DecideAppeal,
+    LodgeAppeal, LodgeObjection, PeriodicReview, ResolveObjection, StartNotice,
 )
 from services.welfare.commands import (
     Attendance, Certify, EmployerAnswer, Interview, PostVacancy, Refer, RegisterSeeker, Retention, ScheduleCourse,
@@ -115,6 +119,55 @@ def router() -> APIRouter:
     @api.post("/households/{household_id}/allowance/end")
     def end(household_id: str, body: End, app: Welfare, actor: Officer) -> dict[str, Any]:
         return app.end_allowance(actor, household_id, body)
+
+    # the minimum-allowance (低保) cycle on a household: application, investigation, community review,
+    # public notice with objections, approval; change of circumstances, periodic review, appeal
+    @api.post("/households/{household_id}/application")
+    def apply_for_allowance(household_id: str, body: ApplyForAllowance, app: Welfare, actor: Officer
+                            ) -> dict[str, Any]:
+        return app.apply_for_allowance(actor, household_id, body)
+
+    @api.post("/households/{household_id}/investigation")
+    def investigate(household_id: str, body: Circumstances, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.investigate(actor, household_id, body)
+
+    @api.post("/households/{household_id}/circumstances")
+    def change_circumstances(household_id: str, body: ChangeOfCircumstances, app: Welfare, actor: Officer
+                             ) -> dict[str, Any]:
+        return app.change_circumstances(actor, household_id, body)
+
+    @api.post("/households/{household_id}/community-review")
+    def community_review(household_id: str, body: CommunityReview, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.community_review(actor, household_id, body)
+
+    @api.post("/households/{household_id}/notice")
+    def start_notice(household_id: str, body: StartNotice, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.start_notice(actor, household_id, body)
+
+    @api.post("/households/{household_id}/objections")
+    def lodge_objection(household_id: str, body: LodgeObjection, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.lodge_objection(actor, household_id, body)
+
+    @api.post("/households/{household_id}/objections/{number}/resolution")
+    def resolve_objection(household_id: str, number: Annotated[int, Path(ge=1, le=10_000)], body: ResolveObjection,
+                          app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.resolve_objection(actor, household_id, number, body)
+
+    @api.post("/households/{household_id}/approval")
+    def approve_allowance(household_id: str, body: ApproveAllowance, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.approve_allowance(actor, household_id, body)
+
+    @api.post("/households/{household_id}/review")
+    def review_allowance(household_id: str, body: PeriodicReview, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.review_allowance(actor, household_id, body)
+
+    @api.post("/households/{household_id}/appeal")
+    def lodge_appeal(household_id: str, body: LodgeAppeal, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.lodge_appeal(actor, household_id, body)
+
+    @api.post("/households/{household_id}/appeal/decision")
+    def decide_appeal(household_id: str, body: DecideAppeal, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.decide_appeal(actor, household_id, body)
 
     # programmes and payment cycles
     @api.post("/programmes", status_code=201, response_model=Created)

@@ -7,6 +7,7 @@ so a use case never sees an unchecked value.
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -56,6 +57,8 @@ class Reason(Command):
 class Threshold(Command):
     threshold_fen: int = Field(gt=0, le=10**8)
     effective_from: date
+    asset_limit_per_person_fen: int | None = Field(default=None, ge=0, le=10**10)
+    notice_days: int = Field(default=7, ge=1, le=60, description="how long a public notice (公示) lasts")
 
 
 class RegisterHousehold(Command):
@@ -234,3 +237,86 @@ class Attendance(Command):
 class Certify(Command):
     seeker_id: UUID
     on: date
+
+
+# ---------------------------------------------------------------- the minimum-allowance (低保) cycle
+
+
+class ApplyForAllowance(Command):
+    applicant_id: UUID
+    on: date
+
+
+class MemberIncome(Command):
+    person_id: UUID
+    monthly_income_fen: int = FEN
+
+
+class Circumstances(Command):
+    """Members, their monthly incomes and the household's assets, as of a date (an investigation)."""
+
+    as_of: date
+    members: list[MemberIncome] = Field(min_length=1, max_length=30)
+    assets_fen: int = FEN
+
+    @model_validator(mode="after")
+    def members_once(self) -> Circumstances:
+        if len({m.person_id for m in self.members}) != len(self.members):
+            raise ValueError("a member is listed twice")
+        return self
+
+
+class ChangeOfCircumstances(Circumstances):
+    reason: str = TEXT
+
+
+class CommunityReview(Command):
+    on: date
+    passed: bool
+    votes_for: int = Field(ge=0, le=10_000)
+    votes_against: int = Field(ge=0, le=10_000)
+
+
+class StartNotice(Command):
+    starts_on: date
+    days: int | None = Field(default=None, ge=1, le=60, description="default: the community's notice_days")
+
+
+class LodgeObjection(Command):
+    on: date
+    ground: str = TEXT
+
+
+class ResolveObjection(Command):
+    on: date
+    upheld: bool
+    finding: str = TEXT
+
+
+class ApproveAllowance(Command):
+    monthly_fen: int = Field(gt=0, le=10**8)
+    from_date: date
+
+
+class ReviewOutcome(StrEnum):
+    CONTINUE = "continue"
+    ADJUST = "adjust"
+    END = "end"
+
+
+class PeriodicReview(Command):
+    on: date
+    outcome: ReviewOutcome
+    monthly_fen: int | None = Field(default=None, gt=0, le=10**8)
+    reason: str = TEXT
+
+
+class LodgeAppeal(Command):
+    on: date
+    grounds: str = TEXT
+
+
+class DecideAppeal(Command):
+    on: date
+    upheld: bool
+    finding: str = TEXT

@@ -10,14 +10,14 @@ from typing import Any
 
 from services.welfare import events as public
 from services.welfare.domain import (
-    Household, JobSeeker, LocalStandard, NationalIdClaim, PaymentCycle, PaymentLedger, Person, Programme, Referral,
+    AllowanceRoll, Household, JobSeeker, LocalStandard, NationalIdClaim, PaymentCycle, PaymentLedger, Person, Programme, Referral,
     ReliefDistribution, Station, TrainingCourse, Vacancy,
 )
 from shared.platform.envelope import EventContract
 
 contract = EventContract(public.public_events)
 contract.withholds(
-    Person.RecordRead, Person.HouseholdJoined, NationalIdClaim.Claimed, NationalIdClaim.Reclaimed,
+    Person.RecordRead, Person.HouseholdJoined, Person.HouseholdLeft, AllowanceRoll.Started, AllowanceRoll.Synced, NationalIdClaim.Claimed, NationalIdClaim.Reclaimed,
     NationalIdClaim.Released, PaymentLedger.Started, PaymentLedger.Claimed, PaymentLedger.Released,
 )
 
@@ -103,3 +103,19 @@ contract.copies(TrainingCourse.SeekerEnrolled, public.TrainingEnrolment, id_fiel
 contract.copies(TrainingCourse.AttendanceRecorded, public.TrainingAttendanceRecorded, id_field="course_id",
                 present=lambda e: len(e.present))
 contract.copies(TrainingCourse.CertificateAwarded, public.TrainingCertificateAwarded, id_field="course_id")
+
+# The minimum-allowance cycle: counts, amounts and stages; grounds, findings and incomes withheld.
+for stored, published, computed in (
+    (Household.ApplicationReceived, public.AllowanceApplied, {}),
+    (Household.CircumstancesRecorded, public.HouseholdCircumstancesRecorded,
+     {"member_count": lambda e: len(e.incomes)}),
+    (Household.CommunityReviewed, public.AllowanceCommunityReviewed, {}),
+    (Household.PublicNoticeStarted, public.AllowanceNoticeStarted, {}),
+    (Household.ObjectionLodged, public.AllowanceObjectionLodged, {}),
+    (Household.ObjectionResolved, public.AllowanceObjectionResolved, {}),
+    (Household.ApplicationApproved, public.AllowanceApplicationApproved, {}),
+    (Household.AllowanceReviewed, public.AllowanceReviewed, {}),
+    (Household.AppealLodged, public.AllowanceAppealLodged, {}),
+    (Household.AppealDecided, public.AllowanceAppealDecided, {}),
+):
+    contract.copies(stored, published, id_field="household_id", **computed)

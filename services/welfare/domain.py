@@ -42,6 +42,7 @@ class ProgrammeKind(StrEnum):
     CASH = "cash"
     IN_KIND = "in_kind"
     SERVICE = "service"
+    MINIMUM_ALLOWANCE = "minimum_allowance"  # pays each household on the allowance roll its granted amount
 
 
 class Occasion(StrEnum):
@@ -134,6 +135,15 @@ class Person(CommunityAggregate):
     def _household_joined(self, household_id: str) -> None:
         self.household_id = household_id
 
+    def leave_household(self, household_id: uuid.UUID) -> None:
+        if self.household_id != str(household_id):
+            raise Conflict(f"person {self.id} does not belong to household {household_id}")
+        self._household_left(household_id=str(household_id))
+
+    @event("HouseholdLeft")
+    def _household_left(self, household_id: str) -> None:
+        self.household_id = None
+
     def move_out(self, on: str) -> None:
         self._active("move out")
         self._moved_out(on=on, categories=self.categories)
@@ -214,16 +224,53 @@ class LocalStandard(CommunityAggregate):
     def create_id(cls, community_id: str) -> uuid.UUID:  # type: ignore[override]
         return cls.id_for(community_id)
 
+    DEFAULT_NOTICE_DAYS = 7
+
     @event("Set")
-    def __init__(self, community_id: str, threshold_fen: int, effective_from: str) -> None:
+    def __init__(self, community_id: str, threshold_fen: int, effective_from: str,
+                 asset_limit_per_person_fen: int | None = None, notice_days: int = DEFAULT_NOTICE_DAYS) -> None:
         self.community_id = community_id
         self.threshold_fen = threshold_fen
         self.effective_from = effective_from
+        self.asset_limit_per_person_fen = asset_limit_per_person_fen
+        self.notice_days = notice_days
 
     @event("Changed")
-    def change(self, threshold_fen: int, effective_from: str) -> None:
+    def change(self, threshold_fen: int, effective_from: str, asset_limit_per_person_fen: int | None = None,
+               notice_days: int = DEFAULT_NOTICE_DAYS) -> None:
         self.threshold_fen = threshold_fen
         self.effective_from = effective_from
+        self.asset_limit_per_person_fen = asset_limit_per_person_fen
+        self.notice_days = notice_days
+
+
+class ApplicationStage(StrEnum):
+    """Where a household's minimum-allowance application stands (低保 as it is run)."""
+
+    APPLIED = "applied"
+    INVESTIGATED = "investigated"  # members, income and assets recorded as of a date
+    REVIEWED = "reviewed"  # the community's review (民主评议) passed
+    IN_NOTICE = "in_notice"  # public notice (公示): objections may be lodged
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    APPEALED = "appealed"
+
+
+OPEN_STAGES = (ApplicationStage.APPLIED, ApplicationStage.INVESTIGATED, ApplicationStage.REVIEWED,
+               ApplicationStage.IN_NOTICE, ApplicationStage.APPEALED)
+REVIEW_INTERVAL_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Standard:
+    """The community's rules a means test is judged by, as they stand when it is judged."""
+
+    threshold_fen: int
+    asset_limit_per_person_fen: int | None = None
+
+
+def days_after(day: str, days: int) -> str:
+    return date.fromordinal(date.fromisoformat(day).toordinal() + days).isoformat()
 
 
 class Household(CommunityAggregate):
@@ -235,6 +282,228 @@ class Household(CommunityAggregate):
         self.means_test: dict[str, Any] | None = None
         self.allowance_status = AllowanceStatus.NONE
         self.monthly_fen = 0
+        self.stage: ApplicationStage | None = None
+        self.applicant: str | None = None
+        self.circumstances: dict[str, Any] | None = None
+        self.notice: dict[str, str] | None = None
+        self.objections: list[dict[str, Any]] = []
+        self.review_due: str | None = None
+        self.appeal: dict[str, Any] | None = None
+
+    @property
+    def payee(self) -> str:
+        """Who the allowance is paid to: the applicant, or the first member of a household registered without."""
+        return self.applicant or str(self.members[0])
+
+    # -- the application: apply, investigate, community review, public notice, objections, approval
+
+    def _stage(self, *stages: ApplicationStage, doing: str) -> None:
+        if self.stage not in stages:
+            now = self.stage.value if self.stage else "without an application"
+            raise Conflict(f"household {self.id} is {now}; cannot {doing} "
+                           f"(needs {' or '.join(s.value for s in stages)})")
+
+    def apply(self, applicant: uuid.UUID, on: str) -> None:
+        if self.stage in OPEN_STAGES:
+            raise Conflict(f"household {self.id} already has an application under way ({self.stage})")
+        if self.allowance_status in (AllowanceStatus.ACTIVE, AllowanceStatus.SUSPENDED):
+            raise Conflict(f"household {self.id} already has an allowance ({self.allowance_status})")
+        if applicant not in self.members:
+            raise Invalid(f"the applicant {applicant} is not a member of household {self.id}", field="applicant_id")
+        self._applied(applicant=str(applicant), on=on, stage=ApplicationStage.APPLIED.value)
+
+    @event("ApplicationReceived")
+    def _applied(self, applicant: str, on: str, stage: str) -> None:
+        self.stage, self.applicant = ApplicationStage(stage), applicant
+        self.notice, self.objections, self.appeal = None, [], None
+
+    def record_circumstances(self, change: bool, as_of: str, incomes: dict[str, int], assets_fen: int,
+                             standard: Standard, reason: str) -> None:
+        """The household's members, their monthly incomes and its assets as of a date, judged against the
+        community's standard. The first record is the application's investigation; later ones are changes of
+        circumstances, which bring the periodic review forward to the change's date."""
+        if not incomes:
+            raise Invalid("a household has at least one member", field="members")
+        if change:
+            if self.circumstances is None:
+                raise Conflict(f"household {self.id} has not been investigated; investigate it first")
+            if as_of < self.circumstances["as_of"]:
+                raise Invalid(f"the change is dated before the circumstances it changes "
+                              f"({self.circumstances['as_of']})", field="as_of")
+        else:
+            self._stage(ApplicationStage.APPLIED, ApplicationStage.INVESTIGATED, doing="investigate it")
+        count = len(incomes)
+        income_pp, assets_pp = sum(incomes.values()) // count, assets_fen // count
+        passed = income_pp < standard.threshold_fen and (
+            standard.asset_limit_per_person_fen is None or assets_pp <= standard.asset_limit_per_person_fen)
+        stage = self.stage
+        if not change:
+            stage = ApplicationStage.INVESTIGATED if passed else ApplicationStage.REJECTED
+        review_due = self.review_due
+        if change and self.allowance_status in (AllowanceStatus.ACTIVE, AllowanceStatus.SUSPENDED):
+            review_due = min(review_due or as_of, as_of)
+        self._circumstances_recorded(
+            change=change, as_of=as_of, incomes=dict(incomes), assets_fen=assets_fen, income_per_person_fen=income_pp,
+            assets_per_person_fen=assets_pp, threshold_fen=standard.threshold_fen,
+            asset_limit_per_person_fen=standard.asset_limit_per_person_fen, passed=passed,
+            stage=stage.value if stage else None, review_due=review_due, reason=reason)
+
+    @event("CircumstancesRecorded")
+    def _circumstances_recorded(self, change: bool, as_of: str, incomes: dict[str, int], assets_fen: int,
+                                income_per_person_fen: int, assets_per_person_fen: int, threshold_fen: int,
+                                asset_limit_per_person_fen: int | None, passed: bool, stage: str | None,
+                                review_due: str | None, reason: str) -> None:
+        self.members = [uuid.UUID(m) for m in incomes]
+        self.income_per_person_fen = income_per_person_fen
+        self.circumstances = {"as_of": as_of, "incomes": incomes, "assets_fen": assets_fen,
+                              "income_per_person_fen": income_per_person_fen,
+                              "assets_per_person_fen": assets_per_person_fen, "threshold_fen": threshold_fen,
+                              "passed": passed}
+        self.means_test = {"threshold_fen": threshold_fen, "passed": passed, "on": as_of}
+        self.stage = ApplicationStage(stage) if stage else None
+        self.review_due = review_due
+
+    def community_review(self, on: str, passed: bool, votes_for: int, votes_against: int) -> None:
+        self._stage(ApplicationStage.INVESTIGATED, doing="hold the community review")
+        stage = ApplicationStage.REVIEWED if passed else ApplicationStage.REJECTED
+        self._reviewed(on=on, passed=passed, votes_for=votes_for, votes_against=votes_against, stage=stage.value)
+
+    @event("CommunityReviewed")
+    def _reviewed(self, on: str, passed: bool, votes_for: int, votes_against: int, stage: str) -> None:
+        self.stage = ApplicationStage(stage)
+
+    def start_notice(self, starts_on: str, days: int) -> None:
+        self._stage(ApplicationStage.REVIEWED, doing="post the public notice")
+        if days < 1:
+            raise Invalid("a public notice lasts at least one day", field="days")
+        self._notice_started(starts_on=starts_on, ends_on=days_after(starts_on, days - 1), days=days,
+                             stage=ApplicationStage.IN_NOTICE.value)
+
+    @event("PublicNoticeStarted")
+    def _notice_started(self, starts_on: str, ends_on: str, days: int, stage: str) -> None:
+        self.stage, self.notice = ApplicationStage(stage), {"starts_on": starts_on, "ends_on": ends_on}
+
+    def lodge_objection(self, on: str, ground: str) -> int:
+        self._stage(ApplicationStage.IN_NOTICE, doing="take an objection")
+        assert self.notice is not None
+        if not self.notice["starts_on"] <= on <= self.notice["ends_on"]:
+            raise Conflict(f"objections are taken during the public notice, {self.notice['starts_on']} to "
+                           f"{self.notice['ends_on']}; not on {on}")
+        number = len(self.objections) + 1
+        self._objection_lodged(number=number, on=on, ground=ground)
+        return number
+
+    @event("ObjectionLodged")
+    def _objection_lodged(self, number: int, on: str, ground: str) -> None:
+        self.objections.append({"number": number, "on": on, "ground": ground, "upheld": None})
+
+    @property
+    def open_objections(self) -> list[int]:
+        return [o["number"] for o in self.objections if o["upheld"] is None]
+
+    def resolve_objection(self, number: int, on: str, upheld: bool, finding: str) -> None:
+        """An upheld objection (the household does not qualify after all) rejects the application."""
+        self._stage(ApplicationStage.IN_NOTICE, doing="resolve an objection")
+        if number not in self.open_objections:
+            raise Conflict(f"household {self.id} has no open objection {number}")
+        objection = self.objections[number - 1]
+        if on < objection["on"]:
+            raise Invalid(f"objection {number} was lodged on {objection['on']}", field="on")
+        stage = ApplicationStage.REJECTED if upheld else ApplicationStage.IN_NOTICE
+        self._objection_resolved(number=number, on=on, upheld=upheld, finding=finding, stage=stage.value)
+
+    @event("ObjectionResolved")
+    def _objection_resolved(self, number: int, on: str, upheld: bool, finding: str, stage: str) -> None:
+        self.objections[number - 1].update(upheld=upheld, finding=finding, resolved_on=on)
+        self.stage = ApplicationStage(stage)
+
+    def gap_fen(self) -> int:
+        """The most the allowance can make up: the income gap to the threshold, per member."""
+        assert self.circumstances is not None
+        gap = self.circumstances["threshold_fen"] - self.circumstances["income_per_person_fen"]
+        return max(0, gap) * len(self.members)
+
+    def approve(self, monthly_fen: int, from_date: str, today: str) -> None:
+        """After the public notice is over and every objection is resolved: the allowance is granted."""
+        self._stage(ApplicationStage.IN_NOTICE, doing="approve it")
+        assert self.notice is not None
+        if today <= self.notice["ends_on"]:
+            raise Conflict(f"the public notice runs until {self.notice['ends_on']}; approve after it")
+        if self.open_objections:
+            raise Conflict(f"objection(s) {', '.join(map(str, self.open_objections))} must be resolved first")
+        if monthly_fen > self.gap_fen():
+            raise Invalid(f"{monthly_fen} fen a month is more than the household's income gap to the threshold "
+                          f"({self.gap_fen()} fen)", field="monthly_fen")
+        if self.allowance_status in (AllowanceStatus.ACTIVE, AllowanceStatus.SUSPENDED):
+            raise Conflict(f"household {self.id} already has an allowance ({self.allowance_status})")
+        self._approved(on=today, from_date=from_date, stage=ApplicationStage.APPROVED.value,
+                       review_due=months_after(from_date, REVIEW_INTERVAL_MONTHS))
+        self._granted(monthly_fen=monthly_fen, previous_fen=0, from_date=from_date)
+
+    @event("ApplicationApproved")
+    def _approved(self, on: str, from_date: str, stage: str, review_due: str) -> None:
+        self.stage, self.review_due = ApplicationStage(stage), review_due
+
+    # -- on the allowance: periodic review, appeal
+
+    def review(self, on: str, outcome: str, monthly_fen: int | None, reason: str) -> None:
+        """The periodic review (annual, or sooner after a change of circumstances): continue, adjust or end."""
+        self._require(AllowanceStatus.ACTIVE, AllowanceStatus.SUSPENDED, doing="review it")
+        if outcome == "adjust" and monthly_fen is None:
+            raise Invalid("an adjusting review gives the new monthly amount", field="monthly_fen")
+        if outcome == "adjust" and self.circumstances and monthly_fen and monthly_fen > self.gap_fen():
+            raise Invalid(f"{monthly_fen} fen a month is more than the household's income gap to the threshold "
+                          f"({self.gap_fen()} fen)", field="monthly_fen")
+        due = self.review_due
+        self._allowance_reviewed(on=on, outcome=outcome, was_due=due,
+                                 review_due=months_after(on, REVIEW_INTERVAL_MONTHS), overdue=bool(due and on > due))
+        if outcome == "adjust" and monthly_fen is not None:
+            self.adjust(monthly_fen, reason)
+        elif outcome == "end":
+            self.end(reason, on)
+
+    @event("AllowanceReviewed")
+    def _allowance_reviewed(self, on: str, outcome: str, was_due: str | None, review_due: str,
+                            overdue: bool) -> None:
+        self.review_due = review_due
+
+    def lodge_appeal(self, on: str, grounds: str) -> None:
+        """Against a rejected application or an ended allowance."""
+        if self.stage == ApplicationStage.APPEALED:
+            raise Conflict(f"household {self.id} already has an appeal under way")
+        if self.stage == ApplicationStage.REJECTED:
+            against = "rejection"
+        elif self.allowance_status == AllowanceStatus.ENDED:
+            against = "termination"
+        else:
+            raise Conflict(f"household {self.id} has neither a rejected application nor an ended allowance to "
+                           "appeal against")
+        self._appeal_lodged(on=on, grounds=grounds, against=against, previous_stage=self.stage and self.stage.value,
+                            stage=ApplicationStage.APPEALED.value)
+
+    @event("AppealLodged")
+    def _appeal_lodged(self, on: str, grounds: str, against: str, previous_stage: str | None, stage: str) -> None:
+        self.appeal = {"on": on, "against": against, "previous_stage": previous_stage, "upheld": None}
+        self.stage = ApplicationStage(stage)
+
+    def decide_appeal(self, on: str, upheld: bool, finding: str) -> None:
+        """Upheld: the case goes back to the community review (and public notice) on the recorded
+        circumstances; dismissed: it stays as it was."""
+        self._stage(ApplicationStage.APPEALED, doing="decide an appeal")
+        assert self.appeal is not None
+        if upheld:
+            stage = ApplicationStage.INVESTIGATED.value
+        else:
+            stage = self.appeal["previous_stage"]
+        self._appeal_decided(on=on, upheld=upheld, finding=finding, against=self.appeal["against"], stage=stage)
+
+    @event("AppealDecided")
+    def _appeal_decided(self, on: str, upheld: bool, finding: str, against: str, stage: str | None) -> None:
+        assert self.appeal is not None
+        self.appeal.update(upheld=upheld, decided_on=on)
+        self.stage = ApplicationStage(stage) if stage else None
+        if upheld:
+            self.notice, self.objections = None, []
 
     @property
     def active_fen(self) -> int:
@@ -251,6 +520,11 @@ class Household(CommunityAggregate):
         self.means_test = {"threshold_fen": threshold_fen, "passed": passed, "on": on}
 
     def grant(self, monthly_fen: int, from_date: str) -> None:
+        """A grant without the application cycle: allowances decided before the household's record was kept
+        here. A household with an application under way is approved after its public notice instead."""
+        if self.stage in OPEN_STAGES:
+            raise Conflict(f"household {self.id} has an application under way ({self.stage}); "
+                           "approve it after its public notice")
         if not (self.means_test and self.means_test["passed"]):
             raise Conflict(f"household {self.id} has not passed a means test; assess it first")
         if self.allowance_status in (AllowanceStatus.ACTIVE, AllowanceStatus.SUSPENDED):
@@ -297,6 +571,37 @@ class Household(CommunityAggregate):
     @event("AllowanceEnded")
     def _ended(self, previous_fen: int, reason: str, on: str) -> None:
         self.allowance_status, self.monthly_fen = AllowanceStatus.ENDED, 0
+
+
+class AllowanceRoll(CommunityAggregate):
+    """The households a community pays the minimum allowance to, with the amount and the payee: what a
+    minimum-allowance payment cycle pays (kept in step with each household in the same save)."""
+
+    @staticmethod
+    def id_for(community_id: str) -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, f"allowance-roll/{community_id}")
+
+    @classmethod
+    def create_id(cls, community_id: str) -> uuid.UUID:  # type: ignore[override]
+        return cls.id_for(community_id)
+
+    @event("Started")
+    def __init__(self, community_id: str) -> None:
+        self.community_id = community_id
+        self.households: dict[str, dict[str, Any]] = {}
+
+    def sync(self, household: Household) -> None:
+        key, fen = str(household.id), household.active_fen
+        entry = {"payee": household.payee, "monthly_fen": fen} if fen else None
+        if self.households.get(key) != entry:
+            self._synced(household_id=key, entry=entry)
+
+    @event("Synced")
+    def _synced(self, household_id: str, entry: dict[str, Any] | None) -> None:
+        if entry is None:
+            self.households.pop(household_id, None)
+        else:
+            self.households[household_id] = entry
 
 
 # ---------------------------------------------------------------- programmes and payments
@@ -366,7 +671,14 @@ class Programme(CommunityAggregate):
     def eligibility(self) -> EligibilityRule:
         return EligibilityRule.from_dict(self.rule)
 
+    @property
+    def pays_the_allowance_roll(self) -> bool:
+        return self.kind == ProgrammeKind.MINIMUM_ALLOWANCE
+
     def enrol(self, person_id: uuid.UUID, facts: Facts) -> None:
+        if self.pays_the_allowance_roll:
+            raise Conflict(f"programme {self.id} pays the households on the minimum-allowance roll; "
+                           "households join it by approval, not enrolment")
         if str(person_id) in self.enrolled:
             raise Conflict(f"person {person_id} is already enrolled in programme {self.id}")
         if why := self.eligibility.refusal(facts):

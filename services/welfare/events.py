@@ -64,6 +64,8 @@ class AllowanceThresholdSet(PublicEvent):
     event_name = "AllowanceThresholdSet"
     threshold_fen: int
     effective_from: str
+    asset_limit_per_person_fen: int | None = None
+    notice_days: int | None = None
 
 
 class HouseholdRegistered(PublicEvent):
@@ -215,6 +217,93 @@ class WagePaid(PlacementEvent):
     lunch_fen: int
 
 
+# ---------------------------------------------------------------- the minimum-allowance (低保) cycle
+# A household's application, stage by stage: `stage` is where it stands after the event. Grounds,
+# findings and the members' incomes stay in the service; the envelope carries counts and amounts.
+
+
+class AllowanceApplicationEvent(PublicEvent):
+    household_id: str
+    stage: str | None
+
+
+class AllowanceApplied(AllowanceApplicationEvent):
+    event_name = "AllowanceApplied"
+    on: str
+
+
+class HouseholdCircumstancesRecorded(AllowanceApplicationEvent):
+    """An investigation (`change` false) or a later change of circumstances, as of a date."""
+
+    event_name = "HouseholdCircumstancesRecorded"
+    as_of: str
+    change: bool
+    member_count: int
+    income_per_person_fen: int
+    assets_per_person_fen: int
+    threshold_fen: int
+    passed: bool
+    review_due: str | None = None
+
+
+class AllowanceCommunityReviewed(AllowanceApplicationEvent):
+    event_name = "AllowanceCommunityReviewed"
+    on: str
+    passed: bool
+    votes_for: int
+    votes_against: int
+
+
+class AllowanceNoticeStarted(AllowanceApplicationEvent):
+    event_name = "AllowanceNoticeStarted"
+    starts_on: str
+    ends_on: str
+    days: int
+
+
+class AllowanceObjectionLodged(PublicEvent):
+    event_name = "AllowanceObjectionLodged"
+    household_id: str
+    number: int
+    on: str
+
+
+class AllowanceObjectionResolved(AllowanceApplicationEvent):
+    event_name = "AllowanceObjectionResolved"
+    number: int
+    on: str
+    upheld: bool
+
+
+class AllowanceApplicationApproved(AllowanceApplicationEvent):
+    event_name = "AllowanceApplicationApproved"
+    on: str
+    from_date: str
+    review_due: str
+
+
+class AllowanceReviewed(PublicEvent):
+    event_name = "AllowanceReviewed"
+    household_id: str
+    on: str
+    outcome: str
+    review_due: str
+    overdue: bool
+
+
+class AllowanceAppealLodged(AllowanceApplicationEvent):
+    event_name = "AllowanceAppealLodged"
+    on: str
+    against: str
+
+
+class AllowanceAppealDecided(AllowanceApplicationEvent):
+    event_name = "AllowanceAppealDecided"
+    on: str
+    against: str
+    upheld: bool
+
+
 # ---------------------------------------------------------------- employment services
 # Seekers appear by their register entry's id (not the person's), with the group they count in.
 
@@ -359,4 +448,7 @@ public_events = PublicEventSet("welfare", [
     VacancyPositionFilled, VacancyClosed, JobReferralMade, JobInterviewRecorded, JobReferralAccepted,
     JobReferralDeclined, JobPlacementStarted, JobRetentionRecorded, JobPlacementEnded, TrainingCourseScheduled,
     TrainingEnrolment, TrainingAttendanceRecorded, TrainingCertificateAwarded,
+    AllowanceApplied, HouseholdCircumstancesRecorded, AllowanceCommunityReviewed, AllowanceNoticeStarted,
+    AllowanceObjectionLodged, AllowanceObjectionResolved, AllowanceApplicationApproved, AllowanceReviewed,
+    AllowanceAppealLodged, AllowanceAppealDecided,
 ])

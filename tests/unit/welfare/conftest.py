@@ -24,3 +24,15 @@ def app(tmp_path, monkeypatch):
 def welfare(service_client, monkeypatch):
     monkeypatch.delenv("WELFARE_CIPHER_KEY", raising=False)
     return service_client(WELFARE)
+
+
+@pytest.fixture
+def officer(auth):
+    """Request headers of Hualong Jiayuan's welfare officer."""
+    return auth("welfare_officer", communities=["hualong"], subject="officer-wang")
+
+
+@pytest.fixture
+def second(auth):
+    """A second officer of the same community (four eyes)."""
+    return auth("welfare_officer", communities=["hualong"], subject="officer-zhao")

@@ -17,16 +17,6 @@ NAME, NATIONAL_ID, PHONE = "王翠兰", "50010719580214432X", "13912345678"
 OFFICER = Actor("officer-wang", "welfare_officer", pseudonym("officer-wang"), ("hualong",))
 
 
-@pytest.fixture
-def officer(auth):
-    return auth("welfare_officer", communities=["hualong"], subject="officer-wang")
-
-
-@pytest.fixture
-def second(auth):
-    return auth("welfare_officer", communities=["hualong"], subject="officer-zhao")
-
-
 def stored_events(client) -> int:
     """Events this test stored (the learned directory excluded)."""
     return (client.application.recorder.max_notification_id() or 0) - client.baseline

@@ -13,11 +13,6 @@ from tests.unit.welfare.test_api import all_events, person_body, stored_events
 ENTERPRISE = "3f1c2a7e-0000-4000-8000-000000000001"
 
 
-@pytest.fixture
-def officer(auth):
-    return auth("welfare_officer", communities=["hualong"], subject="officer-zhou")
-
-
 def test_seeker_to_placement_to_retention_and_training_through_the_routes(welfare, officer, auth):
     def post(path, body):
         response = welfare.post(path, json=body, headers=officer)
