@@ -10,15 +10,16 @@ from typing import Any
 
 from services.welfare import events as public
 from services.welfare.domain import (
-    AllowanceRoll, Household, JobSeeker, LocalStandard, NationalIdClaim, PaymentCycle, PaymentLedger, Person, Programme, Referral,
-    ReliefDistribution, Station, TrainingCourse, Vacancy,
+    AllowanceRoll, Household, JobSeeker, LocalStandard, NationalIdClaim, PaymentCycle, PaymentLedger, Person,
+    Programme, Referral, ReliefDistribution, Station, TrainingCourse, Vacancy,
 )
 from shared.platform.envelope import EventContract
 
 contract = EventContract(public.public_events)
 contract.withholds(
-    Person.RecordRead, Person.HouseholdJoined, Person.HouseholdLeft, AllowanceRoll.Started, AllowanceRoll.Synced, NationalIdClaim.Claimed, NationalIdClaim.Reclaimed,
-    NationalIdClaim.Released, PaymentLedger.Started, PaymentLedger.Claimed, PaymentLedger.Released,
+    Person.RecordRead, Person.HouseholdJoined, Person.HouseholdLeft, AllowanceRoll.Started, AllowanceRoll.Synced,
+    NationalIdClaim.Claimed, NationalIdClaim.Reclaimed, NationalIdClaim.Released, PaymentLedger.Started,
+    PaymentLedger.Claimed, PaymentLedger.Released,
 )
 
 
@@ -93,7 +94,8 @@ contract.copies(Vacancy.PositionFilled, public.VacancyPositionFilled, id_field="
 contract.copies(Vacancy.Closed, public.VacancyClosed, id_field="vacancy_id")
 for stored, published in ((Referral.Made, public.JobReferralMade),
                           (Referral.InterviewRecorded, public.JobInterviewRecorded),
-                          (Referral.Accepted, public.JobReferralAccepted), (Referral.Declined, public.JobReferralDeclined),
+                          (Referral.Accepted, public.JobReferralAccepted),
+                          (Referral.Declined, public.JobReferralDeclined),
                           (Referral.PlacementStarted, public.JobPlacementStarted),
                           (Referral.RetentionRecorded, public.JobRetentionRecorded),
                           (Referral.PlacementEnded, public.JobPlacementEnded)):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.district.projections.community_allowance import CommunityAllowance
 from services.district.projections.community_economy import CommunityEconomy
+from services.district.projections.community_employment import CommunityEmployment
 from services.district.projections.community_grid import CommunityGrid
 from services.district.projections.community_volunteering import CommunityVolunteering
 from services.district.projections.community_welfare import CommunityWelfare
@@ -19,4 +21,5 @@ from services.district.projections.directory import CommunityDirectory
 
 
 def projections() -> list[Any]:
-    return [CommunityDirectory(), CommunityGrid(), CommunityEconomy(), CommunityWelfare(), CommunityVolunteering()]
+    return [CommunityDirectory(), CommunityGrid(), CommunityEconomy(), CommunityWelfare(), CommunityVolunteering(),
+            CommunityEmployment(), CommunityAllowance()]

@@ -48,9 +48,10 @@ def test_application_to_monthly_payment_through_the_routes(welfare, officer, sec
     post(f"/cycles/{cycle}/approval", headers=second)
     assert post(f"/cycles/{cycle}/disbursement", {"on": "2024-04-10"})["total_fen"] == 39_000
 
-    changed = post(f"/households/{h}/circumstances", {"as_of": "2024-08-01", "assets_fen": 300_000,
-                                                      "reason": "次子就业", "members": [
-        {"person_id": members[0], "monthly_income_fen": 52_300}, {"person_id": members[1], "monthly_income_fen": 60_000}]})
+    changed = post(f"/households/{h}/circumstances", {
+        "as_of": "2024-08-01", "assets_fen": 300_000, "reason": "次子就业",
+        "members": [{"person_id": members[0], "monthly_income_fen": 52_300},
+                    {"person_id": members[1], "monthly_income_fen": 60_000}]})
     assert changed["review_due"] == "2024-08-01" and changed["means_test"]["passed"] is True
     ended = post(f"/households/{h}/review", {"on": "2024-08-05", "outcome": "end", "reason": "收入超过标准"})
     assert ended["allowance_status"] == "ended"

@@ -49,9 +49,10 @@ def incomes(members, *fen):
     return [{"person_id": m, "monthly_income_fen": f} for m, f in zip(members, fen, strict=True)]
 
 
-def to_notice(app, h, members, income=(40_000, 40_000), assets=0):
+def to_notice(app, h, members, assets=0):
+    """Applied, investigated (40,000 fen a month each), reviewed, in a notice from 2024-03-11."""
     app.apply_for_allowance(OFFICER, h, ApplyForAllowance(applicant_id=members[0], on="2024-03-01"))
-    app.investigate(OFFICER, h, Circumstances(as_of="2024-03-05", members=incomes(members, *income),
+    app.investigate(OFFICER, h, Circumstances(as_of="2024-03-05", members=incomes(members, *[40_000] * len(members)),
                                               assets_fen=assets))
     app.community_review(OFFICER, h, CommunityReview(on="2024-03-10", passed=True, votes_for=9, votes_against=1))
     return app.start_notice(OFFICER, h, StartNotice(starts_on="2024-03-11"))

@@ -6,16 +6,19 @@ import { economyDetails } from './economy.js';
 import { gridDetails } from './grid.js';
 import { volunteeringDetails } from './volunteering.js';
 import { welfareDetails } from './welfare.js';
+import { allowanceDetails, employmentDetails } from './welfare-services.js';
 
 var DOMAINS = ['grid', 'economy', 'welfare', 'volunteering'];
 var activeDomain = 'grid';
-/** Tabs, one pane per domain (all rendered, one shown). d: {grid, economy, welfare, volunteering, income_growth}. */
+/** Tabs, one pane per domain (all rendered, one shown). d: {grid, economy, welfare, volunteering, income_growth,
+    employment, minimum_allowance} (the last two: welfare's services, shown in its pane). */
 export function domainTabs(scope, d, opts) {
   var p = scope + '.';
   var panes = {
     grid: d.grid ? gridDetails(p, d.grid, opts.cells ? (d.grid.cells || {}) : null) : [emptyState()],
     economy: d.economy ? economyDetails(p, d.economy, d.income_growth) : [emptyState()],
-    welfare: d.welfare ? welfareDetails(p, d.welfare) : [emptyState()],
+    welfare: (d.welfare ? welfareDetails(p, d.welfare) : [emptyState()])
+      .concat(employmentDetails(p, d.employment), allowanceDetails(p, d.minimum_allowance)),
     volunteering: d.volunteering ? volunteeringDetails(p, d.volunteering, opts.district) : [emptyState()]
   };
   var paneEls = {}, tabEls = {};
