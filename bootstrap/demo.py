@@ -29,9 +29,12 @@ cases call, on aggregates held in memory, and saved through the service's
 event); the welfare registry, households, programme enrolment and payment
 cycles, and inspections go through the application use cases one by one.
 Measured on the 2-core demo machine: the default size (4 reported + 20
-synthetic communities, seed 42) stores about 29.5k events (grid 11.1k,
+synthetic communities, seed 42) stored about 29.5k events (grid 11.1k,
 economy 4.0k, welfare 5.6k, volunteering 8.9k) in ~30 s, before any relay or
-projector competes for the CPU; `shequ demo` prints its own figures.
+projector competes for the CPU; with welfare's employment services and
+minimum-allowance cycle it stores about 36.3k (welfare 12.1k), seeded in 82 s
+while the shared machine was busy with other work (load ~11), so not
+comparable; `shequ demo` prints its own figures.
 """
 
 from __future__ import annotations

@@ -40,7 +40,9 @@ from services.welfare.commands import (
     PersonRef, RegisterHousehold, RegisterPerson, RegisterSeeker, ResolveObjection, ScheduleCourse, SeekerRef,
     StartNotice, StartPlacement, Threshold,
 )
-from services.welfare.domain import JobSeeker, Referral, ReliefDistribution, Station, Vacancy, months_after
+from services.welfare.domain import (
+    JobSeeker, Referral, ReliefDistribution, Station, Vacancy, income_gap_fen, months_after,
+)
 from shared.kernel import clock
 from shared.kernel.clock import recorded_at
 from shared.platform.seeding import YUAN, SeedPart, person_name, phone_number
@@ -48,6 +50,10 @@ from shared.platform.seeding import YUAN, SeedPart, person_name, phone_number
 
 def clock_today() -> str:
     return clock.today().isoformat()
+
+
+def income_gap(threshold_fen: int, incomes: list[int]) -> int:
+    return income_gap_fen(threshold_fen, sum(incomes) // len(incomes), len(incomes))
 
 
 class WelfareSeed(SeedPart):
@@ -220,7 +226,6 @@ class WelfareSeed(SeedPart):
         """New applications through the year: investigated, reviewed by the community, a seven-day public
         notice, approved; every fifth draws an objection (upheld every tenth, and appealed), the first approved
         household's circumstances change later and its review follows. The latest are still under way."""
-        officer, approver = self.actors["officer"], self.actors["approver"]
         steps: list[tuple[datetime, Callable[[], Any]]] = []
         count = self.APPLICATIONS.get(self.kind, 2)
         for n in range(count):
@@ -228,15 +233,15 @@ class WelfareSeed(SeedPart):
             size = rng.choice([1, 2, 3, 3, 4])
             members = [self.person(0, [], at=t, rng=rng) for _ in range(size)]
             incomes = [rng.randrange(0, threshold_yuan - 100) * YUAN for _ in members]
-            gap = sum(threshold_yuan * YUAN - i for i in incomes) // size * size
+            gap = income_gap(threshold_yuan * YUAN, incomes)
             monthly = 390 * YUAN if self.kind == "hualong-jiayuan" and gap >= 390 * YUAN else gap // 100 * 100
-            steps.extend(self.application(t, n, members, incomes, monthly, officer, approver))
+            steps.extend(self.application(t, n, members, incomes, monthly, threshold_yuan * YUAN))
             self.count["allowance_applications"] += 1
         return steps
 
-    def application(self, t: datetime, n: int, members: list[Any], incomes: list[int], monthly: int, officer: Any,
-                    approver: Any) -> list[tuple[datetime, Callable[[], Any]]]:
-        w, holder = self.app, []
+    def application(self, t: datetime, n: int, members: list[Any], incomes: list[int], monthly: int,
+                    threshold_fen: int) -> list[tuple[datetime, Callable[[], Any]]]:
+        w, officer, approver, holder = self.app, self.actors["officer"], self.actors["approver"], []
 
         def day(days: int) -> date:
             return (t + timedelta(days=days)).date()
@@ -265,13 +270,14 @@ class WelfareSeed(SeedPart):
                 return steps
         steps.append((t + timedelta(days=18), lambda: w.approve_allowance(approver, holder[0], ApproveAllowance(
             monthly_fen=monthly, from_date=day(20)))))
-        if n == 0:  # a member finds work: the change brings the review forward, which adjusts the amount
+        if n == 0:  # a member finds work: the change brings the review forward, which adjusts or ends it
             changed = [{**circumstances[0], "monthly_income_fen": incomes[0] + 20_000}, *circumstances[1:]]
+            left = min(monthly, income_gap(threshold_fen, [c["monthly_income_fen"] for c in changed])) // 100 * 100
+            review = (PeriodicReview(on=day(85), outcome="adjust", monthly_fen=left, reason="收入增加，调整保障金")
+                      if left else PeriodicReview(on=day(85), outcome="end", reason="收入超过保障标准"))
             steps += [(t + timedelta(days=80), lambda: w.change_circumstances(officer, holder[0], ChangeOfCircumstances(
                           as_of=day(80), members=changed, assets_fen=len(members) * 200_000, reason="家庭成员就业"))),
-                      (t + timedelta(days=85), lambda: w.review_allowance(officer, holder[0], PeriodicReview(
-                          on=day(85), outcome="adjust", monthly_fen=max(10_000, monthly - 20_000),
-                          reason="收入增加，调整保障金")))]
+                      (t + timedelta(days=85), lambda: w.review_allowance(officer, holder[0], review))]
         return steps
 
     def allowance_payments(self, rng: random.Random) -> list[tuple[datetime, Callable[[], Any]]]:

@@ -269,6 +269,11 @@ class Standard:
     asset_limit_per_person_fen: int | None = None
 
 
+def income_gap_fen(threshold_fen: int, income_per_person_fen: int, members: int) -> int:
+    """The most the allowance can make up: the income gap to the threshold, for every member."""
+    return max(0, threshold_fen - income_per_person_fen) * members
+
+
 def days_after(day: str, days: int) -> str:
     return date.fromordinal(date.fromisoformat(day).toordinal() + days).isoformat()
 
@@ -418,10 +423,9 @@ class Household(CommunityAggregate):
         self.stage = ApplicationStage(stage)
 
     def gap_fen(self) -> int:
-        """The most the allowance can make up: the income gap to the threshold, per member."""
         assert self.circumstances is not None
-        gap = self.circumstances["threshold_fen"] - self.circumstances["income_per_person_fen"]
-        return max(0, gap) * len(self.members)
+        return income_gap_fen(self.circumstances["threshold_fen"], self.circumstances["income_per_person_fen"],
+                              len(self.members))
 
     def approve(self, monthly_fen: int, from_date: str, today: str) -> None:
         """After the public notice is over and every objection is resolved: the allowance is granted."""
