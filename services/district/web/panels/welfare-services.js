@@ -56,7 +56,8 @@ export function allowanceDetails(p, a) {
         stat(q + 'applications_open', 'ws.open', a.applications_open, 'int'),
         stat(q + 'objections.lodged', 'ws.objections', a.objections.lodged, 'int',
           subWith('ws.objections_open', q + 'objections.open', a.objections.open, 'int')),
-        stat(q + 'objections.upheld', 'ws.upheld', a.objections.upheld, 'int'),
+        stat(q + 'objections.upheld', 'ws.upheld', a.objections.upheld, 'int',
+          subWith('ws.dismissed', q + 'objections.dismissed', a.objections.dismissed, 'int')),
         stat(q + 'appeals.lodged', 'ws.appeals', a.appeals.lodged, 'int')
       ]),
       h('div', { 'class': 'grid-2' },
