@@ -506,13 +506,20 @@ class WelfareApplication(ServiceApplication):
     # ------------------------------------------------------------ employment services
 
     def register_seeker(self, actor: Actor, command: RegisterSeeker) -> UUID:
-        """A registered person of the community joins the job-seeker register (one active entry each)."""
+        """A registered person of the community joins the job-seeker register, or rejoins it after withdrawing
+        (one entry per person)."""
         person = self._person(command.person_id)
         actor.ensure_serves(person.community_id)
         if person.status != PersonStatus.ACTIVE or person.erased:
             raise Conflict(f"person {command.person_id} is {'erased' if person.erased else person.status}")
-        seeker = JobSeeker(community_id=person.community_id, person_id=str(person.id), group=command.group,
-                           registered_on=command.registered_on.isoformat())
+        seeker_id = self.keys.dedupe_id(f"job-seeker:{person.id}")
+        on = command.registered_on.isoformat()
+        seeker = self._maybe(seeker_id)
+        if seeker is None:
+            seeker = JobSeeker(community_id=person.community_id, seeker_id=seeker_id, person_id=str(person.id),
+                               group=command.group, registered_on=on)
+        else:
+            seeker.register_again(command.group, on)
         self.save(seeker, actor=actor)
         return seeker.id
 

@@ -86,6 +86,7 @@ for stored, published in ((Station.PlacementStarted, public.PlacementStarted),
 
 # Employment services: the seeker's register entry, never the person's id; the withdrawal's reason is withheld.
 contract.copies(JobSeeker.Registered, public.JobSeekerRegistered, id_field="seeker_id")
+contract.copies(JobSeeker.RegisteredAgain, public.JobSeekerRegisteredAgain, id_field="seeker_id")
 contract.copies(JobSeeker.Placed, public.JobSeekerPlaced, id_field="seeker_id")
 contract.copies(JobSeeker.SeekingAgain, public.JobSeekerSeekingAgain, id_field="seeker_id")
 contract.copies(JobSeeker.Withdrawn, public.JobSeekerWithdrawn, id_field="seeker_id")

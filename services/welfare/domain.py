@@ -902,14 +902,30 @@ def months_after(day: str, months: int) -> str:
 
 
 class JobSeeker(CommunityAggregate):
-    """A registered job seeker: a person of the welfare registry (personal data stays in Person)."""
+    """A person's entry on the job-seeker register (personal data stays in Person). One per person: its id is
+    given by the application (an HMAC of the person's id, so public events cannot be joined with the
+    registry's)."""
+
+    @classmethod
+    def create_id(cls, seeker_id: uuid.UUID) -> uuid.UUID:  # type: ignore[override]
+        return seeker_id
 
     @event("Registered")
-    def __init__(self, community_id: str, person_id: str, group: str, registered_on: str) -> None:
+    def __init__(self, community_id: str, seeker_id: uuid.UUID, person_id: str, group: str,
+                 registered_on: str) -> None:
         self.community_id = community_id
         self.person_id, self.group, self.registered_on = person_id, group, registered_on
         self.status = SeekerStatus.SEEKING
         self.placements = 0
+
+    def register_again(self, group: str, on: str) -> None:
+        if self.status != SeekerStatus.WITHDRAWN:
+            raise Conflict(f"person {self.person_id} is already on the job-seeker register ({self.status})")
+        self._registered_again(group=group, registered_on=on)
+
+    @event("RegisteredAgain")
+    def _registered_again(self, group: str, registered_on: str) -> None:
+        self.status, self.group, self.registered_on = SeekerStatus.SEEKING, group, registered_on
 
     def require_seeking(self, doing: str) -> None:
         if self.status != SeekerStatus.SEEKING:

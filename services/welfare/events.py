@@ -318,6 +318,14 @@ class JobSeekerRegistered(EmploymentEvent):
     registered_on: str
 
 
+class JobSeekerRegisteredAgain(EmploymentEvent):
+    """Back on the register after withdrawing."""
+
+    event_name = "JobSeekerRegisteredAgain"
+    seeker_id: str
+    registered_on: str
+
+
 class JobSeekerPlaced(EmploymentEvent):
     event_name = "JobSeekerPlaced"
     seeker_id: str
@@ -444,7 +452,7 @@ public_events = PublicEventSet("welfare", [
     AllowanceSuspended, AllowanceResumed, AllowanceEnded, ProgrammeDefined, PersonEnrolled, PersonExited,
     PaymentCycleOpened, EntitlementsCalculated, PaymentCycleApproved, PaymentCycleDisbursed, PaymentCycleClosed,
     ReliefDistributed, StationOpened, PlacementStarted, PlacementEnded, WagePaid,
-    JobSeekerRegistered, JobSeekerPlaced, JobSeekerSeekingAgain, JobSeekerWithdrawn, VacancyPosted,
+    JobSeekerRegistered, JobSeekerRegisteredAgain, JobSeekerPlaced, JobSeekerSeekingAgain, JobSeekerWithdrawn, VacancyPosted,
     VacancyPositionFilled, VacancyClosed, JobReferralMade, JobInterviewRecorded, JobReferralAccepted,
     JobReferralDeclined, JobPlacementStarted, JobRetentionRecorded, JobPlacementEnded, TrainingCourseScheduled,
     TrainingEnrolment, TrainingAttendanceRecorded, TrainingCertificateAwarded,

@@ -29,7 +29,7 @@ class CommunityEmployment(PerCommunity):
 
     collection = "community_employment"
     types = welfare_types(
-        "JobSeekerRegistered", "JobSeekerPlaced", "JobSeekerSeekingAgain", "JobSeekerWithdrawn",
+        "JobSeekerRegistered", "JobSeekerRegisteredAgain", "JobSeekerPlaced", "JobSeekerSeekingAgain", "JobSeekerWithdrawn",
         "VacancyPosted", "VacancyPositionFilled", "VacancyClosed", "JobReferralMade", "JobInterviewRecorded",
         "JobReferralAccepted", "JobReferralDeclined", "JobPlacementStarted", "JobRetentionRecorded",
         "JobPlacementEnded", "TrainingCourseScheduled", "TrainingEnrolment", "TrainingCertificateAwarded")
@@ -52,6 +52,10 @@ class CommunityEmployment(PerCommunity):
 
     def _on_JobSeekerRegistered(self, doc: dict, event: Any) -> None:
         self._group(doc, event.group)["seekers"] += 1
+        doc["seeking"] += 1
+
+    def _on_JobSeekerRegisteredAgain(self, doc: dict, event: Any) -> None:
+        doc["withdrawn"] -= 1
         doc["seeking"] += 1
 
     def _on_JobSeekerPlaced(self, doc: dict, event: Any) -> None:

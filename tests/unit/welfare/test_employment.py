@@ -123,6 +123,22 @@ def test_an_ended_placement_puts_the_seeker_back_unless_withdrawn(app):
         app.refer(OFFICER, Refer(seeker_id=s, vacancy_id=v, on="2024-03-03"))
 
 
+def test_one_register_entry_per_person_rejoined_after_withdrawing(app):
+    person = app.register_person(OFFICER, RegisterPerson(
+        community_id="hualong", name="求职者", national_id="500107198001019991", phone="13800000000",
+        address="华龙家园", birth_date="1980-01-01"))
+    first = app.register_seeker(OFFICER, RegisterSeeker(person_id=person, group="unemployed",
+                                                        registered_on="2024-01-02"))
+    assert first != person  # the entry's id is not the person's
+    with pytest.raises(Conflict, match="already on the job-seeker register"):
+        app.register_seeker(OFFICER, RegisterSeeker(person_id=person, group="laid_off", registered_on="2024-01-03"))
+    app.withdraw_seeker(OFFICER, first, Withdraw(on="2024-02-01", reason="moved away"))
+    again = app.register_seeker(OFFICER, RegisterSeeker(person_id=person, group="laid_off",
+                                                        registered_on="2024-06-01"))
+    assert again == first and app.seeker(OFFICER, again)["status"] == "seeking"
+    assert app.seeker(OFFICER, again)["group"] == "laid_off"
+
+
 def test_training_certificate_needs_the_minimum_attendance(app):
     s1, s2 = seeker(app, 1), seeker(app, 2)
     course = app.schedule_course(OFFICER, ScheduleCourse(community_id="hualong", title="手工编织订单培训",
