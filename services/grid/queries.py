@@ -14,7 +14,9 @@ from typing import Any
 from services.grid.domain import Case, CaseStatus, Mediation
 from shared.kernel import clock
 from shared.kernel.actor import Actor
-from shared.platform.querytables import ListQuery, aware, QueryProjection, QueryView, Sort, Table, Upsert, timestamp_text
+from shared.platform.querytables import (
+    ListQuery, QueryProjection, QueryView, Sort, Table, Upsert, aware, placeholders, timestamp_text,
+)
 
 CASES = Table("grid_cases", {
     "community_id": "text", "grid_cell_id": "text", "status": "text", "category": "text", "assignee": "text",
@@ -101,10 +103,9 @@ def list_cases(
              .between("reported_at", aware("reported_from", reported_from), aware("reported_to", reported_to)))
     now = timestamp_text(clock.now())
     if overdue is True:
-        query.where(f"deadline < ? AND status NOT IN ({', '.join('?' for _ in FINISHED)})", now, *FINISHED)
+        query.where(f"deadline < ? AND status NOT IN ({placeholders(FINISHED)})", now, *FINISHED)
     elif overdue is False:
-        query.where(f"(deadline IS NULL OR deadline >= ? OR status IN ({', '.join('?' for _ in FINISHED)}))",
-                    now, *FINISHED)
+        query.where(f"(deadline IS NULL OR deadline >= ? OR status IN ({placeholders(FINISHED)}))", now, *FINISHED)
     return query.page(view, sort.value, CASE_SORTS[sort], limit, cursor)
 
 

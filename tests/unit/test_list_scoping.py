@@ -55,6 +55,27 @@ def _economy_company(client, headers) -> None:
         "name": "Cleaning", "kind": "cleaning", "founded_on": "2024-01-01"}))
 
 
+def _volunteering_volunteer(client, headers) -> None:
+    created(client.post("/volunteers", headers=headers, json={
+        "community_id": "jinpen", "name": "Li", "phone": "13900000000", "skills": ["law"]}))
+
+
+def _volunteering_team(client, headers) -> None:
+    created(client.post("/teams", headers=headers,
+                        json={"community_id": "jinpen", "name": "Care", "purpose": "elderly_care"}))
+
+
+def _volunteering_activity(client, headers) -> None:
+    created(client.post("/activities", headers=headers, json={
+        "community_id": "jinpen", "title": "Clean-up", "place": "Park", "starts_at": "2030-01-01T09:00:00Z",
+        "ends_at": "2030-01-01T11:00:00Z", "slots": 3, "points_per_hour": 10}))
+
+
+def _volunteering_help_request(client, headers) -> None:
+    created(client.post("/help-requests", headers=headers, json={
+        "community_id": "jinpen", "need": "groceries", "deadline": "2099-01-01T00:00:00Z"}))
+
+
 FILL: dict[tuple[str, str], Callable] = {
     ("grid", "/cases"): _grid_case,
     ("grid", "/mediations"): _grid_mediation,
@@ -63,6 +84,10 @@ FILL: dict[tuple[str, str], Callable] = {
     ("economy", "/debts"): _economy_debt,
     ("economy", "/enterprises"): _economy_enterprise,
     ("economy", "/companies"): _economy_company,
+    ("volunteering", "/volunteers"): _volunteering_volunteer,
+    ("volunteering", "/teams"): _volunteering_team,
+    ("volunteering", "/activities"): _volunteering_activity,
+    ("volunteering", "/help-requests"): _volunteering_help_request,
 }
 """(service, list path) -> writes at least one row of community "jinpen" through the API."""
 
