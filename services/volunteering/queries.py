@@ -72,7 +72,8 @@ class VolunteeringQueryTables(QueryProjection):
                 *(Upsert(SKILLS.name, f"{row}/{skill}", {"volunteer_id": row, "skill": skill})
                   for skill in event.skills)]
         if isinstance(event, Volunteer.Suspended | Volunteer.Reinstated):  # type: ignore[attr-defined]
-            return [Upsert(VOLUNTEERS.name, row, {"suspended": int(isinstance(event, Volunteer.Suspended))})]  # type: ignore[attr-defined]
+            suspended = isinstance(event, Volunteer.Suspended)  # type: ignore[attr-defined]
+            return [Upsert(VOLUNTEERS.name, row, {"suspended": int(suspended)})]
         return []
 
     @staticmethod
@@ -98,7 +99,8 @@ class VolunteeringQueryTables(QueryProjection):
                 "ends_at": timestamp_text(event.ends_at), "slots": event.slots, "filled": 0,
                 "status": ActivityStatus.PUBLISHED.value})]
         if isinstance(event, Activity.SignedUp | Activity.SignUpCancelled):  # type: ignore[attr-defined]
-            return [Upsert(ACTIVITIES.name, row, {"filled": Add(1 if isinstance(event, Activity.SignedUp) else -1)})]  # type: ignore[attr-defined]
+            signed_up = isinstance(event, Activity.SignedUp)  # type: ignore[attr-defined]
+            return [Upsert(ACTIVITIES.name, row, {"filled": Add(1 if signed_up else -1)})]
         if isinstance(event, Activity.CheckedOut):  # type: ignore[attr-defined]
             return [Upsert(VOLUNTEERS.name, event.volunteer_id, {"minutes": Add(event.minutes)})]
         if isinstance(event, Activity.Completed):  # type: ignore[attr-defined]

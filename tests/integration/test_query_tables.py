@@ -59,7 +59,19 @@ def write_grid_history(client, headers) -> dict[str, int]:
     for _ in range(3):
         body = {"community_id": "jinpen", "dispute_type": "family", "parties": 3}
         assert client.post("/mediations", json=body, headers=headers).status_code == 201
-    return {"grid_cases": 30, "grid_mediations": 3}
+    for i in range(4):
+        house = created(client.post("/rentals", headers=headers, json={
+            "community_id": ("jinpen", "huasheng")[i % 2], "address": f"{i} Lane", "landlord": {"name": "L"}}))
+        for size in range(1, i + 2):
+            assert client.post(f"/rentals/{house}/tenants", json={"size": size, "floating": size % 2 == 1},
+                               headers=headers).status_code == 200
+        follow_up = created(client.post("/follow-ups", headers=headers, json={
+            "community_id": ("jinpen", "huasheng")[i % 2], "group": "community_correction", "person": {"name": "W"}}))
+        assert client.post(f"/follow-ups/{follow_up}/visits", json={}, headers=headers).status_code == 200
+        if i % 2:
+            assert client.post(f"/follow-ups/{follow_up}/end", json={"outcome": "completed", "reoffended": False},
+                               headers=headers).status_code == 200
+    return {"grid_cases": 30, "grid_mediations": 3, "grid_rentals": 4, "grid_follow_ups": 4}
 
 
 def write_economy_history(client, headers) -> dict[str, int]:
@@ -140,7 +152,8 @@ HISTORIES = {GRID.name: (GRID, write_grid_history), ECONOMY.name: (ECONOMY, writ
 """Each service with query tables, and commands that fill every one of its tables."""
 
 FILTERED = {
-    GRID.name: [("/cases", {"overdue": "true"}), ("/cases", {"sort": "deadline", "reported_from": "2020-01-01T00:00Z"})],
+    GRID.name: [("/cases", {"overdue": "true"}), ("/follow-ups", {"status": "active"}),
+                ("/cases", {"sort": "deadline", "reported_from": "2020-01-01T00:00Z"})],
     ECONOMY.name: [("/assets", {"in_arrears": "true"}), ("/leases", {"status": "expired", "in_arrears": "true"}),
                    *(("/leases", {"aging_bucket": b}) for b in ("current", "30", "60", "90+")),
                    ("/leases", {"expiring_within_days": "30", "sort": "-outstanding"}),

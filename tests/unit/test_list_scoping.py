@@ -14,19 +14,34 @@ from tests.http_helpers import created
 COMMUNITY = {"district": "Leiyang", "households": 100, "residents": 300, "floating_population": 10}
 
 
-def _grid_case(client, headers) -> None:
+def _grid_community(client, headers) -> None:
     assert client.post("/communities", json={"id": "jinpen", "name": "Jinpen", **COMMUNITY},
                        headers=headers).status_code == 201
+
+
+def _grid_case(client, headers) -> None:
+    _grid_community(client, headers)
     response = client.post("/cases", json={"community_id": "jinpen", "category": "noise", "description": "d"},
                            headers=headers)
     assert response.status_code == 201, response.text
 
 
 def _grid_mediation(client, headers) -> None:
-    assert client.post("/communities", json={"id": "jinpen", "name": "Jinpen", **COMMUNITY},
-                       headers=headers).status_code == 201
+    _grid_community(client, headers)
     body = {"community_id": "jinpen", "dispute_type": "neighbour", "parties": 2}
     assert client.post("/mediations", json=body, headers=headers).status_code == 201
+
+
+def _grid_rental(client, headers) -> None:
+    _grid_community(client, headers)
+    body = {"community_id": "jinpen", "address": "1 Lane", "landlord": {"name": "L"}}
+    created(client.post("/rentals", json=body, headers=headers))
+
+
+def _grid_follow_up(client, headers) -> None:
+    _grid_community(client, headers)
+    body = {"community_id": "jinpen", "group": "released_prisoner", "person": {"name": "W"}}
+    created(client.post("/follow-ups", json=body, headers=headers))
 
 
 def _economy_asset(client, headers) -> str:
@@ -79,6 +94,8 @@ def _volunteering_help_request(client, headers) -> None:
 FILL: dict[tuple[str, str], Callable] = {
     ("grid", "/cases"): _grid_case,
     ("grid", "/mediations"): _grid_mediation,
+    ("grid", "/rentals"): _grid_rental,
+    ("grid", "/follow-ups"): _grid_follow_up,
     ("economy", "/assets"): _economy_asset,
     ("economy", "/leases"): _economy_lease,
     ("economy", "/debts"): _economy_debt,
