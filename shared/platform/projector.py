@@ -30,6 +30,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from pymongo.database import Database
 
 from shared.platform import metrics
+from shared.platform.changelog import ChangeLog
 from shared.platform.kafka import Delivery, dead_letter
 from shared.platform.envelope import Envelope, InvalidEnvelope, PublicEvent, PublicEventSet
 from shared.platform.subscription import Subscription, close, poll, reached
@@ -80,6 +81,9 @@ class ReadModelWriter:
         # (projection index, document id) -> [document, base revision, raw messages applied since written]
         self._dirty: dict[tuple[int, str], list[Any]] = {}
         self._staged_events = 0
+        # Every write is announced in the change log first, so readers in other processes find what changed
+        # from one small document instead of scanning every document's revision.
+        self.changes = ChangeLog(db)
 
     def ensure_indexes(self) -> None:
         for projection in self.projections:
@@ -348,6 +352,7 @@ class ReadModelWriter:
             operations.append(InsertOne(new_doc) if base is None
                               else ReplaceOne({"_id": new_doc["_id"], "_rev": base}, new_doc))
         replaced = [doc_id for doc_id, _, base, _, _ in writes if base is not None]
+        unlisted = self.changes.record(collection.name, {doc_id: doc["_rev"] for doc_id, doc, _, _, _ in writes})
         uncertain: set[str] = set()
         try:
             matched = collection.bulk_write(operations, ordered=False).matched_count
@@ -358,6 +363,9 @@ class ReadModelWriter:
                 raise
             uncertain.update(writes[e["index"]][0] for e in errors)
             matched = exc.details.get("nMatched", 0)
+        finally:
+            if unlisted:
+                self.changes.written()
         if matched < len(replaced):
             uncertain.update(replaced)
         metrics.READSTORE_WRITE_SECONDS.labels(collection.name).observe(time.perf_counter() - started)
@@ -368,6 +376,7 @@ class ReadModelWriter:
         for projection in self.projections:
             self.db[projection.collection].drop()
         self.db[STATUS_COLLECTION].drop()
+        self.changes.reset()  # after the drop: a reader that read everything before it reads everything again
 
 
 class ProjectorRuntime:
