@@ -19,6 +19,7 @@ import pytest
 from services.district.queries import DistrictQueries
 from shared.platform.changelog import CHANGES_COLLECTION, KEEP_ENTRIES, MOST_IDS, ChangeLog
 from shared.platform.readstore import read_store_client
+from tests.threads import run_together
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -193,11 +194,7 @@ def test_concurrent_writers_get_distinct_consecutive_entries(mongo_url, mongo_cl
             for i in range(25):
                 log.record("community_grid", {f"w{number}-{i}": 1})
 
-        threads = [threading.Thread(target=record, args=(n, c)) for n, c in enumerate(clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_together(record, enumerate(clients))
     finally:
         for client in clients:
             client.close()

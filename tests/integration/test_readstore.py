@@ -16,6 +16,7 @@ from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.platform.readstore import ping, read_store_client
+from tests.threads import run_together
 
 
 @pytest.fixture(scope="module")
@@ -324,12 +325,8 @@ def test_a_replace_guarded_by_a_counter_is_a_compare_and_set_across_clients(mong
                 won.append(log["seq"] + 1)
                 done += 1
 
-    threads = [threading.Thread(target=append, args=(c, n)) for n, c in enumerate(clients)]
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_together(append, [(c, n) for n, c in enumerate(clients)])
     finally:
         for client in clients:
             client.close()
