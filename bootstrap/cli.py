@@ -213,8 +213,16 @@ def _print_demo_tokens(settings, host: str = "127.0.0.1", port: int = 8000) -> N
     print(f"SHEQU_OPERATOR_TOKEN={operator}", flush=True)
     console.print(f"community staff token ({', '.join(DEMO_COMMUNITIES)}):", soft_wrap=True)
     print(f"SHEQU_STAFF_TOKEN={staff}", flush=True)
+    # A second person with the welfare officer role: welfare's four-eyes rule needs an approver other than the
+    # officer who calculated a payment cycle (the seeded ones were calculated by another demo officer).
+    welfare = keys.mint("demo-welfare-officer", ["community_staff", "grid_worker", "welfare_officer"], DEMO_COMMUNITIES)
+    console.print(f"community staff token with the welfare officer role ({', '.join(DEMO_COMMUNITIES)}):",
+                  soft_wrap=True)
+    print(f"SHEQU_WELFARE_TOKEN={welfare}", flush=True)
     console.print("district dashboard, signed in as the operator (open in a browser):", soft_wrap=True)
     print(f"SHEQU_DASHBOARD=http://{host}:{port}/district/#token={operator}", flush=True)
+    console.print("staff workbench (open in a browser, paste a staff token):", soft_wrap=True)
+    print(f"SHEQU_WORKBENCH=http://{host}:{port}/staff/", flush=True)
     base = f"http://{host}:{port}"
     console.print(f"API docs: {base}/docs  ·  try it (with the tokens above exported):", soft_wrap=True)
     console.print(f"  curl -X POST {base}/grid/cases -H \"Authorization: Bearer $SHEQU_STAFF_TOKEN\" "
