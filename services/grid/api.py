@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from services.grid.application import GridApplication
@@ -19,7 +19,7 @@ from services.grid.domain import CaseCategory, CaseStatus, MediationStatus
 from services.grid.queries import CaseSort, list_cases, list_mediations
 from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
-from shared.platform.querytables import DEFAULT_LIMIT, MAX_LIMIT, QueryView
+from shared.platform.querytables import DEFAULT_LIMIT, Limit, Lists
 
 
 class Created(BaseModel):
@@ -33,13 +33,7 @@ async def grid_app(request: Request) -> GridApplication:
     return request.app.state.application
 
 
-async def query_view(request: Request) -> QueryView:
-    return request.app.state.query_view
-
-
 Grid = Annotated[GridApplication, Depends(grid_app)]
-Lists = Annotated[QueryView, Depends(query_view)]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 CaseWorker = Annotated[Actor, Depends(requires(Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.ADMIN))]
 Admin = Annotated[Actor, Depends(requires(Role.ADMIN))]
 Anyone = Annotated[Actor, Depends(requires(*Role))]

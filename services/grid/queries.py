@@ -14,8 +14,7 @@ from typing import Any
 from services.grid.domain import Case, CaseStatus, Mediation
 from shared.kernel import clock
 from shared.kernel.actor import Actor
-from shared.kernel.errors import Invalid
-from shared.platform.querytables import ListQuery, QueryProjection, QueryView, Sort, Table, Upsert, timestamp_text
+from shared.platform.querytables import ListQuery, aware, QueryProjection, QueryView, Sort, Table, Upsert, timestamp_text
 
 CASES = Table("grid_cases", {
     "community_id": "text", "grid_cell_id": "text", "status": "text", "category": "text", "assignee": "text",
@@ -97,21 +96,15 @@ def list_cases(
     sort: CaseSort = CaseSort.NEWEST_FIRST, limit: int = 50, cursor: str | None = None,
 ) -> dict[str, Any]:
     """The cases the actor's communities hold, filtered; `overdue` is judged now, not when projected."""
-    for name, moment in (("reported_from", reported_from), ("reported_to", reported_to)):
-        if moment is not None and moment.tzinfo is None:
-            raise Invalid(f"{name} needs a time zone (e.g. 2026-01-31T00:00:00Z)", field=name)
     query = (ListQuery(CASES.name).scoped_to(actor, community_id).equal("grid_cell_id", grid_cell_id)
-             .equal("status", status).equal("category", category).equal("assignee", assignee))
+             .equal("status", status).equal("category", category).equal("assignee", assignee)
+             .between("reported_at", aware("reported_from", reported_from), aware("reported_to", reported_to)))
     now = timestamp_text(clock.now())
     if overdue is True:
         query.where(f"deadline < ? AND status NOT IN ({', '.join('?' for _ in FINISHED)})", now, *FINISHED)
     elif overdue is False:
         query.where(f"(deadline IS NULL OR deadline >= ? OR status IN ({', '.join('?' for _ in FINISHED)}))",
                     now, *FINISHED)
-    if reported_from is not None:
-        query.where("reported_at >= ?", timestamp_text(reported_from))
-    if reported_to is not None:
-        query.where("reported_at < ?", timestamp_text(reported_to))
     return query.page(view, sort.value, CASE_SORTS[sort], limit, cursor)
 
 

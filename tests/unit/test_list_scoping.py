@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from bootstrap.registry import domain_services
+from tests.http_helpers import created
 
 COMMUNITY = {"district": "Leiyang", "households": 100, "residents": 300, "floating_population": 10}
 
@@ -28,9 +29,40 @@ def _grid_mediation(client, headers) -> None:
     assert client.post("/mediations", json=body, headers=headers).status_code == 201
 
 
+def _economy_asset(client, headers) -> str:
+    return created(client.post("/communities/jinpen/assets", headers=headers, json={
+        "asset_type": "shop", "name": "Shop", "area_m2": 10, "book_value": 0, "registered_on": "2024-01-01"}))
+
+
+def _economy_enterprise(client, headers) -> str:
+    return created(client.post("/communities/jinpen/enterprises", headers=headers, json={
+        "name": "Tenant", "sector": "services", "registered_on": "2024-01-01"}))
+
+
+def _economy_lease(client, headers) -> None:
+    body = {"tenant_enterprise_id": _economy_enterprise(client, headers), "monthly_rent": 100,
+            "starts_on": "2024-01-01", "ends_on": "2030-12-31", "deposit": 0}
+    created(client.post(f"/assets/{_economy_asset(client, headers)}/leases", headers=headers, json=body))
+
+
+def _economy_debt(client, headers) -> None:
+    body = {"creditor": "bank", "amount": 100, "incurred_on": "2024-01-01"}
+    assert client.post("/communities/jinpen/fund/debts", headers=headers, json=body).status_code == 200
+
+
+def _economy_company(client, headers) -> None:
+    created(client.post("/communities/jinpen/companies", headers=headers, json={
+        "name": "Cleaning", "kind": "cleaning", "founded_on": "2024-01-01"}))
+
+
 FILL: dict[tuple[str, str], Callable] = {
     ("grid", "/cases"): _grid_case,
     ("grid", "/mediations"): _grid_mediation,
+    ("economy", "/assets"): _economy_asset,
+    ("economy", "/leases"): _economy_lease,
+    ("economy", "/debts"): _economy_debt,
+    ("economy", "/enterprises"): _economy_enterprise,
+    ("economy", "/companies"): _economy_company,
 }
 """(service, list path) -> writes at least one row of community "jinpen" through the API."""
 
@@ -61,7 +93,7 @@ def test_every_list_route_is_covered(service_client, auth):
 def test_another_communitys_staff_see_none_of_its_rows(service_client, auth, service, path):
     definition = next(d for d in domain_services() if d.name == service)
     client = service_client(definition)
-    FILL[(service, path)](client, auth("admin"))
+    FILL[(service, path)](client, auth("admin", "community_staff"))  # some writes are for staff only
     client.query_tables.catch_up()
     own = client.get(path, headers=auth("community_staff", communities=["jinpen"])).json()["items"]
     assert own and {row["community_id"] for row in own} == {"jinpen"}
