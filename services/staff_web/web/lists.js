@@ -10,7 +10,7 @@ import { currentCommunity } from './scope.js';
 
 function leaseLink(item) {
   var asset = item.asset_id;
-  return asset ? '#/lease/' + encodeURIComponent(asset) + '/' + encodeURIComponent(item.lease_id || item.id) : null;
+  return asset ? '#/lease/' + encodeURIComponent(asset) + '/' + encodeURIComponent(item.id) : null;
 }
 
 /** Every list the workbench reads: path, the record page a row opens, and the columns shown first. */
@@ -19,9 +19,9 @@ export var LISTS = {
   mediations: { path: 'grid/mediations', record: 'mediation', columns: ['dispute_type', 'status', 'opened_at'] },
   rentals: { path: 'grid/rentals', record: 'rental', columns: ['address', 'grid_cell_id', 'households', 'tenants'] },
   follow_ups: { path: 'grid/follow-ups', record: 'follow-up', columns: ['group', 'status', 'grid_cell_id', 'visits'] },
-  assets: { path: 'economy/assets', record: 'asset', columns: ['name', 'asset_type', 'status', 'arrears_fen', 'monthly_rent'] },
-  leases: { path: 'economy/leases', link: leaseLink, columns: ['asset_name', 'tenant_name', 'monthly_rent', 'ends_on', 'arrears_fen', 'outstanding_fen'] },
-  debts: { path: 'economy/debts', columns: ['creditor', 'outstanding_fen', 'amount', 'incurred_on'] },
+  assets: { path: 'economy/assets', record: 'asset', columns: ['name', 'asset_type', 'status', 'tenant_name', 'monthly_rent', 'outstanding'] },
+  leases: { path: 'economy/leases', link: leaseLink, columns: ['tenant_name', 'monthly_rent', 'ends_on', 'status', 'outstanding', 'oldest_unpaid_due_on'] },
+  debts: { path: 'economy/debts', columns: ['creditor', 'incurred', 'repaid', 'outstanding', 'last_changed_on'] },
   persons: { path: 'welfare/persons', record: 'person', columns: ['categories', 'status', 'programmes'] },
   households: { path: 'welfare/households', record: 'household', columns: ['members', 'allowance_status', 'monthly_fen'] },
   cycles: { path: 'welfare/cycles', record: 'cycle', columns: ['programme_id', 'month', 'status', 'count', 'total_fen'] },

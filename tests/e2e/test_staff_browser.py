@@ -1,0 +1,436 @@
+"""The staff workbench (/staff/) in a real browser: `shequ demo` as a subprocess, Chromium headless via Selenium.
+
+1. A staff member works a case from report to close through the workbench only (no API call of the test changes
+   it), and the district dashboard then shows it: the test waits on the district API's figure, then checks the page.
+2. A form the API refuses keeps what was typed and shows the API's reason next to the field it names.
+3. A staff member of one community never sees another community's records in any worklist or ledger; the same
+   pages do show them to a staff member of both communities, so the check can fail.
+
+Screenshots go to test-artifacts/staff-*.png. Skipped (with the reason) where Chromium or its driver is missing,
+except under CI=true, where that is a failure (as the dashboard's browser test).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from shared.kernel.actor import pseudonym
+from shared.platform.broker import free_port
+from tests.demo_process import mint_token, start_demo, stop_demo
+from tests.e2e.test_dashboard_browser import ARTIFACTS, browser_available, chromium, figures, post, wait_ready
+from tests.kafka_helpers import wait_for
+
+pytestmark = pytest.mark.e2e
+__all__ = ["browser_available"]  # the fixture, imported to be used here
+
+MINE = {"id": "staff-e2e-mine", "name": "工作台测试社区甲", "district": "测试街道", "households": 320, "residents": 900}
+OTHER = {"id": "staff-e2e-other", "name": "工作台测试社区乙", "district": "测试街道", "households": 410, "residents": 1100}
+
+
+@pytest.fixture(scope="module")
+def demo(browser_available: None, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One `shequ demo --no-seed` for the module, with two communities of the tests' own registered."""
+    data_dir = tmp_path_factory.mktemp("staff") / "data"
+    port = free_port()
+    process, printed = start_demo(data_dir, port, "--no-seed")
+    try:
+        admin = {"Authorization": f"Bearer {mint_token(data_dir, 'admin', 'community_staff', subject='staff-test-admin')}"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            for community in (MINE, OTHER):
+                response = post(http, "/grid/communities", admin, community)
+                assert response.status_code == 201, response.text
+        yield data_dir, port, printed, admin
+    finally:
+        stop_demo(process)
+
+
+@pytest.fixture
+def driver() -> Any:
+    browser = chromium(1400, 1600)
+    try:
+        yield browser
+    finally:
+        browser.quit()
+
+
+# -- the page, as a user sees it ---------------------------------------------------------------------------
+
+def wait_page(driver: Any, view: str, timeout: float = 20) -> None:
+    """The router shows `view` and its render is complete (data-ready set, not loading)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script(
+        "var m = document.getElementById('main');"
+        "return m.getAttribute('data-view') === arguments[0] && m.hasAttribute('data-ready') &&"
+        " !m.classList.contains('is-loading');", view))
+
+
+def sign_in(driver: Any, base: str, token: str) -> None:
+    """Paste the token into the sign-in box, as a user does."""
+    driver.get(f"{base}/staff/")
+    box = driver.find_element("id", "token-input")
+    assert driver.find_element("id", "login").is_displayed()
+    box.send_keys(token)
+    driver.find_element("css selector", "#login-form button[type=submit]").click()
+    wait_page(driver, "home")
+    assert driver.execute_script("return sessionStorage.getItem('shequ.staff.token')") == token
+
+
+def go(driver: Any, hash_: str, view: str) -> None:
+    driver.execute_script("location.hash = arguments[0];", hash_)
+    wait_page(driver, view)
+
+
+def fill(driver: Any, form: str, values: dict[str, str]) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    for name, value in values.items():
+        element = driver.find_element("css selector", f'[data-form="{form}"] [data-input="{name}"]')
+        if element.tag_name == "select":
+            Select(element).select_by_value(value)
+        else:
+            element.clear()
+            element.send_keys(value)
+
+
+def submit(driver: Any, form: str) -> None:
+    driver.find_element("css selector", f'[data-form="{form}"] [data-figure="submit"]').click()
+
+
+def values_of(driver: Any, form: str) -> dict[str, str]:
+    return driver.execute_script(
+        "var out = {}; document.querySelectorAll('[data-form=\"' + arguments[0] + '\"] [data-input]')"
+        ".forEach(function (el) { out[el.getAttribute('data-input')] = el.value; }); return out;", form)
+
+
+def shown_errors(driver: Any, form: str) -> dict[str, str]:
+    """Field name (or "form") -> the message shown there."""
+    return driver.execute_script(
+        "var out = {}, f = document.querySelector('[data-form=\"' + arguments[0] + '\"]');"
+        "f.querySelectorAll('.field-error:not([hidden])').forEach(function (p) {"
+        "  out[p.getAttribute('data-error-for')] = p.textContent; });"
+        "var g = f.querySelector('[data-figure=\"form-error\"]'); if (!g.hidden) { out.form = g.textContent; }"
+        "return out;", form)
+
+
+def case_status(driver: Any) -> str:
+    return driver.execute_script(
+        "var el = document.querySelector('[data-figure=\"case.status\"]'); return el && el.getAttribute('data-value');")
+
+
+def do_case_step(driver: Any, form: str, values: dict[str, str], status: str) -> None:
+    """Fill and submit one of the case page's forms; the page shows the case again in its new state."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    fill(driver, form, values)
+    submit(driver, form)
+    WebDriverWait(driver, 20).until(lambda d: case_status(d) == status and d.execute_script(
+        "return !document.getElementById('main').classList.contains('is-loading')"))
+
+
+def worklists(driver: Any) -> dict[str, dict[str, Any]]:
+    """Every worklist on the page: its state and its rows as (id, community)."""
+    return driver.execute_script(
+        "var out = {}; document.querySelectorAll('[data-worklist]').forEach(function (w) {"
+        "  out[w.getAttribute('data-worklist')] = { list: w.getAttribute('data-list'), state: w.getAttribute('data-state'),"
+        "    rows: Array.from(w.querySelectorAll('[data-figure=\"row\"]')).map(function (r) {"
+        "      return [r.getAttribute('data-id'), r.getAttribute('data-community')]; }) }; });"
+        "return out;")
+
+
+def all_rows(driver: Any, base: str) -> dict[str, dict[str, Any]]:
+    """The home page's worklists and every ledger, each as its state and rows."""
+    go(driver, "#/", "home")
+    seen = {f"home:{k}": v for k, v in worklists(driver).items()}
+    ledgers = driver.execute_script(
+        "return Array.from(document.querySelectorAll('[data-figure=\"ledger-link\"]'))"
+        ".map(function (a) { return a.getAttribute('data-list'); });")
+    assert len(ledgers) >= 15, ledgers
+    for ledger in ledgers:
+        go(driver, f"#/lists/{ledger}", "lists")
+        seen.update({f"ledger:{k}": v for k, v in worklists(driver).items()})
+    return seen
+
+
+# -- 1. a case from report to close -------------------------------------------------------------------------
+
+def test_a_staff_member_works_a_case_from_report_to_close_and_the_dashboard_shows_it(demo, driver):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    data_dir, port, printed, admin = demo
+    base = f"http://127.0.0.1:{port}"
+    cid = MINE["id"]
+    staff_token = mint_token(data_dir, "community_staff", "grid_worker", communities=(cid,), subject="staff-e2e-worker")
+    staff = {"Authorization": f"Bearer {staff_token}"}
+    operator = {"Authorization": f"Bearer {printed['SHEQU_OPERATOR_TOKEN']}"}
+    with httpx.Client(base_url=base, timeout=30) as http:
+        assert printed["SHEQU_WORKBENCH"] == f"{base}/staff/"
+        page = http.get("/staff/")
+        assert page.status_code == 200 and '<script type="module" src="static/main.js">' in page.text
+        assert http.get("/staff", follow_redirects=False).status_code in (307, 308)
+
+        sign_in(driver, base, staff_token)
+        assert driver.execute_script("return document.documentElement.lang") == "zh-CN"
+        assert "我的工作台" in driver.find_element("css selector", ".page-title").text
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.save_screenshot(str(ARTIFACTS / "staff-home.png"))
+
+        # Report, from the home page's link to the form.
+        driver.find_element("css selector", '[data-figure="starts"] a[href="#/new/case"]').click()
+        wait_page(driver, "new")
+        fill(driver, "report-case", {"community_id": cid, "category": "sanitation",
+                                     "description": "3号楼楼道堆放杂物，影响消防通道", "channel": "grid_worker"})
+        submit(driver, "report-case")
+        wait_page(driver, "case")
+        case_id = driver.execute_script("return document.querySelector('[data-figure=\"case\"]').getAttribute('data-id')")
+        assert case_status(driver) == "reported"
+        assert driver.current_url.endswith(f"#/case/{case_id}")
+
+        do_case_step(driver, "accept", {}, "accepted")
+        worker_id = driver.execute_script(
+            "return document.querySelector('[data-form=\"assign\"] [data-input=\"worker_id\"]').value")
+        assert len(worker_id) == 16  # the signed-in staff member's pseudonymous id, filled in for them
+        do_case_step(driver, "assign", {}, "assigned")
+        do_case_step(driver, "resolve", {"outcome": "已清理楼道杂物，消防通道畅通"}, "resolved")
+        driver.save_screenshot(str(ARTIFACTS / "staff-case.png"))
+        do_case_step(driver, "close", {"satisfaction": "4"}, "closed")
+
+        # The history on the page is the service's, in order.
+        shown = driver.execute_script(
+            "return Array.from(document.querySelectorAll('[data-figure=\"history-entry\"]'))"
+            ".map(function (e) { return e.getAttribute('data-type'); });")
+        history = http.get(f"/grid/cases/{case_id}/history", headers=staff).json()
+        assert shown == [entry["type"] for entry in history] == ["Reported", "Accepted", "Assigned", "Resolved", "Closed"]
+        record = http.get(f"/grid/cases/{case_id}", headers=staff).json()
+        assert record["status"] == "closed" and record["satisfaction"] == 4 and record["assignee"] == worker_id
+        assert figures(driver, '[data-figure="case"]')["case.satisfaction"] == "4"
+
+        # "Cases assigned to me" lists it (its query table follows the case's events within moments).
+        def listed_as_mine() -> bool | None:
+            go(driver, "#/", "home")
+            rows = worklists(driver)["my-cases"]["rows"]
+            return True if [case_id, cid] in [list(r) for r in rows] else None
+
+        wait_for(listed_as_mine, timeout=30)
+
+        # The district: wait on its API's figures, then the page shows the same.
+        def reflected() -> dict[str, Any] | None:
+            response = http.get(f"/district/communities/{cid}", headers=operator)
+            if response.status_code != 200:
+                return None
+            body = response.json()
+            cases = body.get("grid", {}).get("cases", {})
+            done = (cases.get("reported") == 1 and cases.get("closed") == 1
+                    and body["grid"]["satisfaction"]["ratings"] == 1 and body["freshness"]["projector_lag_events"] == 0)
+            return body if done else None
+
+        district = wait_for(reflected, timeout=120)
+        driver.get(f"{base}/district/#token={printed['SHEQU_OPERATOR_TOKEN']}")
+        wait_ready(driver, "overview")
+        driver.get(f"{base}/district/#/community/{cid}")
+        wait_ready(driver, "community")
+        WebDriverWait(driver, 20).until(lambda d: "community.grid.satisfaction.average" in figures(d, "#main"))
+        shown = figures(driver, "#main")
+        assert shown["community.grid.cases.resolved"] == str(district["grid"]["cases"]["resolved"])
+        assert shown["community.grid.satisfaction.average"] == "4" and district["grid"]["satisfaction"]["average"] == 4
+        assert shown["community.grid.cases_by_category.sanitation.resolved"] == "1"
+        driver.save_screenshot(str(ARTIFACTS / "staff-dashboard.png"))
+
+
+# -- 2. a refused form ------------------------------------------------------------------------------------------
+
+def test_a_refused_form_keeps_its_input_and_shows_the_reason_beside_the_field(demo, driver):
+    data_dir, port, _, admin = demo
+    base = f"http://127.0.0.1:{port}"
+    cid = MINE["id"]
+    token = mint_token(data_dir, "community_staff", "grid_worker", communities=(cid,), subject="staff-e2e-refused")
+    headers = {"Authorization": f"Bearer {token}"}
+    typed = {"community_id": cid, "category": "drainage", "description": "南门雨水井堵塞，雨天积水",
+             "grid_cell_id": "no-such-cell", "location.address": "南门外"}
+    with httpx.Client(base_url=base, timeout=30) as http:
+        before = http.get("/grid/cases", headers=headers, params={"community_id": cid, "category": "drainage"}).json()
+        # What the API answers to this very command (the page must show this reason, not one of its own).
+        expected = http.post("/grid/cases", headers=headers, json={
+            "community_id": cid, "category": "drainage", "description": typed["description"],
+            "grid_cell_id": "no-such-cell", "location": {"address": "南门外"}})
+        assert expected.status_code == 422 and expected.json()["field"] == "grid_cell_id", expected.text
+
+        sign_in(driver, base, token)
+        go(driver, "#/new/case", "new")
+        fill(driver, "report-case", typed)
+        submit(driver, "report-case")
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(driver, 15).until(
+            lambda d: d.find_element("css selector", '[data-form="report-case"]').get_attribute("data-state") == "refused")
+        assert shown_errors(driver, "report-case") == {"grid_cell_id": expected.json()["detail"]}
+        assert driver.find_element("css selector", '[data-form="report-case"] [data-input="grid_cell_id"]') \
+            .get_attribute("aria-invalid") == "true"
+        kept = values_of(driver, "report-case")
+        assert {k: kept[k] for k in typed} == typed  # nothing the user typed is lost
+        assert driver.execute_script("return location.hash") == "#/new/case"  # still on the form
+        driver.save_screenshot(str(ARTIFACTS / "staff-refused.png"))
+
+        # A refusal without a field (pydantic's "give lat and long, or an address" kind) and a missing field:
+        # each message where it belongs, the rest of the input still kept.
+        fill(driver, "report-case", {"grid_cell_id": "", "description": ""})
+        driver.find_element("css selector", '[data-form="report-case"] [data-input="grid_cell_id"]').clear()
+        driver.find_element("css selector", '[data-form="report-case"] [data-input="description"]').clear()
+        submit(driver, "report-case")
+        WebDriverWait(driver, 15).until(lambda d: "description" in shown_errors(d, "report-case"))
+        errors = shown_errors(driver, "report-case")
+        assert set(errors) == {"description"} and errors["description"]
+        assert values_of(driver, "report-case")["location.address"] == "南门外"
+
+        # Corrected, the same form goes through; nothing was recorded by the refused submits.
+        fill(driver, "report-case", {"description": typed["description"]})
+        submit(driver, "report-case")
+        wait_page(driver, "case")
+        case_id = driver.execute_script("return document.querySelector('[data-figure=\"case\"]').getAttribute('data-id')")
+        record = http.get(f"/grid/cases/{case_id}", headers=headers).json()
+        assert record["description"] == typed["description"] and record["location"] == {"address": "南门外"}
+
+        def listed() -> list[str] | None:
+            items = http.get("/grid/cases", headers=headers, params={"community_id": cid, "category": "drainage"}).json()
+            ids = [i["id"] for i in items["items"]]
+            return ids if case_id in ids else None
+
+        assert len(wait_for(listed, timeout=30)) == len(before["items"]) + 1
+
+        # The same refusal in English keeps the API's own message (it is the API's reason, not a translation).
+        driver.find_element("css selector", '[data-figure="lang-switch"]').click()
+        wait_page(driver, "case")
+        assert driver.execute_script("return document.documentElement.lang") == "en"
+        go(driver, "#/new/case", "new")
+        fill(driver, "report-case", typed)
+        submit(driver, "report-case")
+        WebDriverWait(driver, 15).until(lambda d: "grid_cell_id" in shown_errors(d, "report-case"))
+        assert shown_errors(driver, "report-case")["grid_cell_id"] == expected.json()["detail"]
+        assert "Report a case" in driver.find_element("css selector", ".form-title").text
+        driver.find_element("css selector", '[data-figure="lang-switch"]').click()
+
+
+# -- 3. one community's staff never sees another's records ----------------------------------------------------
+
+def seed_community(http: httpx.Client, admin: dict[str, str], officer: dict[str, str], cid: str,
+                   worker_id: str) -> dict[str, str]:
+    """One record (or more) in each list: a case assigned to `worker_id`, a mediation, a leased asset with rent in
+    arrears, a debt, a person in a household and in a payment cycle awaiting its second approval, a volunteer, a
+    team, an activity next week and an open help request. Returns the records' ids by kind."""
+    ids: dict[str, str] = {}
+
+    def created(response: httpx.Response) -> str:
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    def learned(path: str, body: dict[str, Any], headers: dict[str, str]) -> str:
+        """The first write of a service that learns the new community from grid's events, within seconds."""
+        def attempt() -> httpx.Response | None:
+            response = http.post(path, headers=headers, json=body)
+            return None if response.status_code == 422 and "directory" in response.text else response
+
+        return created(wait_for(attempt, timeout=60))
+
+    ids["case"] = created(http.post("/grid/cases", headers=admin, json={
+        "community_id": cid, "category": "noise", "description": "scoping test"}))
+    assert http.post(f"/grid/cases/{ids['case']}/accept", headers=admin).status_code == 200
+    assert http.post(f"/grid/cases/{ids['case']}/assign", headers=admin, json={"worker_id": worker_id}).status_code == 200
+    ids["mediation"] = created(http.post("/grid/mediations", headers=admin, json={
+        "community_id": cid, "dispute_type": "neighbour", "parties": 2}))
+
+    start = date.today().replace(day=1) - timedelta(days=62)
+    ids["asset"] = learned(f"/economy/communities/{cid}/assets", {
+        "asset_type": "market", "name": f"{cid} 市场", "area_m2": 800, "book_value": 10_000_000,
+        "registered_on": start.isoformat()}, admin)
+    tenant = created(http.post(f"/economy/communities/{cid}/enterprises", headers=admin, json={
+        "name": f"{cid} 经营户", "sector": "wholesale_retail", "registered_on": start.isoformat()}))
+    ids["lease"] = created(http.post(f"/economy/assets/{ids['asset']}/leases", headers=admin, json={
+        "tenant_enterprise_id": tenant, "monthly_rent": 300_000, "starts_on": start.isoformat(),
+        "ends_on": date(date.today().year + 1, 12, 31).isoformat()}))
+    billed = http.post(f"/economy/assets/{ids['asset']}/leases/{ids['lease']}/rent-bills", headers=admin,
+                       json={"month": start.strftime("%Y-%m")})
+    assert billed.status_code == 200, billed.text  # never paid: in arrears
+    debt = http.post(f"/economy/communities/{cid}/fund/debts", headers=admin, json={
+        "creditor": "工程队", "amount": 5_000_000, "incurred_on": start.isoformat()})
+    assert debt.status_code == 200, debt.text
+
+    person = learned("/welfare/persons", {
+        "community_id": cid, "name": "测试居民", "national_id": "11010519491231002X" if cid == MINE["id"] else "110105194912310038",
+        "phone": "13800000000", "address": "1号楼", "birth_date": "1949-12-31"}, officer)
+    ids["person"] = person
+    ids["household"] = created(http.post("/welfare/households", headers=officer, json={
+        "community_id": cid, "members": [person], "income_per_person_fen": 50_000}))
+    programme = created(http.post("/welfare/programmes", headers=officer, json={
+        "community_id": cid, "name": "高龄津贴", "kind": "cash", "amount_fen": 10_000, "rule": {"min_age": 60}}))
+    assert http.post(f"/welfare/programmes/{programme}/enrolments", headers=officer,
+                     json={"person_id": person}).status_code == 200
+    ids["cycle"] = created(http.post("/welfare/cycles", headers=officer, json={
+        "programme_id": programme, "month": date.today().strftime("%Y-%m")}))
+    calculated = http.post(f"/welfare/cycles/{ids['cycle']}/calculation", headers=officer)
+    assert calculated.status_code == 200, calculated.text  # awaiting a second officer's approval
+
+    ids["volunteer"] = learned("/volunteering/volunteers", {
+        "community_id": cid, "name": "测试志愿者", "phone": "13900000000", "skills": ["first_aid"]}, admin)
+    ids["team"] = created(http.post("/volunteering/teams", headers=admin, json={
+        "community_id": cid, "name": "测试队", "purpose": "elderly_care"}))
+    soon = datetime.now(UTC) + timedelta(days=3)
+    ids["activity"] = created(http.post("/volunteering/activities", headers=admin, json={
+        "community_id": cid, "title": "测试活动", "place": "活动室", "starts_at": soon.isoformat(),
+        "ends_at": (soon + timedelta(hours=2)).isoformat(), "slots": 5, "points_per_hour": 10}))
+    ids["help"] = created(http.post("/volunteering/help-requests", headers=admin, json={
+        "community_id": cid, "need": "陪同就医", "deadline": (soon + timedelta(days=2)).isoformat()}))
+    return ids
+
+
+def test_a_staff_member_of_one_community_never_sees_another_communitys_records(demo, driver):
+    data_dir, port, _, admin = demo
+    base = f"http://127.0.0.1:{port}"
+    mine, other = MINE["id"], OTHER["id"]
+    roles = ("community_staff", "grid_worker", "welfare_officer")
+    token = mint_token(data_dir, *roles, communities=(mine,), subject="staff-e2e-scoped")
+    both = mint_token(data_dir, *roles, communities=(mine, other), subject="staff-e2e-scoped")  # same person
+    officer = {"Authorization": f"Bearer {mint_token(data_dir, 'welfare_officer', subject='staff-e2e-seeder')}"}
+    with httpx.Client(base_url=base, timeout=30) as http:
+        me = pseudonym("staff-e2e-scoped")  # the worker id the services give this person
+        seeded = {cid: seed_community(http, admin, officer, cid, me) for cid in (mine, other)}
+
+        # Wait until the services' lists hold the seeded records (their query tables follow the events).
+        def listed() -> bool | None:
+            response = http.get("/grid/cases", headers=admin, params={"community_id": other, "assignee": me})
+            return True if response.status_code == 200 and response.json()["items"] else None
+
+        wait_for(listed, timeout=30)
+
+        # Control: the same person, holding both communities, sees the other community's records in the lists
+        # that exist (so the check below could fail).
+        driver.execute_script("sessionStorage.clear();")
+        sign_in(driver, base, both)
+        seen_both = wait_for(lambda: _with_other(all_rows(driver, base), other), timeout=30)
+        assert any(k.startswith("home:my-cases") for k in seen_both), seen_both
+
+        # Scoped: not one row of another community, anywhere; the worklists that exist show this community's.
+        driver.find_element("css selector", '[data-figure="logout"]').click()
+        sign_in(driver, base, token)
+        seen = all_rows(driver, base)
+        other_ids = set(seeded[other].values())
+        for name, worklist in seen.items():
+            assert worklist["state"] in ("ready", "empty", "unavailable"), (name, worklist)
+            for record_id, community in worklist["rows"]:
+                assert community == mine, (name, record_id, community)
+                assert record_id not in other_ids, (name, record_id)
+        assert [seeded[mine]["case"], mine] in [list(r) for r in seen["home:my-cases"]["rows"]]
+        for name in seen_both:  # every list that showed the other community to a holder of both shows this one
+            assert seen[name]["rows"], name
+        driver.save_screenshot(str(ARTIFACTS / "staff-scoped.png"))
+
+
+def _with_other(seen: dict[str, dict[str, Any]], other: str) -> dict[str, dict[str, Any]] | None:
+    """The worklists showing at least one row of `other`, once the grid and economy lists (which exist) do."""
+    showing = {name: w for name, w in seen.items() if any(c == other for _, c in w["rows"])}
+    needed = ("home:my-cases", "ledger:ledger-cases", "ledger:ledger-mediations", "ledger:ledger-assets",
+              "ledger:ledger-leases")
+    return showing if all(n in showing for n in needed) else None
