@@ -39,8 +39,10 @@ export function recordLink(listKey, item) {
 }
 
 function columnsOf(list, items) {
-  var present = {};
-  items.forEach(function (item) { Object.keys(item).forEach(function (k) { present[k] = true; }); });
+  var present = {};  // the fields some item of the first page has a value for (a column of blanks says nothing)
+  items.forEach(function (item) {
+    Object.keys(item).forEach(function (k) { if (item[k] !== null && item[k] !== undefined && item[k] !== '') { present[k] = true; } });
+  });
   var cols = list.columns.filter(function (c) { return present[c]; });
   if (cols.length < 3) {  // an item shaped otherwise than expected: its own first fields
     Object.keys(present).forEach(function (k) {

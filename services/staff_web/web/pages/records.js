@@ -85,7 +85,9 @@ function leaseRecord(main, args, ctx) {
 function assetRecord(main, args) {
   var path = 'economy/assets/' + e(args[0]);
   return Promise.all([get(path), get(path + '/statement').catch(function () { return null; })]).then(function (got) {
-    var card = got[0], leases = card.leases || (got[1] && got[1].leases) || [];
+    var card = got[0];
+    var leases = (card.current_leases || []).concat(card.past_leases || []);
+    if (!leases.length && got[1]) { leases = got[1].leases || []; }
     var links = (Array.isArray(leases) ? leases : []).map(function (l) {
       var id = l.lease_id || l.id;
       return id ? h('li', null, h('a', { href: '#/lease/' + e(card.id || args[0]) + '/' + e(id), 'data-figure': 'lease-link', text: t('record.lease') + ' ' + id })) : null;
