@@ -12,6 +12,7 @@ except under CI=true, where that is a failure (as the dashboard's browser test).
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -92,6 +93,10 @@ def fill(driver: Any, form: str, values: dict[str, str]) -> None:
         element = driver.find_element("css selector", f'[data-form="{form}"] [data-input="{name}"]')
         if element.tag_name == "select":
             Select(element).select_by_value(value)
+        elif element.get_attribute("type") in ("date", "month", "datetime-local"):
+            # A date picker takes keys in the browser's locale order; its value is ISO whatever the locale.
+            driver.execute_script("arguments[0].value = arguments[1];"
+                                  "arguments[0].dispatchEvent(new Event('input', { bubbles: true }));", element, value)
         else:
             element.clear()
             element.send_keys(value)
@@ -434,3 +439,135 @@ def _with_other(seen: dict[str, dict[str, Any]], other: str) -> dict[str, dict[s
     needed = ("home:my-cases", "home:leases-in-arrears", "ledger:ledger-cases", "ledger:ledger-mediations",
               "ledger:ledger-assets", "ledger:ledger-leases", "ledger:ledger-debts")
     return showing if all(n in showing for n in needed) else None
+
+
+# -- the other services' daily forms ------------------------------------------------------------------------------
+
+def record_field(driver: Any, kind: str, field: str) -> str | None:
+    return driver.execute_script(
+        "var el = document.querySelector('[data-figure=\"' + arguments[0] + '\"]'); return el && el.getAttribute('data-value');",
+        f"{kind}.{field}")
+
+
+def submit_and_wait(driver: Any, form: str, values: dict[str, str], kind: str, field: str, expected: str) -> None:
+    """Fill and submit a record page's form; the page shows the record again with `field` at `expected`."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    fill(driver, form, values)
+    submit(driver, form)
+    try:
+        WebDriverWait(driver, 20).until(lambda d: record_field(d, kind, field) == expected)
+    except Exception:
+        raise AssertionError(f"{form}: {field} is {record_field(driver, kind, field)!r}, refusal shown: "
+                             f"{shown_errors(driver, form) if driver.find_elements('css selector', f'[data-form={form!r}]') else None}")
+
+
+def created_id(driver: Any, kind: str) -> str:
+    return driver.execute_script("return document.querySelector('[data-figure=\"' + arguments[0] + '\"]')"
+                                 ".getAttribute('data-id')", kind)
+
+
+def test_rent_welfare_and_volunteering_forms_work_through_the_page(demo, driver):
+    data_dir, port, _, admin = demo
+    base = f"http://127.0.0.1:{port}"
+    cid = MINE["id"]
+    token = mint_token(data_dir, "community_staff", "grid_worker", "welfare_officer", communities=(cid,),
+                       subject="staff-e2e-daily")
+    staff = {"Authorization": f"Bearer {token}"}
+    first_officer = {"Authorization": f"Bearer {mint_token(data_dir, 'welfare_officer', subject='staff-e2e-first')}"}
+    today = date.today()
+    month = today.strftime("%Y-%m")
+    with httpx.Client(base_url=base, timeout=30) as http:
+        # What the workbench has no form for: the asset and its lease, a threshold, a programme's cycle
+        # calculated by a first officer, an activity under way and a help request.
+        asset = wait_for(lambda: (lambda r: None if r.status_code == 422 and "directory" in r.text else r)(
+            http.post(f"/economy/communities/{cid}/assets", headers=admin, json={
+                "asset_type": "shop", "name": "临街商铺", "area_m2": 60, "book_value": 2_000_000,
+                "registered_on": today.replace(day=1).isoformat()})), timeout=60)
+        assert asset.status_code == 201, asset.text
+        asset_id = asset.json()["id"]
+        tenant = http.post(f"/economy/communities/{cid}/enterprises", headers=admin, json={
+            "name": "便民超市", "sector": "wholesale_retail", "registered_on": today.replace(day=1).isoformat()})
+        lease = http.post(f"/economy/assets/{asset_id}/leases", headers=admin, json={
+            "tenant_enterprise_id": tenant.json()["id"], "monthly_rent": 250_000,
+            "starts_on": today.replace(day=1).isoformat(), "ends_on": date(today.year + 2, 1, 31).isoformat()})
+        assert lease.status_code == 201, lease.text
+        lease_id = lease.json()["id"]
+        threshold = http.put(f"/welfare/communities/{cid}/threshold", headers=first_officer,
+                             json={"threshold_fen": 90_000, "effective_from": today.replace(day=1).isoformat()})
+        assert threshold.status_code == 200, threshold.text
+        now = datetime.now(UTC)
+        activity = http.post("/volunteering/activities", headers=admin, json={
+            "community_id": cid, "title": "楼道清扫", "place": "3号楼", "starts_at": (now - timedelta(minutes=20)).isoformat(),
+            "ends_at": (now + timedelta(hours=2)).isoformat(), "slots": 4, "points_per_hour": 10})
+        assert activity.status_code == 201, activity.text
+        help_request = http.post("/volunteering/help-requests", headers=admin, json={
+            "community_id": cid, "need": "代购药品", "deadline": (now + timedelta(days=1)).isoformat()})
+        assert help_request.status_code == 201, help_request.text
+
+        sign_in(driver, base, token)
+
+        # Rent: bill this month, then receive it (entered in yuan, recorded in fen).
+        go(driver, f"#/lease/{asset_id}/{lease_id}", "lease")
+        submit_and_wait(driver, "bill", {}, "lease", "billed", "250000")  # the form offers this month
+        submit_and_wait(driver, "pay", {"amount": "2500"}, "lease", "outstanding", "0")
+        statement = http.get(f"/economy/assets/{asset_id}/leases/{lease_id}/statement", headers=staff).json()
+        totals = statement["statement"]
+        assert totals["billed"] == totals["paid"] == 250_000 and totals["outstanding"] == 0
+        assert [c["month"] for c in statement["charges"]] == [month]
+
+        # Welfare: a person, their household, its means test.
+        go(driver, "#/new/person", "new")
+        fill(driver, "register-person", {"community_id": cid, "name": "王秀英", "national_id": "110105195203040026",
+                                         "phone": "13700000001", "address": "5号楼2单元", "birth_date": "1952-03-04"})
+        submit(driver, "register-person")
+        wait_page(driver, "person")
+        person_id = created_id(driver, "person")
+        go(driver, f"#/new/household?members={person_id}", "new")
+        fill(driver, "register-household", {"community_id": cid, "income_per_person_fen": "600"})
+        submit(driver, "register-household")
+        wait_page(driver, "household")
+        household_id = created_id(driver, "household")
+        submit_and_wait(driver, "assess", {}, "household", "means_test",
+                        '{"threshold_fen":90000,"passed":true,"on":"' + today.isoformat() + '"}')
+        assert http.get(f"/welfare/households/{household_id}", headers=staff).json()["means_test"]["passed"] is True
+
+        # The second approval of a cycle a first officer calculated.
+        programme = http.post("/welfare/programmes", headers=first_officer, json={
+            "community_id": cid, "name": "高龄津贴", "kind": "cash", "amount_fen": 10_000, "rule": {"min_age": 60}})
+        assert http.post(f"/welfare/programmes/{programme.json()['id']}/enrolments", headers=first_officer,
+                         json={"person_id": person_id}).status_code == 200
+        cycle = http.post("/welfare/cycles", headers=first_officer,
+                          json={"programme_id": programme.json()["id"], "month": month}).json()["id"]
+        assert http.post(f"/welfare/cycles/{cycle}/calculation", headers=first_officer).status_code == 200
+        go(driver, f"#/cycle/{cycle}", "cycle")
+        submit_and_wait(driver, "approve", {}, "cycle", "status", "approved")
+
+        # Volunteering: register a volunteer, who signs up, checks in and out; a help request fulfilled with hours.
+        go(driver, "#/new/volunteer", "new")
+        fill(driver, "register-volunteer", {"community_id": cid, "name": "李志强", "phone": "13600000002",
+                                            "skills": "清扫，陪护"})
+        submit(driver, "register-volunteer")
+        wait_page(driver, "volunteer")
+        volunteer_id = created_id(driver, "volunteer")
+        assert http.get(f"/volunteering/volunteers/{volunteer_id}", headers=staff).json()["skills"] == ["清扫", "陪护"]
+        go(driver, f"#/activity/{activity.json()['id']}", "activity")
+        submit_and_wait(driver, "sign-up", {"volunteer_id": volunteer_id}, "activity", "sign_ups", f'["{volunteer_id}"]')
+        submit_and_wait(driver, "check-in", {"volunteer_id": volunteer_id}, "activity", "checked_in", f'["{volunteer_id}"]')
+        time.sleep(1.1)  # a check-out is after the check-in
+        fill(driver, "check-out", {"volunteer_id": volunteer_id})
+        submit(driver, "check-out")
+        wait_for(lambda: volunteer_id in http.get(f"/volunteering/activities/{activity.json()['id']}",
+                                                  headers=staff).json()["minutes"], timeout=20)
+        go(driver, f"#/help/{help_request.json()['id']}", "help")
+        submit_and_wait(driver, "match", {"volunteer_id": volunteer_id}, "help", "status", "matched")
+        submit_and_wait(driver, "fulfil", {"hours": "1.5", "outcome": "已送药上门"}, "help", "status", "fulfilled")
+        assert http.get(f"/volunteering/help-requests/{help_request.json()['id']}", headers=staff).json()["hours"] == 1.5
+
+        # A mediation opened from the page, and a session recorded.
+        go(driver, "#/new/mediation", "new")
+        fill(driver, "open-mediation", {"community_id": cid, "dispute_type": "neighbour", "summary": "噪声纠纷"})
+        submit(driver, "open-mediation")
+        wait_page(driver, "mediation")
+        submit_and_wait(driver, "session", {"notes": "双方到场"}, "mediation", "sessions", "1")
+        driver.save_screenshot(str(ARTIFACTS / "staff-mediation.png"))

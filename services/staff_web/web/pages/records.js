@@ -67,6 +67,13 @@ function mediationRecord(main, args, ctx) {
   });
 }
 
+/** A lease statement with its totals (billed, paid, outstanding, aging) beside the lease's own fields. */
+function flatStatement(s) {
+  var view = Object.assign({}, s, s.statement || {});
+  delete view.statement;
+  return view;
+}
+
 function leaseRecord(main, args, ctx) {
   var asset = args[0], lease = args[1], base = 'economy/assets/' + e(asset) + '/leases/' + e(lease);
   return get(base + '/statement').then(function (s) {
@@ -78,7 +85,7 @@ function leaseRecord(main, args, ctx) {
       submit: 'lease.pay', send: function (body) { return post(base + '/payments', body); }, done: ctx.refresh })];
     page(main, [header('lease', t('record.lease')),
       h('a', { href: '#/asset/' + e(asset), 'data-figure': 'asset-link', text: t('record.asset') }),
-      details('lease', s), actions(forms)]);
+      details('lease', flatStatement(s)), actions(forms)]);
   });
 }
 
@@ -167,7 +174,7 @@ function helpRecord(main, args, ctx) {
       forms.push(form({ name: 'match', title: 'help.match', fields: [{ name: 'volunteer_id' }, { name: 'team_id' }], submit: 'help.match',
         send: function (body) { return post(path + '/match', body); }, done: ctx.refresh }));
     }
-    if (r.status === 'received' || r.status === 'matched') {
+    if (r.status === 'matched') {
       forms.push(form({ name: 'fulfil', title: 'help.fulfil', fields: [{ name: 'hours', type: 'number' }, { name: 'outcome', type: 'textarea' }],
         submit: 'help.fulfil', send: function (body) { return post(path + '/fulfil', body); }, done: ctx.refresh }));
     }
