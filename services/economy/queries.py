@@ -137,8 +137,8 @@ class LeaseStatus(StrEnum):
     TERMINATED = "terminated"
 
 
-LEASE_STATUS_SQL = ("CASE WHEN item.terminated_on IS NOT NULL THEN 'terminated' WHEN item.starts_on > ? THEN 'upcoming' "
-                    "WHEN item.ends_on < ? THEN 'expired' ELSE 'active' END")
+LEASE_STATUS_SQL = ("CASE WHEN item.terminated_on IS NOT NULL THEN 'terminated' "
+                    "WHEN item.starts_on > ? THEN 'upcoming' WHEN item.ends_on < ? THEN 'expired' ELSE 'active' END")
 """A lease's status judged today (the same `?` twice)."""
 
 UNSETTLED_CHARGE = ("(SELECT SUM(p.amount) FROM {economy_rent_charges} p WHERE p.lease_id = c.lease_id "

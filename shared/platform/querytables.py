@@ -324,6 +324,11 @@ class Sort:
         return f"COALESCE({self.column}, '~')" if self.nullable else self.column
 
 
+def placeholders(values: Sequence[Any]) -> str:
+    """`?, ?, ?` for an IN (...) of these values."""
+    return ", ".join("?" for _ in values)
+
+
 def aware(name: str, moment: datetime | None) -> str | None:
     """A query parameter's time as stored text; 422 naming it when it has no time zone."""
     if moment is not None and moment.tzinfo is None:
@@ -372,6 +377,9 @@ class ListQuery:
     def equal(self, column: str, value: Any) -> ListQuery:
         return self if value is None else self.where(f"{column} = ?", value)
 
+    def one_of(self, column: str, values: Sequence[Any]) -> ListQuery:
+        return self.where(f"{column} IN ({placeholders(values)})", *values)
+
     def flag(self, value: bool | None, condition: str, *params: Any) -> ListQuery:
         """`?flag=true` keeps the rows meeting the condition, `false` the others, absent all of them."""
         if value is None:
@@ -400,7 +408,7 @@ class ListQuery:
             return self
         if not actor.communities:
             return self.where("1 = 0")
-        return self.where(f"{column} IN ({', '.join('?' for _ in actor.communities)})", *actor.communities)
+        return self.one_of(column, actor.communities)
 
     def page(self, view: QueryView, sort_name: str, sort: Sort, limit: int, cursor: str | None) -> dict[str, Any]:
         """`{"items": [...], "next_cursor": str | None}`."""

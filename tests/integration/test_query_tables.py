@@ -4,12 +4,14 @@ the tracked position survives a restart (nothing applied twice)."""
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bootstrap.runtime import BackgroundWorkers, build_service, build_verifier
 from services.economy.config import SERVICE as ECONOMY
 from services.grid.config import SERVICE as GRID
+from services.volunteering.config import SERVICE as VOLUNTEERING
 from shared.platform.auth import DevelopmentKeys
 from shared.platform.directory import learn
 from shared.platform.settings import Settings
@@ -57,7 +59,19 @@ def write_grid_history(client, headers) -> dict[str, int]:
     for _ in range(3):
         body = {"community_id": "jinpen", "dispute_type": "family", "parties": 3}
         assert client.post("/mediations", json=body, headers=headers).status_code == 201
-    return {"grid_cases": 30, "grid_mediations": 3}
+    for i in range(4):
+        house = created(client.post("/rentals", headers=headers, json={
+            "community_id": ("jinpen", "huasheng")[i % 2], "address": f"{i} Lane", "landlord": {"name": "L"}}))
+        for size in range(1, i + 2):
+            assert client.post(f"/rentals/{house}/tenants", json={"size": size, "floating": size % 2 == 1},
+                               headers=headers).status_code == 200
+        follow_up = created(client.post("/follow-ups", headers=headers, json={
+            "community_id": ("jinpen", "huasheng")[i % 2], "group": "community_correction", "person": {"name": "W"}}))
+        assert client.post(f"/follow-ups/{follow_up}/visits", json={}, headers=headers).status_code == 200
+        if i % 2:
+            assert client.post(f"/follow-ups/{follow_up}/end", json={"outcome": "completed", "reoffended": False},
+                               headers=headers).status_code == 200
+    return {"grid_cases": 30, "grid_mediations": 3, "grid_rentals": 4, "grid_follow_ups": 4}
 
 
 def write_economy_history(client, headers) -> dict[str, int]:
@@ -97,15 +111,55 @@ def write_economy_history(client, headers) -> dict[str, int]:
             "economy_companies": 6, "economy_debts": 2}
 
 
-HISTORIES = {GRID.name: (GRID, write_grid_history), ECONOMY.name: (ECONOMY, write_economy_history)}
+def write_volunteering_history(client, headers) -> dict[str, int]:
+    """Volunteers in teams, activities signed up, served and completed, help requests matched and fulfilled."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+    for community_id in ("jinpen", "huasheng"):
+        volunteers = [created(client.post("/volunteers", headers=headers, json={
+            "community_id": community_id, "name": f"v{i}", "phone": "13900000000", "skills": ["law", f"s{i}"]}))
+            for i in range(3)]
+        team = created(client.post("/teams", headers=headers,
+                                   json={"community_id": community_id, "name": "care", "purpose": "elderly_care"}))
+        for v in volunteers:
+            assert client.post(f"/teams/{team}/join", json={"volunteer_id": v}, headers=headers).status_code == 200
+        assert client.post(f"/teams/{team}/leave", json={"volunteer_id": volunteers[2]},
+                           headers=headers).status_code == 200
+        activity = created(client.post("/activities", headers=headers, json={
+            "community_id": community_id, "title": "clean-up", "place": "park", "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=2)).isoformat(), "slots": 3, "points_per_hour": 10}))
+        for path, body in ((f"/activities/{activity}/sign-up", {"volunteer_id": volunteers[0]}),
+                           (f"/activities/{activity}/sign-up", {"volunteer_id": volunteers[1]}),
+                           (f"/activities/{activity}/cancel-sign-up", {"volunteer_id": volunteers[1]}),
+                           (f"/activities/{activity}/check-in", {"volunteer_id": volunteers[0], "at": start.isoformat()}),
+                           (f"/activities/{activity}/check-out", {"volunteer_id": volunteers[0],
+                                                                  "at": (start + timedelta(hours=1)).isoformat()}),
+                           (f"/activities/{activity}/complete", None)):
+            assert client.post(path, json=body, headers=headers).status_code == 200, path
+        for i in range(2):
+            request = created(client.post("/help-requests", headers=headers, json={
+                "community_id": community_id, "need": "groceries", "deadline": "2099-01-01T00:00:00Z"}))
+            if i:
+                assert client.post(f"/help-requests/{request}/match", json={"volunteer_id": volunteers[1]},
+                                   headers=headers).status_code == 200
+                assert client.post(f"/help-requests/{request}/fulfil", json={"hours": 1.5, "outcome": "done"},
+                                   headers=headers).status_code == 200
+    return {"volunteering_volunteers": 6, "volunteering_skills": 12, "volunteering_teams": 2,
+            "volunteering_memberships": 6, "volunteering_activities": 2, "volunteering_help_requests": 4}
+
+
+HISTORIES = {GRID.name: (GRID, write_grid_history), ECONOMY.name: (ECONOMY, write_economy_history),
+             VOLUNTEERING.name: (VOLUNTEERING, write_volunteering_history)}
 """Each service with query tables, and commands that fill every one of its tables."""
 
 FILTERED = {
-    GRID.name: [("/cases", {"overdue": "true"}), ("/cases", {"sort": "deadline", "reported_from": "2020-01-01T00:00Z"})],
+    GRID.name: [("/cases", {"overdue": "true"}), ("/follow-ups", {"status": "active"}),
+                ("/cases", {"sort": "deadline", "reported_from": "2020-01-01T00:00Z"})],
     ECONOMY.name: [("/assets", {"in_arrears": "true"}), ("/leases", {"status": "expired", "in_arrears": "true"}),
                    *(("/leases", {"aging_bucket": b}) for b in ("current", "30", "60", "90+")),
                    ("/leases", {"expiring_within_days": "30", "sort": "-outstanding"}),
                    ("/debts", {"outstanding": "true"})],
+    VOLUNTEERING.name: [("/volunteers", {"team_id": "t", "skill": "law"}), ("/help-requests", {"status": "any"}),
+                        ("/activities", {"has_open_slots": "true", "from": "2020-01-01T00:00:00Z"})],
 }
 """Lists with the filters whose SQL is more than `column = ?`: they must run on both databases."""
 

@@ -14,19 +14,34 @@ from tests.http_helpers import created
 COMMUNITY = {"district": "Leiyang", "households": 100, "residents": 300, "floating_population": 10}
 
 
-def _grid_case(client, headers) -> None:
+def _grid_community(client, headers) -> None:
     assert client.post("/communities", json={"id": "jinpen", "name": "Jinpen", **COMMUNITY},
                        headers=headers).status_code == 201
+
+
+def _grid_case(client, headers) -> None:
+    _grid_community(client, headers)
     response = client.post("/cases", json={"community_id": "jinpen", "category": "noise", "description": "d"},
                            headers=headers)
     assert response.status_code == 201, response.text
 
 
 def _grid_mediation(client, headers) -> None:
-    assert client.post("/communities", json={"id": "jinpen", "name": "Jinpen", **COMMUNITY},
-                       headers=headers).status_code == 201
+    _grid_community(client, headers)
     body = {"community_id": "jinpen", "dispute_type": "neighbour", "parties": 2}
     assert client.post("/mediations", json=body, headers=headers).status_code == 201
+
+
+def _grid_rental(client, headers) -> None:
+    _grid_community(client, headers)
+    body = {"community_id": "jinpen", "address": "1 Lane", "landlord": {"name": "L"}}
+    created(client.post("/rentals", json=body, headers=headers))
+
+
+def _grid_follow_up(client, headers) -> None:
+    _grid_community(client, headers)
+    body = {"community_id": "jinpen", "group": "released_prisoner", "person": {"name": "W"}}
+    created(client.post("/follow-ups", json=body, headers=headers))
 
 
 def _economy_asset(client, headers) -> str:
@@ -55,14 +70,41 @@ def _economy_company(client, headers) -> None:
         "name": "Cleaning", "kind": "cleaning", "founded_on": "2024-01-01"}))
 
 
+def _volunteering_volunteer(client, headers) -> None:
+    created(client.post("/volunteers", headers=headers, json={
+        "community_id": "jinpen", "name": "Li", "phone": "13900000000", "skills": ["law"]}))
+
+
+def _volunteering_team(client, headers) -> None:
+    created(client.post("/teams", headers=headers,
+                        json={"community_id": "jinpen", "name": "Care", "purpose": "elderly_care"}))
+
+
+def _volunteering_activity(client, headers) -> None:
+    created(client.post("/activities", headers=headers, json={
+        "community_id": "jinpen", "title": "Clean-up", "place": "Park", "starts_at": "2030-01-01T09:00:00Z",
+        "ends_at": "2030-01-01T11:00:00Z", "slots": 3, "points_per_hour": 10}))
+
+
+def _volunteering_help_request(client, headers) -> None:
+    created(client.post("/help-requests", headers=headers, json={
+        "community_id": "jinpen", "need": "groceries", "deadline": "2099-01-01T00:00:00Z"}))
+
+
 FILL: dict[tuple[str, str], Callable] = {
     ("grid", "/cases"): _grid_case,
     ("grid", "/mediations"): _grid_mediation,
+    ("grid", "/rentals"): _grid_rental,
+    ("grid", "/follow-ups"): _grid_follow_up,
     ("economy", "/assets"): _economy_asset,
     ("economy", "/leases"): _economy_lease,
     ("economy", "/debts"): _economy_debt,
     ("economy", "/enterprises"): _economy_enterprise,
     ("economy", "/companies"): _economy_company,
+    ("volunteering", "/volunteers"): _volunteering_volunteer,
+    ("volunteering", "/teams"): _volunteering_team,
+    ("volunteering", "/activities"): _volunteering_activity,
+    ("volunteering", "/help-requests"): _volunteering_help_request,
 }
 """(service, list path) -> writes at least one row of community "jinpen" through the API."""
 
