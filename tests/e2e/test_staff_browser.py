@@ -323,7 +323,8 @@ def test_a_refused_form_keeps_its_input_and_shows_the_reason_beside_the_field(de
 
 def seed_community(http: httpx.Client, admin: dict[str, str], officer: dict[str, str], cid: str,
                    worker_id: str) -> dict[str, str]:
-    """One record (or more) in each list: a case assigned to `worker_id`, a mediation, a leased asset with rent in
+    """One record (or more) in each list: a case assigned to `worker_id`, a mediation, a rental house, a follow-up,
+    a leased asset with rent in
     arrears, a debt, a person in a household and in a payment cycle awaiting its second approval, a volunteer, a
     team, an activity next week and an open help request. Returns the records' ids by kind."""
     ids: dict[str, str] = {}
@@ -346,6 +347,10 @@ def seed_community(http: httpx.Client, admin: dict[str, str], officer: dict[str,
     assert http.post(f"/grid/cases/{ids['case']}/assign", headers=admin, json={"worker_id": worker_id}).status_code == 200
     ids["mediation"] = created(http.post("/grid/mediations", headers=admin, json={
         "community_id": cid, "dispute_type": "neighbour", "parties": 2}))
+    ids["rental"] = created(http.post("/grid/rentals", headers=admin, json={
+        "community_id": cid, "address": f"{cid} 8号楼101", "landlord": {"name": "房东"}}))
+    ids["follow-up"] = created(http.post("/grid/follow-ups", headers=admin, json={
+        "community_id": cid, "group": "community_correction"}))
 
     start = date.today().replace(day=1) - timedelta(days=62)
     ids["asset"] = learned(f"/economy/communities/{cid}/assets", {
@@ -434,10 +439,13 @@ def test_a_staff_member_of_one_community_never_sees_another_communitys_records(d
 
 
 def _with_other(seen: dict[str, dict[str, Any]], other: str) -> dict[str, dict[str, Any]] | None:
-    """The worklists showing at least one row of `other`, once the grid and economy lists (which exist) do."""
+    """The worklists showing at least one row of `other`, once every list that exists so far does."""
     showing = {name: w for name, w in seen.items() if any(c == other for _, c in w["rows"])}
-    needed = ("home:my-cases", "home:leases-in-arrears", "ledger:ledger-cases", "ledger:ledger-mediations",
-              "ledger:ledger-assets", "ledger:ledger-leases", "ledger:ledger-debts")
+    needed = ("home:my-cases", "home:leases-in-arrears", "home:open-help-requests", "home:upcoming-activities",
+              "ledger:ledger-cases", "ledger:ledger-mediations", "ledger:ledger-rentals", "ledger:ledger-follow_ups",
+              "ledger:ledger-assets", "ledger:ledger-leases",
+              "ledger:ledger-debts", "ledger:ledger-volunteers", "ledger:ledger-teams", "ledger:ledger-activities",
+              "ledger:ledger-help_requests")
     return showing if all(n in showing for n in needed) else None
 
 
