@@ -43,7 +43,7 @@ export function myWorkerId() {
   return window.crypto.subtle.digest('SHA-256', new TextEncoder().encode('shequ-actor:' + c.sub)).then(function (buf) {
     return Array.prototype.map.call(new Uint8Array(buf), function (b) { return ('0' + b.toString(16)).slice(-2); })
       .join('').slice(0, 16);
-  });
+  }, function () { return null; });
 }
 
 export function query(params) {

@@ -21,7 +21,7 @@ export function renderHome(main) {
   return myWorkerId().then(function (me) {
     var lists = [
       worklist({ key: 'overdue-cases', list: 'cases', title: 'work.overdue', params: { overdue: 'true', sort: 'deadline' } }),
-      me ? worklist({ key: 'my-cases', list: 'cases', title: 'work.mine', params: { assignee: me } })
+      me ? worklist({ key: 'my-cases', list: 'cases', title: 'work.mine', params: { assignee: me, sort: 'deadline' } })
         : worklist({ key: 'my-cases', list: 'cases', title: 'work.mine', unavailable: 'list.no_worker_id' }),
       worklist({ key: 'leases-in-arrears', list: 'leases', title: 'work.arrears', params: { in_arrears: 'true' } }),
       worklist({ key: 'second-approvals', list: 'cycles', title: 'work.approvals', params: { status: 'awaiting_second_approval' } }),
