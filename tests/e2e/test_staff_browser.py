@@ -222,6 +222,17 @@ def test_a_staff_member_works_a_case_from_report_to_close_and_the_dashboard_show
 
         wait_for(listed_as_mine, timeout=30)
 
+        # The cases ledger, narrowed by a filter, shows what the API lists for it.
+        from selenium.webdriver.support.ui import Select
+
+        go(driver, "#/lists/cases", "lists")
+        Select(driver.find_element("css selector", '[data-filter="status"]')).select_by_value("closed")
+        WebDriverWait(driver, 15).until(lambda d: "status=closed" in d.current_url)
+        wait_page(driver, "lists")
+        rows = [r[0] for r in worklists(driver)["ledger-cases"]["rows"]]
+        closed = http.get("/grid/cases", headers=staff, params={"status": "closed", "limit": 50}).json()["items"]
+        assert rows == [c["id"] for c in closed] and case_id in rows
+
         # The district: wait on its API's figures, then the page shows the same.
         def reflected() -> dict[str, Any] | None:
             response = http.get(f"/district/communities/{cid}", headers=operator)

@@ -32,6 +32,18 @@ export var LISTS = {
   help_requests: { path: 'volunteering/help-requests', record: 'help', columns: ['urgency', 'deadline', 'status', 'grid_case_id', 'volunteer_id'] }
 };
 
+/** The filters a ledger page offers, by list: each a query parameter of the list endpoint and its choices. */
+export var FILTERS = {
+  cases: [{ name: 'status', options: ['reported', 'accepted', 'assigned', 'escalated', 'resolved', 'closed', 'reopened', 'rejected'] },
+    { name: 'category', options: ['noise', 'sanitation', 'roads_and_lighting', 'drainage', 'safety_hazard', 'neighbour_dispute', 'elderly_assistance', 'other'] },
+    { name: 'overdue', options: ['true', 'false'] }],
+  mediations: [{ name: 'status', options: ['open', 'settled', 'failed'] }],
+  leases: [{ name: 'in_arrears', options: ['true', 'false'] }, { name: 'expiring_within_days', options: ['30', '60', '90', '180'] }],
+  debts: [{ name: 'outstanding', options: ['true', 'false'] }],
+  help_requests: [{ name: 'status', options: ['open', 'received', 'matched', 'fulfilled', 'declined', 'expired'] }],
+  activities: [{ name: 'status', options: ['published', 'completed', 'cancelled'] }, { name: 'has_open_slots', options: ['true', 'false'] }]
+};
+
 export function recordLink(listKey, item) {
   var list = LISTS[listKey];
   if (list.link) { return list.link(item); }

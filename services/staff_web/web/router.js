@@ -100,7 +100,7 @@ export function route() {
   var staged = document.createElement('div');  // rendered off-page, swapped in when complete
   var page;
   if (first === 'home') { page = renderHome(staged); }
-  else if (first === 'lists') { page = renderBrowse(staged, where.parts[1]); }
+  else if (first === 'lists') { page = renderBrowse(staged, where.parts[1], where.given); }
   else if (first === 'new') { page = renderCreate(staged, where.parts[1], where.given, ctx); }
   else if (RECORDS[first]) { page = RECORDS[first](staged, where.parts.slice(1), ctx); }
   else { page = Promise.reject(new Error(t('error.no_such_page'))); }
