@@ -1,7 +1,7 @@
 /* Showing the APIs' values: money (integer fen) in yuan, times in the reader's locale, codes as words. */
 import { label, locale } from './i18n.js';
 
-var MONEY = /(_fen$|^amount$|^arrears|^outstanding|^monthly_rent$|^deposit$|^book_value$|^balance$|^billed$|^credited$|^paid$|^incurred$|^repaid$|^compensation$)/;
+var MONEY = /(_fen$|^amount$|^arrears|^outstanding|^monthly_rent$|^deposit$|^book_value$|^balance$|^billed$|^credited$|^paid$|^incurred$|^repaid$|^compensation$|^written_off$|^aging$|^wage_fen$)/;
 var TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
 export function isMoneyField(name) { return MONEY.test(name); }
@@ -26,7 +26,8 @@ export function show(name, value) {
   if (typeof value === 'object') {
     var keys = Object.keys(value);
     if (!keys.length) { return '—'; }
-    return keys.map(function (k) { return k + ': ' + show(k, value[k]); }).join(', ');
+    // The parts of a sum of money (arrears by aging bucket) are money too.
+    return keys.map(function (k) { return k + ': ' + show(isMoneyField(name) ? name : k, value[k]); }).join(', ');
   }
   return String(value);
 }

@@ -65,7 +65,7 @@ function columnsOf(list, items) {
 }
 
 /**
- * A worklist: { key, list (a LISTS key), params, title, limit }. The section carries data-worklist and data-state
+ * A worklist: { key, list (a LISTS key), params, title, limit, ledger (true on the ledger's own page) }. The section carries data-worklist and data-state
  * (loading, ready, empty, unavailable, forbidden, error); each row data-id and data-community.
  */
 export function worklist(spec) {
@@ -75,7 +75,7 @@ export function worklist(spec) {
   var section = h('section', { 'class': 'panel worklist', 'data-worklist': spec.key, 'data-list': spec.list, 'data-state': 'loading' },
     h('div', { 'class': 'panel-head' },
       h('h3', { 'class': 'panel-title', text: t(spec.title) }), count,
-      h('a', { 'class': 'panel-link small', href: '#/lists/' + spec.list, text: t('list.all') })),
+      spec.ledger ? null : h('a', { 'class': 'panel-link small', href: '#/lists/' + spec.list, text: t('list.all') })),
     body);
   var columns = null, table = null, tbody = null, shown = 0;
   var params = Object.assign({ community_id: currentCommunity() || null, limit: spec.limit || 10 }, spec.params || {});
@@ -96,17 +96,22 @@ export function worklist(spec) {
         columns = columnsOf(list, items);
         tbody = h('tbody');
         table = h('table', { 'class': 'data-table', 'data-figure': 'worklist-table' },
-          h('thead', null, h('tr', null, h('th', { text: t('field.community_id') }),
-            columns.map(function (c) { return h('th', { text: t('field.' + c) }); }), h('th'))), tbody);
+          h('thead', null, h('tr', null, h('th'), h('th', { text: t('field.community_id') }),
+            columns.map(function (c) { return h('th', { text: t('field.' + c) }); }))), tbody);
         body.textContent = '';
         body.appendChild(table);
       }
       items.forEach(function (item) {
         var href = recordLink(spec.list, item);
         tbody.appendChild(h('tr', { 'data-figure': 'row', 'data-id': item.id, 'data-community': item.community_id },
+          h('td', { 'class': 'row-open' }, href ? h('a', { href: href, 'data-figure': 'open', text: t('list.open') }) : null),
           h('td', { text: item.community_id || '—' }),
-          columns.map(function (c) { return h('td', { 'data-col': c, text: show(c, item[c]) }); }),
-          h('td', { 'class': 'row-open' }, href ? h('a', { href: href, 'data-figure': 'open', text: t('list.open') }) : null)));
+          columns.map(function (c) {
+            var text = show(c, item[c]);
+            // An id in a list is for telling rows apart: its first characters, the whole on hover.
+            var short = /(^|_)id$/.test(c) && typeof item[c] === 'string' && item[c].length > 12;
+            return h('td', { 'data-col': c, title: short ? text : null, text: short ? text.slice(0, 8) + '…' : text });
+          })));
       });
       shown += items.length;
       count.textContent = String(shown) + (page.next_cursor ? '+' : '');

@@ -15,7 +15,10 @@ var CODES_ZH = {
   'code.received': '已接收', 'code.matched': '已匹配', 'code.fulfilled': '已完成', 'code.declined': '已婉拒', 'code.expired': '已过期',
   'code.low': '低', 'code.normal': '一般', 'code.high': '高', 'code.urgent': '紧急',
   'code.none': '无', 'code.granted': '享受中', 'code.suspended': '已暂停', 'code.ended': '已终止', 'code.active': '有效',
-  'code.eligible': '符合', 'code.ineligible': '不符合'
+  'code.eligible': '符合', 'code.ineligible': '不符合', 'code.terminated': '已终止', 'code.upcoming': '未起租',
+  'code.released_prisoner': '刑满释放人员', 'code.community_correction': '社区矫正对象', 'code.shop': '商铺',
+  'code.factory_building': '厂房', 'code.land': '土地', 'code.equipment': '设备', 'code.cash': '现金', 'code.in_kind': '实物',
+  'code.service': '服务'
 };
 var CODES_EN = {
   'code.noise': 'Noise', 'code.sanitation': 'Sanitation', 'code.roads_and_lighting': 'Roads and lighting', 'code.drainage': 'Drainage',
@@ -32,7 +35,10 @@ var CODES_EN = {
   'code.matched': 'Matched', 'code.fulfilled': 'Fulfilled', 'code.declined': 'Declined', 'code.expired': 'Expired',
   'code.low': 'Low', 'code.normal': 'Normal', 'code.high': 'High', 'code.urgent': 'Urgent', 'code.none': 'None',
   'code.granted': 'Granted', 'code.suspended': 'Suspended', 'code.ended': 'Ended', 'code.active': 'Active',
-  'code.eligible': 'Eligible', 'code.ineligible': 'Not eligible'
+  'code.eligible': 'Eligible', 'code.ineligible': 'Not eligible', 'code.terminated': 'Terminated',
+  'code.upcoming': 'Upcoming', 'code.released_prisoner': 'Released prisoner', 'code.community_correction': 'Community correction',
+  'code.shop': 'Shop', 'code.factory_building': 'Factory building', 'code.land': 'Land', 'code.equipment': 'Equipment',
+  'code.cash': 'Cash', 'code.in_kind': 'In kind', 'code.service': 'Service'
 };
 
 export var MESSAGES = {
@@ -133,6 +139,7 @@ export var MESSAGES = {
     'field.points_balance': '积分余额', 'field.suspended': '已暂停', 'field.grid_case_id': '关联事项', 'field.purpose': '队伍类型',
     'field.leader_id': '队长', 'field.registered_at': '登记时间', 'field.received_at': '接收时间', 'field.started_at': '开始时间',
     'field.failure_reason': '调解不成原因', 'field.points_per_hour': '每小时积分', 'field.month_start': '月初',
+    'field.charges': '租金账单', 'field.due_on': '应缴日', 'field.deposit': '押金', 'field.termination_reason': '终止原因',
     'filter.any': '全部', 'field.overdue': '超期', 'field.in_arrears': '欠租', 'field.expiring_within_days': '到期天数内',
     'field.has_open_slots': '尚有名额',
     'bool.true': '是', 'bool.false': '否',
@@ -244,6 +251,8 @@ export var MESSAGES = {
     'field.points_balance': 'Points', 'field.suspended': 'Suspended', 'field.grid_case_id': 'Grid case', 'field.purpose': 'Purpose',
     'field.leader_id': 'Leader', 'field.registered_at': 'Registered', 'field.received_at': 'Received', 'field.started_at': 'Started',
     'field.failure_reason': 'Why it failed', 'field.points_per_hour': 'Points per hour', 'field.month_start': 'Month start',
+    'field.charges': 'Rent charges', 'field.due_on': 'Due on', 'field.deposit': 'Deposit',
+    'field.termination_reason': 'Termination reason',
     'filter.any': 'Any', 'field.overdue': 'Overdue', 'field.in_arrears': 'In arrears', 'field.expiring_within_days': 'Ending within days',
     'field.has_open_slots': 'Open slots',
     'bool.true': 'yes', 'bool.false': 'no',

@@ -34,7 +34,7 @@ export function renderBrowse(main, key, given) {
   if (!LISTS[key]) { return Promise.reject(new Error(t('error.no_such_list', { key: key }))); }
   var params = {};
   (FILTERS[key] || []).forEach(function (f) { if (given && given[f.name]) { params[f.name] = given[f.name]; } });
-  var list = worklist({ key: 'ledger-' + key, list: key, title: 'list.' + key, limit: 50, params: params });
+  var list = worklist({ key: 'ledger-' + key, list: key, title: 'list.' + key, limit: 50, params: params, ledger: true });
   main.textContent = '';
   main.appendChild(h('a', { href: '#/', 'class': 'back-link', 'data-figure': 'back', text: t('action.home') }));
   var bar = filterBar(key, given || {});
