@@ -5,6 +5,9 @@ import { show } from './format.js';
 import { label, t } from './i18n.js';
 
 var HIDDEN = { version: true };
+/** A field naming another record: its value links to that record's page. */
+var LINKS = { case_id: 'case', grid_case_id: 'case', duplicate_of: 'case', team_id: 'team', volunteer_id: 'volunteer',
+  leader_id: 'volunteer', asset_id: 'asset', household_id: 'household', person_id: 'person' };
 
 /** The record's fields as a definition list; nested lists of objects as small tables. Each value carries
  * data-figure="<kind>.<field>" and data-value with the raw value. */
@@ -19,8 +22,10 @@ export function details(kind, record) {
     h('dl', { 'class': 'record-fields' }, scalars.map(function (k) {
       var v = record[k];
       var text = Array.isArray(v) ? (v.length ? v.map(function (x) { return show(k, x); }).join(', ') : '—') : show(k, v);
+      var link = LINKS[k] && typeof v === 'string' && v ? h('a', { href: '#/' + LINKS[k] + '/' + encodeURIComponent(v), text: text }) : null;
       return [h('dt', { text: t('field.' + k) }),
-        h('dd', { 'data-figure': kind + '.' + k, 'data-value': typeof v === 'object' && v !== null ? JSON.stringify(v) : v, text: text })];
+        h('dd', { 'data-figure': kind + '.' + k, 'data-value': typeof v === 'object' && v !== null ? JSON.stringify(v) : v,
+          text: link ? null : text }, link)];
     })),
     nested.map(function (k) { return h('div', { 'class': 'record-nested' }, h('h4', { text: t('field.' + k) }), objects(kind + '.' + k, record[k])); }));
 }
