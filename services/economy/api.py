@@ -34,6 +34,7 @@ AggregateId = Annotated[str, Path(min_length=1, max_length=64)]
 SurveyYear = Annotated[int, Path(ge=1949, le=2200)]
 View = dict[str, Any]
 AgingBucket = StrEnum("AgingBucket", {b: b for b in AGING_BUCKETS})  # type: ignore[misc]
+"""services/economy/arrears.py's buckets, as a query parameter's choices."""
 
 
 class Created(BaseModel):

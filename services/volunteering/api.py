@@ -150,7 +150,8 @@ def router() -> APIRouter:
 
     @api.get("/help-requests")
     def help_requests(lists: Lists, actor: Staff, community_id: str | None = None,
-                      status: HelpListStatus = HelpListStatus.OPEN, limit: Limit = DEFAULT_LIMIT,
+                      status: HelpListStatus = HelpListStatus.OPEN,  # type: ignore[valid-type,attr-defined]
+                      limit: Limit = DEFAULT_LIMIT,
                       cursor: str | None = None) -> dict[str, Any]:
         return list_help_requests(lists, actor, community_id=community_id, status=status, limit=limit, cursor=cursor)
 

@@ -18,7 +18,7 @@ from services.volunteering.domain import (
 from shared.kernel import clock
 from shared.kernel.actor import Actor
 from shared.platform.querytables import (
-    Add, ListQuery, QueryProjection, QueryView, Sort, Table, Upsert, aware, placeholders, timestamp_text,
+    Add, ListQuery, QueryProjection, QueryView, Sort, Table, Upsert, aware, choices, placeholders, timestamp_text,
 )
 
 VOLUNTEERS = Table("volunteering_volunteers", {
@@ -173,27 +173,19 @@ def list_activities(
     return query.page(view, "starts_at", Sort("starts_at"), limit, cursor)
 
 
-class HelpListStatus(StrEnum):
-    """A help request's status, or `open` (received or matched: the worklist) or `any`."""
-
-    OPEN = "open"
-    ANY = "any"
-    RECEIVED = HelpStatus.RECEIVED.value
-    MATCHED = HelpStatus.MATCHED.value
-    FULFILLED = HelpStatus.FULFILLED.value
-    DECLINED = HelpStatus.DECLINED.value
-    EXPIRED = HelpStatus.EXPIRED.value
+HelpListStatus = choices("HelpListStatus", HelpStatus, open="open", any="any")
+"""A help request's status, or `open` (received or matched: the worklist) or `any`."""
 
 
 def list_help_requests(view: QueryView, actor: Actor, *, community_id: str | None = None,
-                       status: HelpListStatus = HelpListStatus.OPEN, limit: int = 50,
+                       status: StrEnum = HelpListStatus.OPEN, limit: int = 50,  # type: ignore[attr-defined]
                        cursor: str | None = None) -> dict[str, Any]:
     """Help requests, nearest deadline first; `overdue` (open past its deadline) is judged now."""
     open_statuses = [s.value for s in OPEN_HELP]
     query = ListQuery(HELP_REQUESTS.name).scoped_to(actor, community_id)
-    if status == HelpListStatus.OPEN:
+    if status == "open":
         query.one_of("status", open_statuses)
-    elif status != HelpListStatus.ANY:
+    elif status != "any":
         query.equal("status", status.value)
     query.compute("overdue", f"CASE WHEN item.status IN ({placeholders(open_statuses)}) AND item.deadline < ? "
                   "THEN 1 ELSE 0 END", *open_statuses, timestamp_text(clock.now()))

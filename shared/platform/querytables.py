@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -322,6 +323,12 @@ class Sort:
         # NULL sorts first on SQLite and last on PostgreSQL: '~' (after every timestamp) makes both "last".
         # A column that is never NULL stays bare, so an index on it serves the ORDER BY.
         return f"COALESCE({self.column}, '~')" if self.nullable else self.column
+
+
+def choices(name: str, domain: type[StrEnum], **extra: str) -> type[StrEnum]:
+    """A list parameter's values: the domain's (so they follow it) and a few of the list's own, e.g. `open`."""
+    return StrEnum(name, {**{key.upper(): value for key, value in extra.items()},  # type: ignore[return-value]
+                          **{member.name: member.value for member in domain}})
 
 
 def placeholders(values: Sequence[Any]) -> str:

@@ -12,6 +12,7 @@ from bootstrap.runtime import BackgroundWorkers, build_service, build_verifier
 from services.economy.config import SERVICE as ECONOMY
 from services.grid.config import SERVICE as GRID
 from services.volunteering.config import SERVICE as VOLUNTEERING
+from services.welfare.config import SERVICE as WELFARE
 from shared.platform.auth import DevelopmentKeys
 from shared.platform.directory import learn
 from shared.platform.settings import Settings
@@ -38,7 +39,8 @@ def wait_until_current(running, stop: threading.Event) -> None:
         assert running.query_tables.failed is None, running.query_tables.failed
 
 
-def write_grid_history(client, headers) -> dict[str, int]:
+def write_grid_history(client, mint) -> dict[str, int]:
+    headers = mint()
     for community_id in ("jinpen", "huasheng"):
         assert client.post("/communities", json={"id": community_id, "name": community_id, **COMMUNITY},
                            headers=headers).status_code == 201
@@ -74,7 +76,8 @@ def write_grid_history(client, headers) -> dict[str, int]:
     return {"grid_cases": 30, "grid_mediations": 3, "grid_rentals": 4, "grid_follow_ups": 4}
 
 
-def write_economy_history(client, headers) -> dict[str, int]:
+def write_economy_history(client, mint) -> dict[str, int]:
+    headers = mint()
     """Assets leased, billed, paid and written off, enterprises, companies, debts, in two communities."""
     for i in range(6):
         community_id = ("jinpen", "huasheng")[i % 2]
@@ -111,7 +114,8 @@ def write_economy_history(client, headers) -> dict[str, int]:
             "economy_companies": 6, "economy_debts": 2}
 
 
-def write_volunteering_history(client, headers) -> dict[str, int]:
+def write_volunteering_history(client, mint) -> dict[str, int]:
+    headers = mint()
     """Volunteers in teams, activities signed up, served and completed, help requests matched and fulfilled."""
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
     for community_id in ("jinpen", "huasheng"):
@@ -147,8 +151,49 @@ def write_volunteering_history(client, headers) -> dict[str, int]:
             "volunteering_memberships": 6, "volunteering_activities": 2, "volunteering_help_requests": 4}
 
 
+def write_welfare_history(client, mint) -> dict[str, int]:
+    """Persons with categories, households assessed and granted, a programme's cycles calculated, approved by a
+    second officer and disbursed, relief, an erasure (its id-number claim released)."""
+    headers, second = mint(), mint("second-officer")
+    for community_id in ("jinpen", "huasheng"):
+        assert client.put(f"/communities/{community_id}/threshold", headers=headers,
+                          json={"threshold_fen": 62_000, "effective_from": "2024-01-01"}).status_code == 200
+        persons = [created(client.post("/persons", headers=headers, json={
+            "community_id": community_id, "name": "N", "national_id": f"500107197001{len(community_id):02}{i:03}1",
+            "phone": "13800000000", "address": "A", "birth_date": "1940-01-01",
+            "categories": [{"category": "aged_80_plus"}]})) for i in range(3)]
+        assert client.post(f"/persons/{persons[0]}/categories", json={"category": "elderly_living_alone"},
+                           headers=headers).status_code == 200
+        household = created(client.post("/households", headers=headers, json={
+            "community_id": community_id, "members": persons[:2], "income_per_person_fen": 30_000}))
+        for path, body in ((f"/households/{household}/means-test", {"on": "2024-01-05"}),
+                           (f"/households/{household}/allowance", {"monthly_fen": 39_000, "from_date": "2024-02-01"})):
+            assert client.post(path, json=body, headers=headers).status_code == 200, path
+        programme = created(client.post("/programmes", headers=headers, json={
+            "community_id": community_id, "name": "高龄补贴", "kind": "cash", "amount_fen": 10_000,
+            "rule": {"categories": ["aged_80_plus"]}}))
+        for person in persons:
+            assert client.post(f"/programmes/{programme}/enrolments", json={"person_id": person},
+                               headers=headers).status_code == 200
+        cycles = [created(client.post("/cycles", json={"programme_id": programme, "month": m}, headers=headers))
+                  for m in ("2024-05", "2024-06")]
+        assert client.post(f"/cycles/{cycles[0]}/calculation", headers=headers).status_code == 200
+        assert client.post(f"/cycles/{cycles[0]}/approval", headers=second).status_code == 200
+        assert client.post(f"/cycles/{cycles[0]}/disbursement", json={"on": "2024-05-20"},
+                           headers=headers).status_code == 200
+        assert client.post(f"/cycles/{cycles[1]}/calculation", headers=headers).status_code == 200
+        created(client.post("/relief", headers=headers, json={
+            "community_id": community_id, "occasion": "festival_visit", "kind": "in_kind", "person_id": persons[1],
+            "items": [{"name": "rice", "quantity": 1}], "value_fen": 5_000, "on": "2024-02-01"}))
+        assert client.post(f"/persons/{persons[2]}/erasure", json={"reason": "request"},
+                           headers=headers).status_code == 200
+    return {"welfare_persons": 6, "welfare_person_categories": 8, "welfare_enrolments": 6, "welfare_id_claims": 6,
+            "welfare_programmes": 2, "welfare_households": 2, "welfare_cycles": 4, "welfare_relief": 2}
+
+
 HISTORIES = {GRID.name: (GRID, write_grid_history), ECONOMY.name: (ECONOMY, write_economy_history),
-             VOLUNTEERING.name: (VOLUNTEERING, write_volunteering_history)}
+             VOLUNTEERING.name: (VOLUNTEERING, write_volunteering_history),
+             WELFARE.name: (WELFARE, write_welfare_history)}
 """Each service with query tables, and commands that fill every one of its tables."""
 
 FILTERED = {
@@ -160,6 +205,9 @@ FILTERED = {
                    ("/debts", {"outstanding": "true"})],
     VOLUNTEERING.name: [("/volunteers", {"team_id": "t", "skill": "law"}), ("/help-requests", {"status": "any"}),
                         ("/activities", {"has_open_slots": "true", "from": "2020-01-01T00:00:00Z"})],
+    WELFARE.name: [("/persons", {"category": "aged_80_plus", "id_number": "500107197001060001"}),
+                   ("/persons", {"programme_id": "00000000-0000-0000-0000-000000000000"}),
+                   ("/cycles", {"status": "awaiting_second_approval"}), ("/relief", {"from": "2024-01-01"})],
 }
 """Lists with the filters whose SQL is more than `column = ?`: they must run on both databases."""
 
@@ -181,8 +229,13 @@ def test_rebuild_equals_live_and_the_position_survives_a_restart(store_settings,
 
     definition, write_history = HISTORIES[service]
     verifier = build_verifier(store_settings)
-    token = DevelopmentKeys(store_settings.data_dir).mint("t", ["admin", "community_staff"], ["*"])
-    headers = {"Authorization": f"Bearer {token}"}
+    keys = DevelopmentKeys(store_settings.data_dir)
+
+    def mint(subject: str = "t") -> dict[str, str]:
+        roles = ["admin", "community_staff", "welfare_officer"]
+        return {"Authorization": f"Bearer {keys.mint(subject, roles, ['*'])}"}
+
+    headers = mint()
     running = build_service(definition, store_settings, None, verifier, with_relay=False)
     if getattr(running.application, "requires_known_communities", False):
         for community_id in ("jinpen", "huasheng"):
@@ -191,7 +244,7 @@ def test_rebuild_equals_live_and_the_position_survives_a_restart(store_settings,
     try:
         running.start(workers)  # the live runner follows the log while the commands are stored
         client = TestClient(running.http)
-        expected = write_history(client, headers)
+        expected = write_history(client, mint)
         wait_until_current(running, workers.stop_event)
         workers.stop()
         live = all_rows(running)
