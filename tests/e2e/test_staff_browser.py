@@ -335,8 +335,8 @@ def test_a_refused_form_keeps_its_input_and_shows_the_reason_beside_the_field(de
 def seed_community(http: httpx.Client, admin: dict[str, str], officer: dict[str, str], cid: str,
                    worker_id: str) -> dict[str, str]:
     """One record (or more) in each list: a case assigned to `worker_id`, a mediation, a rental house, a follow-up,
-    a leased asset with rent in arrears, a debt, a person in a household and in a payment cycle awaiting its
-    second approval, a volunteer, a team, an activity next week and an open help request. Returns the records'
+    a leased asset with rent in arrears, a debt, a person in a household (given relief) and in a payment cycle
+    awaiting its second approval, a volunteer, a team, an activity next week and an open help request. Returns the records'
     ids by kind."""
     ids: dict[str, str] = {}
 
@@ -385,6 +385,10 @@ def seed_community(http: httpx.Client, admin: dict[str, str], officer: dict[str,
     ids["person"] = person
     ids["household"] = created(http.post("/welfare/households", headers=officer, json={
         "community_id": cid, "members": [person], "income_per_person_fen": 50_000}))
+    relief = http.post("/welfare/relief", headers=officer, json={
+        "community_id": cid, "occasion": "festival_visit", "kind": "in_kind", "household_id": ids["household"],
+        "items": [{"name": "大米", "quantity": 1}], "value_fen": 8_000, "on": date.today().isoformat()})
+    ids["relief"] = created(relief)
     programme = created(http.post("/welfare/programmes", headers=officer, json={
         "community_id": cid, "name": "高龄津贴", "kind": "cash", "amount_fen": 10_000, "rule": {"min_age": 60}}))
     assert http.post(f"/welfare/programmes/{programme}/enrolments", headers=officer,
@@ -455,7 +459,8 @@ def _with_other(seen: dict[str, dict[str, Any]], other: str) -> dict[str, dict[s
     needed = ("home:my-cases", "home:leases-in-arrears", "home:open-help-requests", "home:upcoming-activities",
               "ledger:ledger-cases", "ledger:ledger-mediations", "ledger:ledger-rentals", "ledger:ledger-follow_ups",
               "ledger:ledger-assets", "ledger:ledger-leases",
-              "ledger:ledger-debts", "ledger:ledger-volunteers", "ledger:ledger-teams", "ledger:ledger-activities",
+              "ledger:ledger-debts", "home:second-approvals", "ledger:ledger-persons", "ledger:ledger-households",
+              "ledger:ledger-cycles", "ledger:ledger-relief", "ledger:ledger-volunteers", "ledger:ledger-teams", "ledger:ledger-activities",
               "ledger:ledger-help_requests")
     return showing if all(n in showing for n in needed) else None
 

@@ -22,10 +22,10 @@ export var LISTS = {
   assets: { path: 'economy/assets', record: 'asset', columns: ['name', 'asset_type', 'status', 'tenant_name', 'monthly_rent', 'outstanding'] },
   leases: { path: 'economy/leases', link: leaseLink, columns: ['tenant_name', 'monthly_rent', 'ends_on', 'status', 'outstanding', 'oldest_unpaid_due_on'] },
   debts: { path: 'economy/debts', columns: ['creditor', 'incurred', 'repaid', 'outstanding', 'last_changed_on'] },
-  persons: { path: 'welfare/persons', record: 'person', columns: ['categories', 'status', 'programmes'] },
-  households: { path: 'welfare/households', record: 'household', columns: ['members', 'allowance_status', 'monthly_fen'] },
-  cycles: { path: 'welfare/cycles', record: 'cycle', columns: ['programme_id', 'month', 'status', 'count', 'total_fen'] },
-  relief: { path: 'welfare/relief', columns: ['occasion', 'kind', 'value_fen', 'on'] },
+  persons: { path: 'welfare/persons', record: 'person', columns: ['status', 'age_band', 'household_id', 'registered_at'] },
+  households: { path: 'welfare/households', record: 'household', columns: ['members', 'allowance_status', 'monthly_fen', 'means_test_passed', 'assessed_on'] },
+  cycles: { path: 'welfare/cycles', record: 'cycle', columns: ['programme_name', 'month', 'status', 'persons', 'total_fen', 'approvable_by_me'] },
+  relief: { path: 'welfare/relief', columns: ['occasion', 'kind', 'items', 'value_fen', 'distributed_on'] },
   volunteers: { path: 'volunteering/volunteers', record: 'volunteer', columns: ['name', 'skills', 'minutes', 'points_balance', 'suspended'] },
   teams: { path: 'volunteering/teams', record: 'team', columns: ['name', 'purpose', 'members'] },
   activities: { path: 'volunteering/activities', record: 'activity', columns: ['title', 'place', 'starts_at', 'slots', 'filled', 'status'] },
@@ -41,6 +41,9 @@ export var FILTERS = {
   leases: [{ name: 'in_arrears', options: ['true', 'false'] }, { name: 'expiring_within_days', options: ['30', '60', '90', '180'] }],
   debts: [{ name: 'outstanding', options: ['true', 'false'] }],
   help_requests: [{ name: 'status', options: ['open', 'received', 'matched', 'fulfilled', 'declined', 'expired'] }],
+  persons: [{ name: 'category', options: ['minimum_allowance_member', 'extreme_poverty', 'disabled', 'elderly_living_alone', 'aged_80_plus'] }],
+  households: [{ name: 'status', options: ['none', 'active', 'suspended', 'ended'] }],
+  cycles: [{ name: 'status', options: ['awaiting_second_approval', 'open', 'calculated', 'approved', 'disbursed', 'closed'] }],
   activities: [{ name: 'status', options: ['published', 'completed', 'cancelled'] }, { name: 'has_open_slots', options: ['true', 'false'] }]
 };
 

@@ -12,7 +12,7 @@ function filterBar(key, given) {
     var select = h('select', { name: f.name, 'data-filter': f.name },
       h('option', { value: '', text: t('filter.any') }),
       f.options.map(function (o) {
-        var text = /^\d+$/.test(o) ? o : label(f.name === 'status' || f.name === 'category' ? 'code' : 'bool', o);
+        var text = /^\d+$/.test(o) ? o : label(o === 'true' || o === 'false' ? 'bool' : 'code', o);
         return h('option', { value: o, text: text });
       }));
     select.value = given[f.name] || '';
