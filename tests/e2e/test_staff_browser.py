@@ -492,6 +492,8 @@ def created_id(driver: Any, kind: str) -> str:
 
 
 def test_rent_welfare_and_volunteering_forms_work_through_the_page(demo, driver):
+    from selenium.webdriver.support.ui import WebDriverWait
+
     data_dir, port, _, admin = demo
     base = f"http://127.0.0.1:{port}"
     cid = MINE["id"]
@@ -547,6 +549,19 @@ def test_rent_welfare_and_volunteering_forms_work_through_the_page(demo, driver)
         submit(driver, "register-person")
         wait_page(driver, "person")
         person_id = created_id(driver, "person")
+        # Found again by the id number, which goes in a request body (never in the address).
+        def found_by_id_number() -> bool | None:
+            go(driver, "#/lists/persons", "lists")
+            fill(driver, "person-search", {"id_number": "110105195203040026"})
+            submit(driver, "person-search")
+            WebDriverWait(driver, 15).until(lambda d: d.find_element(
+                "css selector", '[data-form="person-search"]').get_attribute("data-state") in ("done", "refused"))
+            WebDriverWait(driver, 15).until(lambda d: worklists(d)["ledger-persons"]["state"] != "loading")
+            rows = worklists(driver)["ledger-persons"]["rows"]
+            return True if [r[0] for r in rows] == [person_id] else None
+
+        wait_for(found_by_id_number, timeout=30)
+        assert "110105195203040026" not in driver.current_url
         go(driver, f"#/new/household?members={person_id}", "new")
         fill(driver, "register-household", {"community_id": cid, "income_per_person_fen": "600"})
         submit(driver, "register-household")

@@ -68,7 +68,8 @@ function columnsOf(list, items) {
 }
 
 /**
- * A worklist: { key, list (a LISTS key), params, title, limit, ledger (true on the ledger's own page) }. The section carries data-worklist and data-state
+ * A worklist: { key, list (a LISTS key), params, title, limit, ledger (true on the ledger's own page), fetch (the
+ * page for given params, when not the list's GET: a search sent in a body) }. The section carries data-worklist and data-state
  * (loading, ready, empty, unavailable, forbidden, error); each row data-id and data-community.
  */
 export function worklist(spec) {
@@ -92,7 +93,8 @@ export function worklist(spec) {
     }
   }
   function load(cursor) {
-    return get(list.path + query(Object.assign({}, params, { cursor: cursor || null }))).then(function (page) {
+    var asked = Object.assign({}, params, { cursor: cursor || null });
+    return (spec.fetch ? spec.fetch(asked) : get(list.path + query(asked))).then(function (page) {
       var items = (page && page.items) || [];
       if (!cursor && !items.length) { state('empty', t('list.empty')); count.textContent = '0'; return; }
       if (!table) {

@@ -1,7 +1,8 @@
 /* One ledger: every record a list endpoint holds for the token's communities (or the one chosen in the header),
  * page by page, narrowed by the filters the endpoint takes (kept in the address: #/lists/cases?status=reported). */
-import { query } from '../api.js';
+import { post, query } from '../api.js';
 import { h } from '../dom.js';
+import { form } from '../forms.js';
 import { label, t } from '../i18n.js';
 import { FILTERS, LISTS, worklist } from '../lists.js';
 
@@ -30,6 +31,21 @@ function filterBar(key, given) {
   }));
 }
 
+/** Persons found by id number: sent in a request body (welfare matches it by its HMAC), never in the address. */
+function personSearch(main, key, params) {
+  return form({ name: 'person-search', title: 'search.person', submit: 'search.submit',
+    fields: [{ name: 'id_number', hint: 'hint.id_number' }],
+    send: function (body) { return post('welfare/persons/search', Object.assign({}, params, body, { limit: 50 })).then(function (page) { return { body: body, page: page }; }); },
+    done: function (found) {
+      var old = main.querySelector('[data-worklist]');
+      var list = worklist({ key: 'ledger-' + key, list: key, title: 'search.results', ledger: true, fetch: function (asked) {
+        if (!asked.cursor) { return Promise.resolve(found.page); }
+        return post('welfare/persons/search', Object.assign({}, params, found.body, { limit: 50, cursor: asked.cursor }));
+      } });
+      old.parentNode.replaceChild(list, old);
+    } });
+}
+
 export function renderBrowse(main, key, given) {
   if (!LISTS[key]) { return Promise.reject(new Error(t('error.no_such_list', { key: key }))); }
   var params = {};
@@ -39,6 +55,7 @@ export function renderBrowse(main, key, given) {
   main.appendChild(h('a', { href: '#/', 'class': 'back-link', 'data-figure': 'back', text: t('action.home') }));
   var bar = filterBar(key, given || {});
   if (bar) { main.appendChild(bar); }
+  if (key === 'persons') { main.appendChild(h('section', { 'class': 'panel' }, personSearch(main, key, params))); }
   main.appendChild(list);
   return list.loaded;
 }
