@@ -154,7 +154,7 @@ def all_rows(driver: Any, base: str) -> dict[str, dict[str, Any]]:
     ledgers = driver.execute_script(
         "return Array.from(document.querySelectorAll('[data-figure=\"ledger-link\"]'))"
         ".map(function (a) { return a.getAttribute('data-list'); });")
-    assert len(ledgers) >= 15, ledgers
+    assert len(ledgers) == 17, ledgers  # every list the services offer
     for ledger in ledgers:
         go(driver, f"#/lists/{ledger}", "lists")
         seen.update({f"ledger:{k}": v for k, v in worklists(driver).items()})
@@ -335,7 +335,7 @@ def test_a_refused_form_keeps_its_input_and_shows_the_reason_beside_the_field(de
 def seed_community(http: httpx.Client, admin: dict[str, str], officer: dict[str, str], cid: str,
                    worker_id: str) -> dict[str, str]:
     """One record (or more) in each list: a case assigned to `worker_id`, a mediation, a rental house, a follow-up,
-    a leased asset with rent in arrears, a debt, a person in a household (given relief) and in a payment cycle
+    a leased asset with rent in arrears, its tenant enterprise, a community company, a debt, a person in a household (given relief) and in a payment cycle
     awaiting its second approval, a volunteer, a team, an activity next week and an open help request. Returns the records'
     ids by kind."""
     ids: dict[str, str] = {}
@@ -375,6 +375,9 @@ def seed_community(http: httpx.Client, admin: dict[str, str], officer: dict[str,
     billed = http.post(f"/economy/assets/{ids['asset']}/leases/{ids['lease']}/rent-bills", headers=admin,
                        json={"month": start.strftime("%Y-%m")})
     assert billed.status_code == 200, billed.text  # never paid: in arrears
+    ids["enterprise"] = tenant
+    ids["company"] = created(http.post(f"/economy/communities/{cid}/companies", headers=admin, json={
+        "name": f"{cid} 保洁公司", "kind": "cleaning", "founded_on": start.isoformat()}))
     debt = http.post(f"/economy/communities/{cid}/fund/debts", headers=admin, json={
         "creditor": "工程队", "amount": 5_000_000, "incurred_on": start.isoformat()})
     assert debt.status_code == 200, debt.text
@@ -459,7 +462,7 @@ def _with_other(seen: dict[str, dict[str, Any]], other: str) -> dict[str, dict[s
     needed = ("home:my-cases", "home:leases-in-arrears", "home:open-help-requests", "home:upcoming-activities",
               "ledger:ledger-cases", "ledger:ledger-mediations", "ledger:ledger-rentals", "ledger:ledger-follow_ups",
               "ledger:ledger-assets", "ledger:ledger-leases",
-              "ledger:ledger-debts", "home:second-approvals", "ledger:ledger-persons", "ledger:ledger-households",
+              "ledger:ledger-debts", "ledger:ledger-enterprises", "ledger:ledger-companies", "home:second-approvals", "ledger:ledger-persons", "ledger:ledger-households",
               "ledger:ledger-cycles", "ledger:ledger-relief", "ledger:ledger-volunteers", "ledger:ledger-teams", "ledger:ledger-activities",
               "ledger:ledger-help_requests")
     return showing if all(n in showing for n in needed) else None

@@ -21,6 +21,8 @@ export var LISTS = {
   follow_ups: { path: 'grid/follow-ups', record: 'follow-up', columns: ['group_name', 'status', 'grid_cell_id', 'visits', 'last_visit_at', 'outcome'] },
   assets: { path: 'economy/assets', record: 'asset', columns: ['name', 'asset_type', 'status', 'tenant_name', 'monthly_rent', 'outstanding'] },
   leases: { path: 'economy/leases', link: leaseLink, columns: ['tenant_name', 'monthly_rent', 'ends_on', 'status', 'outstanding', 'oldest_unpaid_due_on'] },
+  enterprises: { path: 'economy/enterprises', record: 'enterprise', columns: ['name', 'sector', 'registered_on', 'jobs_total', 'jobs_local', 'tax_rebates'] },
+  companies: { path: 'economy/companies', record: 'company', columns: ['name', 'kind', 'founded_on', 'jobs_total', 'jobs_local'] },
   debts: { path: 'economy/debts', columns: ['creditor', 'incurred', 'repaid', 'outstanding', 'last_changed_on'] },
   persons: { path: 'welfare/persons', record: 'person', columns: ['status', 'age_band', 'household_id', 'registered_at'] },
   households: { path: 'welfare/households', record: 'household', columns: ['members', 'allowance_status', 'monthly_fen', 'means_test_passed', 'assessed_on'] },

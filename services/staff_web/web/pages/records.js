@@ -191,6 +191,7 @@ function simple(kind, path) {
 export var RECORDS = {
   'case': caseRecord, mediation: mediationRecord, lease: leaseRecord, asset: assetRecord, household: householdRecord,
   person: personRecord, cycle: cycleRecord, volunteer: volunteerRecord, activity: activityRecord, help: helpRecord,
+  enterprise: simple('enterprise', 'economy/enterprises/'), company: simple('company', 'economy/companies/'),
   team: simple('team', 'volunteering/teams/'), rental: simple('rental', 'grid/rentals/'),
   'follow-up': simple('follow-up', 'grid/follow-ups/')
 };
