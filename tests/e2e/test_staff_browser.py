@@ -335,9 +335,9 @@ def test_a_refused_form_keeps_its_input_and_shows_the_reason_beside_the_field(de
 def seed_community(http: httpx.Client, admin: dict[str, str], officer: dict[str, str], cid: str,
                    worker_id: str) -> dict[str, str]:
     """One record (or more) in each list: a case assigned to `worker_id`, a mediation, a rental house, a follow-up,
-    a leased asset with rent in arrears, its tenant enterprise, a community company, a debt, a person in a household (given relief) and in a payment cycle
-    awaiting its second approval, a volunteer, a team, an activity next week and an open help request. Returns the records'
-    ids by kind."""
+    a leased asset with rent in arrears, its tenant enterprise, a community company, a debt, a person in a household
+    (given relief) and in a payment cycle awaiting its second approval, a volunteer, a team, an activity next week
+    and an open help request. Returns the records' ids by kind."""
     ids: dict[str, str] = {}
 
     def created(response: httpx.Response) -> str:
