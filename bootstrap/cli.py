@@ -258,7 +258,7 @@ def token(
 
 @cli.command()
 def serve(
-    service: Annotated[str, typer.Argument(help="grid, economy, welfare, volunteering or district")],
+    service: Annotated[str, typer.Argument(help="grid, economy, welfare, volunteering, district or staff")],
     port: Annotated[int, typer.Option()] = 8000,
     host: Annotated[str, typer.Option()] = "0.0.0.0",  # noqa: S104 - a container's service listens on all interfaces
 ) -> None:
@@ -268,6 +268,18 @@ def serve(
 
     settings = _settings()
     _exit_on_sigterm()
+    if service == "staff":
+        # The workbench's page only (no broker, no store), under /staff as in the demo: route /staff to it
+        # beside the services' prefixes, keeping the prefix.
+        from fastapi import FastAPI
+
+        from bootstrap.runtime import build_workbench_http
+
+        root = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+        root.add_api_route("/healthz", lambda: {"status": "alive"}, include_in_schema=False)
+        root.mount("/staff", build_workbench_http())
+        _serve(root, host, port)
+        return
     if not settings.kafka_bootstrap_servers:
         console.print("KAFKA_BOOTSTRAP_SERVERS must be set for `shequ serve` (use `shequ demo` for embedded)")
         raise typer.Exit(2)
