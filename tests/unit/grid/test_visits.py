@@ -240,3 +240,42 @@ def test_findings_are_kept_out_of_the_public_event(grid, worker, cell):
     envelope = contract.to_envelope(event)
     assert envelope.type == "shequ.grid.VisitRecorded.v1"
     assert "李阿姨" not in envelope.model_dump_json() and "findings" not in envelope.data
+
+
+# -- the district's coverage per cell per quarter -----------------------------------------------------
+
+def test_coverage_is_distinct_households_visited_over_the_cells_registered_households(read_db):
+    from services.district.projections.community_visits import CommunityVisits, quarter_of, visit_figures
+    from tests.unit.grid.test_projection import envelopes
+    from shared.platform.projector import ReadModelWriter
+
+    east, west = cell_with("w-1"), GridCell(community_id="jinpen", name="第2网格", households=250)
+    person = FollowUp(community_id="jinpen", group="released_prisoner", person={}, grid_cell_id=str(east.id))
+    visits = [visit(east, target_id="HH-1", visited_on=date(2026, 4, 2), today=TODAY),
+              visit(east, target_id="HH-1", visited_on=date(2026, 5, 20), today=TODAY),  # the same household again
+              visit(east, target_id="HH-2", visited_on=date(2026, 6, 1), purpose="festival", today=TODAY),
+              visit(east, target_kind="person", target_id=str(person.id), person_follow_up=person,
+                    purpose="special_group", visited_on=date(2026, 6, 3), today=TODAY),
+              visit(east, target_id="HH-1", visited_on=date(2026, 3, 31), follow_up="open_case", case_id="c-1",
+                    findings="漏水", today=TODAY)]  # the quarter before
+    writer = ReadModelWriter(read_db, [CommunityVisits()])
+    events = envelopes(east, west, *visits)
+    failures: list = []
+    writer.apply(events, lambda d, reason: failures.append(reason))
+    assert failures == []
+    doc = read_db["community_visits"].find_one({"_id": "jinpen"})
+    figures = visit_figures(doc)
+    assert quarter_of(date(2026, 4, 1)) == "2026-Q2" and figures["latest_quarter"] == "2026-Q2"
+    assert figures["registered_households"] == 650
+    q2 = figures["quarters"]["2026-Q2"]
+    assert (q2["visits"], q2["households_visited"], q2["persons_visited"], q2["registered_households"]) == (4, 2, 1, 650)
+    assert q2["coverage"] == round(2 / 650, 4) and q2["by_purpose"] == {"festival": 1, "routine": 2, "special_group": 1}
+    assert q2["cells"][str(east.id)]["coverage"] == round(2 / 400, 4)
+    assert q2["cells"][str(west.id)] | {"by_purpose": {}} == {
+        "name": "第2网格", "registered_households": 250, "households_visited": 0, "persons_visited": 0, "visits": 0,
+        "coverage": 0.0, "cases_opened": 0, "follow_ups_started": 0, "by_purpose": {}}
+    q1 = figures["quarters"]["2026-Q1"]
+    assert (q1["households_visited"], q1["cases_opened"]) == (1, 1)
+
+    again = writer.apply(events, lambda d, reason: failures.append(reason))
+    assert again.applied == 0 and read_db["community_visits"].find_one({"_id": "jinpen"}) == doc
