@@ -41,6 +41,7 @@ from bootstrap.registry import domain_services  # noqa: E402
 from shared.kernel.actor import Role
 from shared.platform.auth import DevelopmentKeys
 from bootstrap.runtime import build_district_http, build_service, build_verifier  # noqa: E402
+from tests.api_world import seed  # noqa: E402
 from tests.conftest import teach_directory  # noqa: E402
 from shared.platform.settings import Settings  # noqa: E402
 
@@ -55,46 +56,6 @@ def fuzz_settings(max_examples: int) -> hypothesis.settings:
         max_examples=max_examples, derandomize=True, database=None, deadline=None, print_blob=False,
         phases=[Phase.explicit, Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck),
     )
-
-
-def seed(name: str, app: Any, headers: dict[str, str]) -> dict[str, str]:
-    """A few real records, so seeded examples reach the domain: path parameter name -> id."""
-    from fastapi.testclient import TestClient
-
-    client = TestClient(app)
-
-    def made(path: str, body: dict[str, Any]) -> str:
-        response = client.post(path, json=body, headers=headers)
-        assert response.status_code == 201, (path, response.text)
-        return response.json()["id"]
-
-    ids = {"community_id": "jinpen", "year": "2024", "fmt": "json", "service_code": "sanitation"}
-    if name == "grid":
-        made("/communities", {"id": "jinpen", "name": "Jinpen", "district": "Leiyang", "households": 10,
-                              "residents": 30})
-        ids["cell_id"] = made("/cells", {"community_id": "jinpen", "name": "A1"})
-        ids["case_id"] = ids["request_id"] = made("/cases", {
-            "community_id": "jinpen", "category": "sanitation", "description": "rubbish",
-            "location": {"lat": 26.4, "long": 112.8}})
-        ids["aggregate_id"] = made("/mediations", {"community_id": "jinpen", "dispute_type": "family", "parties": 2})
-    elif name == "welfare":
-        w = "/welfare" if any(p.startswith("/welfare/") for p in app.openapi()["paths"]) else ""
-        ids["person_id"] = made(f"{w}/persons", {
-            "community_id": "jinpen", "name": "甲", "national_id": "500107197001010011", "phone": "123",
-            "address": "x", "birth_date": "1970-01-01"})
-        ids["household_id"] = made(f"{w}/households", {"community_id": "jinpen", "members": [ids["person_id"]],
-                                                           "income_per_person_fen": 30_000})
-        ids["programme_id"] = made(f"{w}/programmes", {"community_id": "jinpen", "name": "补贴", "kind": "cash",
-                                                           "amount_fen": 10_000})
-        ids["station_id"] = made(f"{w}/stations", {"community_id": "jinpen", "name": "家园", "capacity": 5,
-                                                       "opened_on": "2020-01-01"})
-        ids["cycle_id"] = made(f"{w}/cycles", {"programme_id": ids["programme_id"], "month": "2024-03"})
-    elif name == "volunteering":
-        ids["volunteer_id"] = made("/volunteers", {"community_id": "jinpen", "name": "乙", "phone": "13600003333"})
-        ids["team_id"] = made("/teams", {"community_id": "jinpen", "name": "队", "purpose": "environment_patrol"})
-    elif name == "economy":
-        pass  # economy's records hang off community paths; `community_id` above covers them
-    return ids
 
 
 @pytest.fixture
