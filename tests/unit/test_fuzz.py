@@ -17,6 +17,7 @@ errors (the target, asserted: 0).
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from collections import Counter
@@ -45,7 +46,9 @@ from tests.api_world import seed  # noqa: E402
 from tests.conftest import teach_directory  # noqa: E402
 from shared.platform.settings import Settings  # noqa: E402
 
-MAX_EXAMPLES = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 6, "seeded": 6}
+# The fixed budget of `make test`; SHEQU_FUZZ_EXAMPLES raises it for a longer hunt by hand.
+EXAMPLES = int(os.environ.get("SHEQU_FUZZ_EXAMPLES", "6"))
+MAX_EXAMPLES = {GenerationMode.POSITIVE: EXAMPLES, GenerationMode.NEGATIVE: EXAMPLES, "seeded": EXAMPLES}
 STATEFUL_SCENARIOS, STATEFUL_STEPS = 15, 8  # the fixed budget of the stateful run, per service
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SERVICES = [d.name for d in domain_services()] + ["district"]
