@@ -21,6 +21,7 @@ from typing import Any
 
 from services.district.projections.community_economy import CommunityEconomy, arrears_as_of, economy_figures
 from services.district.projections.community_grid import CommunityGrid, grid_figures
+from services.district.projections.community_visits import COVERAGE_DENOMINATOR, CommunityVisits, visit_figures
 from services.district.projections.community_volunteering import CommunityVolunteering, volunteering_figures
 from services.district.projections.community_welfare import CommunityWelfare, welfare_figures
 from services.district.projections.directory import CommunityDirectory
@@ -33,6 +34,7 @@ DOMAIN_COLLECTIONS = {
     "economy": CommunityEconomy.collection,
     "welfare": CommunityWelfare.collection,
     "volunteering": CommunityVolunteering.collection,
+    "visits": CommunityVisits.collection,
 }
 
 # Figures that are not counts or amounts: never summed into district totals (the district's
@@ -41,7 +43,7 @@ NON_ADDITIVE = {
     "community_id", "as_of", "directory", "cells", "by_lease", "team_leaderboard", "resolve_hours", "average",
     "rate", "success_rate", "registration_rate", "reoffending_rate", "median_hours_to_fulfil",
     "volunteers_per_1000_residents", "per_capita_income_by_year", "floating_population_estimate",
-    "beneficiary_share_of_residents", "income_growth", "median", "p90",
+    "beneficiary_share_of_residents", "income_growth", "median", "p90", "coverage",
 }
 
 # Directory first, then one collection per domain: the documents of one community.
@@ -232,6 +234,7 @@ def _zero_figures(now: datetime) -> dict[str, dict[str, Any]]:
         "welfare": {**welfare_figures(CommunityWelfare().new_document("", None)),  # type: ignore[arg-type]
                     "beneficiary_share_of_residents": None},
         "volunteering": volunteering_figures(CommunityVolunteering().new_document("", None), now),  # type: ignore
+        "visits": visit_figures(CommunityVisits().new_document("", None)),  # type: ignore[arg-type]
     }
 
 
@@ -460,6 +463,8 @@ class DistrictQueries:
             figures["welfare"]["beneficiary_share_of_residents"] = _ratio(beneficiaries, residents)
         if "volunteering" in docs:
             figures["volunteering"] = volunteering_figures(docs["volunteering"], now, residents)
+        if "visits" in docs:
+            figures["visits"] = visit_figures(docs["visits"])
         figures["as_of"] = max(as_of) if as_of else None
         return figures
 
@@ -591,6 +596,15 @@ class DistrictQueries:
 
         welfare = totals["welfare"]
         welfare["beneficiary_share_of_residents"] = _ratio(sum(welfare["beneficiaries"].values()), residents)
+
+        # A quarter's district coverage is over every community's registered households, visited or not.
+        visits = totals["visits"]
+        visits["quarters"] = dict(sorted(visits["quarters"].items()))
+        visits["latest_quarter"] = max(visits["quarters"], default=None)
+        visits["denominator"] = COVERAGE_DENOMINATOR
+        for quarter in visits["quarters"].values():
+            quarter["registered_households"] = visits["registered_households"]
+            quarter["coverage"] = _ratio(quarter["households_visited"], visits["registered_households"])
 
     def community(self, community_id: str) -> dict[str, Any]:
         docs = self._documents([community_id]).get(community_id)

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 
 from bootstrap.demo import seed_district
 from services.district import api
-from services.district.queries import INDICATORS, NON_ADDITIVE, SERIES, AlertThresholds, DistrictQueries
+from services.district.queries import COLLECTIONS, INDICATORS, NON_ADDITIVE, SERIES, AlertThresholds, DistrictQueries
 from services.district.projections import projections
 from bootstrap.registry import domain_services
 from shared.platform.auth import DevelopmentKeys
@@ -232,6 +232,24 @@ def test_district_rates_are_recomputed_from_the_summed_parts(overview, communiti
     assert grid["resolve_hours"]["all"]["p90"] >= grid["resolve_hours"]["all"]["median"]
 
 
+def test_visit_coverage_is_recomputed_over_every_communitys_households(overview, communities, district):
+    visits = overview["visits"]
+    assert visits["registered_households"] == sum(c["visits"]["registered_households"] for c in communities.values())
+    assert visits["latest_quarter"] == max(q for c in communities.values() for q in c["visits"]["quarters"])
+    for quarter, figures in visits["quarters"].items():
+        visited = sum(c["visits"]["quarters"].get(quarter, {}).get("households_visited", 0)
+                      for c in communities.values())
+        assert figures["households_visited"] == visited, quarter
+        assert figures["coverage"] == round(visited / visits["registered_households"], 4), quarter
+    for community in communities.values():
+        for quarter in community["visits"]["quarters"].values():
+            cells = quarter["cells"].values()
+            assert quarter["households_visited"] == sum(c["households_visited"] for c in cells)
+            assert quarter["registered_households"] == sum(c["registered_households"] for c in cells)
+    # Rebuilt from the topics, the coverage documents equal what the live projector wrote.
+    assert district.rebuilt["community_visits"] == district.live["community_visits"] != {}
+
+
 # -- every named figure is served ---------------------------------------------------------------------------
 
 # (path, where): "c" = community detail, "o" = overview; "k": the key must be there, its value may be null.
@@ -277,6 +295,12 @@ FIGURES: list[tuple[str, str]] = [
     ("volunteering/help_requests/fulfilled", "co"), ("volunteering/help_requests/median_hours_to_fulfil", "co"),
     ("volunteering/points/awarded", "co"), ("volunteering/points/redeemed", "co"),
     ("volunteering/team_leaderboard/0/hours", "co"), ("volunteering/team_leaderboard/0/name", "co"),
+    # household visits (走访)
+    ("visits/registered_households", "co"), ("visits/latest_quarter", "co"),
+    ("visits/quarters/*/visits", "co"), ("visits/quarters/*/households_visited", "co"),
+    ("visits/quarters/*/persons_visited", "co"), ("visits/quarters/*/coverage", "co"),
+    ("visits/quarters/*/by_purpose/*", "co"), ("visits/quarters/*/cells/*/coverage", "c"),
+    ("visits/quarters/*/cells/*/registered_households", "c"), ("visits/quarters/*/cells/*/households_visited", "c"),
 ]
 
 
@@ -558,6 +582,7 @@ def test_an_empty_district_has_well_formed_zero_figures(read_db):
     assert overview["volunteering"]["registered_volunteers"] == 0
     assert overview["volunteering"]["help_requests"]["fulfilled"] == 0
     assert overview["volunteering"]["points"] == {"awarded": 0, "redeemed": 0, "outstanding": 0}
+    assert overview["visits"]["quarters"] == {} and overview["visits"]["latest_quarter"] is None
     assert overview["freshness"]["as_of"] is None
     assert queries.communities()["rows"] == [] and queries.communities()["total"] == 0
     assert queries.alerts()["alerts"] == []
@@ -632,10 +657,10 @@ def test_expired_figures_are_recomputed_from_the_documents_already_read(district
 
     queries = DistrictQueries(Counting(district.db), clock=lambda: current["now"], cache_seconds=5)
     soon = queries.overview()
-    assert reads.count("documents") == 5  # one read of every collection's documents
+    assert reads.count("documents") == len(COLLECTIONS)  # one read of every collection's documents
     current["now"] = datetime(2030, 1, 1, tzinfo=UTC)
     later = queries.overview()
-    assert reads.count("documents") == 5  # nothing changed: recomputed from what was read
+    assert reads.count("documents") == len(COLLECTIONS)  # nothing changed: recomputed from what was read
     assert later["grid"]["cases"]["overdue"] > soon["grid"]["cases"]["overdue"]
     fresh = DistrictQueries(district.db, clock=lambda: current["now"]).overview()
     assert {k: v for k, v in later.items() if k != "freshness"} == {k: v for k, v in fresh.items()
