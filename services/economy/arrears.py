@@ -1,4 +1,4 @@
-"""Arrears aging: how outstanding rent is bucketed by days overdue.
+"""Arrears aging: how outstanding rent (and property fees) is bucketed by days overdue; the collection rate.
 
 Pure functions over plain values, so the economy domain (lease statements) and
 the district read side (its economy projection) apply the same rule without
@@ -66,3 +66,8 @@ def account_statement(charges: dict[str, tuple[date, int]], credits: dict[str, l
     if as_of is not None:
         statement["aging"] = age_arrears(billed, credited, as_of)
     return statement
+
+
+def collection_rate(billed: int, paid: int) -> float | None:
+    """Share of what was billed that was paid; None before anything was billed."""
+    return round(paid / billed, 4) if billed else None

@@ -17,7 +17,7 @@ from eventsourcing.domain import event
 
 from shared.kernel.aggregate import CommunityAggregate
 from services.economy.arrears import (  # noqa: F401  (application uses them from here)
-    AGING_BUCKETS, account_statement, age_arrears, month_bounds,
+    AGING_BUCKETS, account_statement, age_arrears, collection_rate, month_bounds,
 )
 from shared.kernel.errors import Conflict, Invalid, NotFound
 
@@ -864,8 +864,3 @@ class PropertyFeeRegister(OnePerCommunity):
     @event("AccountListed")
     def list_account(self, account_id: str) -> None:
         self.account_ids.append(account_id)
-
-
-def collection_rate(billed: int, paid: int) -> float | None:
-    """Share of billed property fees that was paid; None before anything was billed."""
-    return round(paid / billed, 4) if billed else None
