@@ -16,7 +16,7 @@ ROWS = [("income", "本月收入"), ("expenses", "本月支出"), ("net_income",
         ("distributions_owed", "月末未兑现分配"), ("rent_billed", "本月应收租金"), ("rent_received", "本月实收租金"),
         ("rent_outstanding", "月末欠租"), ("monthly_rent_running", "在租合同月租金合计")]
 STYLE = ("body{font-family:sans-serif;max-width:46rem;margin:1rem auto;padding:0 1rem;color:#222}"
-         "table{border-collapse:collapse;width:100%;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.3rem .5rem}"
+         "table{border-collapse:collapse;width:100%;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.3rem .5rem}th{text-align:left;font-weight:normal}"
          "td.n{text-align:right;font-variant-numeric:tabular-nums}.correction{border-left:4px solid #d2463c;"
          "padding-left:.8rem;margin:.8rem 0}")
 
