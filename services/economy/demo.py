@@ -103,20 +103,27 @@ class EconomySeed(SeedPart):
                               figures=disclosure_figures(self.fund, self.assets, self.seeding.month_key(month)))
         self.count["disclosures"] += 1
 
-    def tender_lease(self, asset: Asset, bidders: list[tuple[Enterprise, int]], month: int) -> None:
-        """A tender opened on the 6th of `month`, bids until the 20th, the highest bid leased from the next month."""
+    def tender_lease(self, asset: Asset, bidders: list[tuple[Enterprise, int]], month: int, *, starts_on: date,
+                     years: int, award: bool = True) -> None:
+        """A tender opened on the 6th of `month`, sealed bids until the 20th; closed on the 21st and the highest
+        bid leased from `starts_on` for `years` when `award`, else left open (its bids still sealed)."""
         rng = self.affairs_rng
-        starts = self.seeding.months[month + 1]
         opened = self.seeding.in_month(rng, month, day=6)
         with recorded_at(opened):
-            tender = Tender.open(asset, lease_starts_on=starts,
-                                 lease_ends_on=starts.replace(year=starts.year + 3) - timedelta(days=1),
+            tender = Tender.open(asset, lease_starts_on=starts_on,
+                                 lease_ends_on=starts_on.replace(year=starts_on.year + years) - timedelta(days=1),
                                  minimum_rent=min(rent for _, rent in bidders) * YUAN, deposit=0,
-                                 closes_on=self.seeding.in_month(rng, month, day=20).date(), opened_on=opened.date())
+                                 closes_on=self.seeding.months[month].replace(day=20), opened_on=opened.date())
+        self.batch.add(tender)
+        self.count["tenders"] += 1
         for n, (bidder, rent) in enumerate(bidders):
             t = self.seeding.in_month(rng, month, day=8 + n * 3)
+            if t.date() < opened.date() or not self.seeding.past(t):
+                continue
             with recorded_at(t):
                 tender.place_bid(bidder_enterprise_id=str(bidder.id), monthly_rent=rent * YUAN, placed_on=t.date())
+        if not award:
+            return
         closed = self.seeding.in_month(rng, month, day=21)
         with recorded_at(closed):
             tender.close(closed_on=closed.date())
@@ -126,8 +133,6 @@ class EconomySeed(SeedPart):
                                    starts_on=tender.lease_starts_on, ends_on=tender.lease_ends_on, deposit=0)
             tender.record_award(winner, lease_id=lease_id, reason=None, awarded_on=closed.date())
         self.leases.append((asset, lease_id, 0.97))
-        self.batch.add(tender)
-        self.count["tenders"] += 1
         self.count["leases"] += 1
 
     def property_fees(self, estates: list[tuple[str, int]], rate_fen_per_m2: int, holdouts: float) -> None:
@@ -270,7 +275,8 @@ class EconomySeed(SeedPart):
             t = self.seeding.in_month(rng, 3, day=5)
             with recorded_at(t):
                 factories[0].terminate_lease(old_lease, reason="default", terminated_on=t.date())
-            self.tender_lease(factories[0], [(rivals[0], 58_000), (newcomer, 72_000), (rivals[1], 64_000)], 3)
+            self.tender_lease(factories[0], [(rivals[0], 58_000), (newcomer, 72_000), (rivals[1], 64_000)], 3,
+                              starts_on=self.seeding.months[4], years=3)
 
         self.mistake = ""
 
@@ -333,6 +339,10 @@ class EconomySeed(SeedPart):
         for asset, tenant, rent, years in ((land[0], coop_land, 4_500, 3), (land[1], farm, 4_000, 3),
                                            (shop, trader, 4_000, 1)):  # the shop's one-year lease ends this month
             self.lease(asset, tenant, rent, 0, years=years)  # 12,500 a month: 150k a year
+        # The shop is put out to tender again for next year (对外招标): open this month, its bids still sealed.
+        following = (self.seeding.months[11].replace(day=28) + timedelta(days=4)).replace(day=1)
+        self.at(11, lambda: self.tender_lease(shop, [(trader, 4_200), (farm, 4_500)], 11, starts_on=following, years=1,
+                                              award=False))
         # The estates taken over in 2018 (原有居民集中区): 0.80 yuan per m² a month; 1 in 6 households held out.
         self.property_fees([("西诸朝新村", 168), ("朝阳小区", 96), ("幸福家园", 72)], 80, holdouts=1 / 6)
         taxpayers = [self.enterprise(name, sector, jobs, month=m) for name, sector, jobs, m in (

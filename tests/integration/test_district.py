@@ -423,12 +423,16 @@ def test_leases_ending_within_the_threshold_are_warned_of(queries, district: Dis
 
 
 def test_public_affairs_figures_follow_the_demo(communities, overview, district: District):
-    """Monthly disclosures everywhere, Huasheng's tender and correction, Xizhuchao's property fees."""
+    """Monthly disclosures everywhere, Huasheng's tender and correction, Xizhuchao's open tender and property fees."""
     for cid, figures in communities.items():
         assert figures["economy"]["disclosures"]["published"] == district.report.scale[cid]["disclosures"], cid
     huasheng = communities["huasheng"]["economy"]
     assert huasheng["disclosures"]["corrections"] == 1
     assert huasheng["tenders"] == {"opened": 1, "open": 0, "closed": 0, "awarded": 1, "bids": 3}
+    # Xizhuchao's shop is out to tender again this month: open, two sealed bids by the 20th.
+    assert communities["xizhuchao"]["economy"]["tenders"] == {"opened": 1, "open": 1, "closed": 0, "awarded": 0,
+                                                             "bids": 2}
+    assert communities["xizhuchao"]["indicators"]["tenders_open"] == 1
     fees = communities["xizhuchao"]["economy"]["property_fees"]
     assert fees["households"] == district.report.scale["xizhuchao"]["property_fee_households"]
     assert fees["arrears"] == fees["billed"] - fees["paid"] > 0
