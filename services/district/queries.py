@@ -46,7 +46,7 @@ NON_ADDITIVE = {
     "community_id", "as_of", "directory", "cells", "by_lease", "team_leaderboard", "resolve_hours", "average",
     "rate", "success_rate", "registration_rate", "reoffending_rate", "median_hours_to_fulfil",
     "volunteers_per_1000_residents", "per_capita_income_by_year", "floating_population_estimate",
-    "beneficiary_share_of_residents", "income_growth", "median", "p90", "coverage",
+    "beneficiary_share_of_residents", "income_growth", "median", "p90", "coverage", "programmes",
 }
 
 # Directory first, then one collection per domain: the documents of one community.
@@ -615,6 +615,8 @@ class DistrictQueries:
 
         welfare = totals["welfare"]
         welfare["beneficiary_share_of_residents"] = _ratio(sum(welfare["beneficiaries"].values()), residents)
+        welfare["programmes"] = {pid: programme for c in communities
+                                 for pid, programme in (_dig(c.figures, "welfare", "programmes") or {}).items()}
 
         # A quarter's district coverage is over every community's registered households, visited or not.
         visits = totals["visits"]

@@ -338,6 +338,7 @@ def create_app(
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus_metrics() -> Response:
+        metrics.refresh_for_scrape()
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
