@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from services.district.queries import AlertThresholds, DistrictQueries
 from shared.kernel.actor import Role
 from shared.platform.auth import requires
+from shared.platform.http import OneHopRoute
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 COMMUNITY = Annotated[str, Path(min_length=1, max_length=64)]
@@ -23,7 +24,8 @@ District = Annotated[DistrictQueries, Depends(queries)]
 
 
 def router() -> APIRouter:
-    api = APIRouter(tags=["district"], dependencies=[Depends(requires(Role.DISTRICT_OPERATOR, Role.ADMIN))])
+    api = APIRouter(tags=["district"], dependencies=[Depends(requires(Role.DISTRICT_OPERATOR, Role.ADMIN))],
+                    route_class=OneHopRoute)
 
     @api.get("/overview")
     def overview(district: District) -> dict[str, Any]:

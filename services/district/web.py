@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 from starlette.types import Scope
+from shared.platform.http import OneHopRoute
 
 WEB = Path(__file__).with_name("web")
 
@@ -47,7 +48,7 @@ class DashboardFiles(StaticFiles):
 
 
 def web_router() -> APIRouter:
-    web = APIRouter(include_in_schema=False)
+    web = APIRouter(include_in_schema=False, route_class=OneHopRoute)
 
     @web.get("/")
     def index() -> FileResponse:

@@ -21,6 +21,7 @@ from services.economy.commands import (
 )
 from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
+from shared.platform.http import OneHopRoute
 
 CommunityId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 AggregateId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -42,7 +43,7 @@ Registrar = Annotated[Actor, Depends(requires(Role.COMMUNITY_STAFF, Role.ADMIN))
 
 
 def router() -> APIRouter:
-    api = APIRouter(tags=["economy"])
+    api = APIRouter(tags=["economy"], route_class=OneHopRoute)
 
     # -- assets and leases ------------------------------------------------------------------------
 

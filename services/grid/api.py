@@ -20,6 +20,7 @@ from services.grid.queries import CaseSort, list_cases, list_mediations
 from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
 from shared.platform.querytables import DEFAULT_LIMIT, MAX_LIMIT, QueryView
+from shared.platform.http import OneHopRoute
 
 
 class Created(BaseModel):
@@ -49,7 +50,7 @@ View = dict[str, Any]
 def router() -> APIRouter:
     from services.grid import open311
 
-    api = APIRouter(tags=["grid"])
+    api = APIRouter(tags=["grid"], route_class=OneHopRoute)
 
     # -- directory ------------------------------------------------------------
     @api.post("/communities", status_code=201, response_model=Created)

@@ -18,6 +18,7 @@ from services.volunteering.commands import (
 )
 from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
+from shared.platform.http import OneHopRoute
 
 
 class Created(BaseModel):
@@ -35,7 +36,7 @@ Staff = Annotated[Actor, Depends(requires(Role.ADMIN, Role.COMMUNITY_STAFF))]
 def router() -> APIRouter:
     """Each route: the caller (staff or admin), the command, the one use case that checks the community
     and answers."""
-    api = APIRouter(tags=["volunteering"])
+    api = APIRouter(tags=["volunteering"], route_class=OneHopRoute)
 
     # -- volunteers -----------------------------------------------------------
 

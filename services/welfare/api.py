@@ -21,6 +21,7 @@ from services.welfare.commands import (
 )
 from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
+from shared.platform.http import OneHopRoute
 
 
 class Created(BaseModel):
@@ -38,7 +39,7 @@ Officer = Annotated[Actor, Depends(requires(Role.WELFARE_OFFICER))]
 def router() -> APIRouter:
     """Each route: the caller (welfare officer), the command, the one use case that checks the community
     and answers."""
-    api = APIRouter(tags=["welfare"])
+    api = APIRouter(tags=["welfare"], route_class=OneHopRoute)
 
     # persons
     @api.post("/persons", status_code=201, response_model=Created)
