@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ServerThread, latency_summary, timed
+from bench.common import LeanClient, ServerThread, latency_summary, timed
 
 
 class ThreadProfiles:
@@ -184,13 +184,30 @@ def stages(calls: int, pg: bool) -> list[tuple[str, dict[str, float]]]:
                         for _ in range(20):
                             http.post(route, json=payload)
                         _, s = timed(calls, lambda i, route=route: http.post(route, json=payload))
-                        record(f"HTTP round trip, trivial route {route} (same middleware)", s)
+                        record(f"httpx -> trivial route {route} (same middleware)", s)
+                    with LeanClient(server.url, headers) as lean:
+                        for route in ("/sync", "/async", "/auth"):
+                            _, s = timed(calls, lambda i, route=route: lean.post(route, payload))
+                            record(f"http.client -> trivial route {route} (same middleware)", s)
+                bare_app = FastAPI()
+
+                @bare_app.post("/async", status_code=201)
+                async def bare_route(body: dict) -> dict:
+                    return {"id": "x"}
+
+                with ServerThread(bare_app) as server, LeanClient(server.url, headers) as lean:
+                    _, s = timed(calls, lambda i: lean.post("/async", payload))
+                    record("http.client -> plain FastAPI async route (no middleware)", s)
                 with ServerThread(running.http) as server, httpx.Client(base_url=server.url, headers=headers) as http:
                     for i in range(20):
                         http.post("/cases", json=payload)
                     _, s = timed(calls, lambda i: http.post("/cases", json={
                         "community_id": f"c{i % 24:02d}", "category": "noise", "description": f"b{i}"}))
-                    record("full command POST /cases", s)
+                    record("httpx -> full command POST /cases", s)
+                    with LeanClient(server.url, headers) as lean:
+                        _, s = timed(calls, lambda i: lean.post("/cases", {
+                            "community_id": f"c{i % 24:02d}", "category": "noise", "description": f"b{i}"}))
+                        record("http.client -> full command POST /cases", s)
         finally:
             bare.close()
             app.close()

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import ServerThread, latency_summary, machine, peak_rss, percentile, timed
+from bench.common import LeanClient, ServerThread, latency_summary, machine, peak_rss, percentile, timed
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROWS: list[dict[str, Any]] = []
@@ -110,8 +110,8 @@ COMMANDS = {
 
 
 def bench_command_path(n: int, store: str, pg_env: dict[str, str] | None) -> None:
-    import httpx
-
+    """One client, one command at a time, over HTTP on loopback (a kept-alive stdlib connection: the
+    client is not what is measured), against the bare library's save of one aggregate in-process."""
     from bootstrap.registry import service as definition_of
     from shared.platform.auth import DevelopmentKeys
     from shared.platform.directory import learn
@@ -129,20 +129,6 @@ def bench_command_path(n: int, store: str, pg_env: dict[str, str] | None) -> Non
                 for k in range(24):  # as learned from grid's CommunityRegistered events
                     learn(running.application, f"c{k:02d}", f"community {k:02d}", 10_000)
             token = DevelopmentKeys(settings.data_dir).mint("bench", ["community_staff"], ["*"])
-            try:
-                with ServerThread(running.http) as server, httpx.Client(
-                        base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as http:
-                    for i in range(20):  # warm up
-                        http.post(path.format(c=f"{i % 24:02d}"), json=body(i)).raise_for_status()
-
-                    def command(i: int) -> None:
-                        response = http.post(path.format(c=f"{i % 24:02d}"), json=body(i))
-                        if response.status_code != 201:
-                            raise RuntimeError(f"{name}: {response.status_code} {response.text}")
-
-                    shequ_rate, shequ_samples = timed(n, command)
-            finally:
-                running.application.close()
             bare_env = dict(settings.event_store_env(name))
             if pg_env is not None:
                 bare_env["POSTGRES_SCHEMA"] = _pg_schema(pg_env, f"b_bare_{uuid.uuid4().hex[:6]}")
@@ -150,9 +136,24 @@ def bench_command_path(n: int, store: str, pg_env: dict[str, str] | None) -> Non
                 bare_env["SQLITE_DBNAME"] = str(Path(tmp) / "bare.sqlite")
             bare, report = _bare_app(bare_env)
             try:
-                bare_rate, bare_samples = timed(n, lambda i: bare.save(report(f"c{i % 24:02d}", "noise", f"b{i}")))
+                with ServerThread(running.http) as server, LeanClient(
+                        server.url, {"Authorization": f"Bearer {token}"}) as http:
+
+                    def command(i: int) -> None:
+                        status, answer = http.post(path.format(c=f"{i % 24:02d}"), body(i))
+                        if status != 201:
+                            raise RuntimeError(f"{name}: {status} {answer[:300]!r}")
+
+                    for i in range(20):  # warm up
+                        command(i)
+                        bare.save(report(f"c{i % 24:02d}", "noise", f"w{i}"))
+                    # Interleaved blocks, so that both sides see the same load of this shared machine.
+                    shequ_samples, bare_samples = interleaved(n, command, lambda i: bare.save(
+                        report(f"c{i % 24:02d}", "noise", f"b{i}")))
             finally:
+                running.application.close()
                 bare.close()
+        shequ_rate, bare_rate = len(shequ_samples) / sum(shequ_samples), len(bare_samples) / sum(bare_samples)
         ratio = shequ_rate / bare_rate
         s, b = latency_summary(shequ_samples), latency_summary(bare_samples)
         row("command", f"{name} POST {path} ({store}) cmds/s", shequ_rate, bare_rate, "cmd/s",
@@ -160,6 +161,17 @@ def bench_command_path(n: int, store: str, pg_env: dict[str, str] | None) -> Non
             bare_p50_ms=b["p50_ms"], bare_p99_ms=b["p99_ms"])
         print(f"  {'':<12} latency p50/p99 ms: shequ {s['p50_ms']:.2f}/{s['p99_ms']:.2f}  "
               f"bare {b['p50_ms']:.2f}/{b['p99_ms']:.2f}", flush=True)
+
+
+def interleaved(n: int, first: Any, second: Any, block: int = 25) -> tuple[list[float], list[float]]:
+    """n calls of each, in alternating blocks; the per-call seconds of each."""
+    a: list[float] = []
+    b: list[float] = []
+    for start in range(0, n, block):
+        count = min(block, n - start)
+        a += timed(count, lambda i, start=start: first(start + i))[1]
+        b += timed(count, lambda i, start=start: second(start + i))[1]
+    return a, b
 
 
 def _pg_env() -> dict[str, str] | None:
@@ -580,6 +592,32 @@ def bench_lists(n: int, calls: int, store: str, pg_env: dict[str, str] | None) -
             running.application.close()
 
 
+TARGETS = (
+    ("command path ≥ 50% of bare, SQLite", lambda r: r["benchmark"] == "command" and "(SQLite)" in r["case"]),
+    ("command path ≥ 50% of bare, PostgreSQL", lambda r: r["benchmark"] == "command" and "(PostgreSQL)" in r["case"]),
+    ("relay ≥ 70% of a bare producer", lambda r: r["benchmark"] == "relay" and r["met"] is not None),
+    ("projector ≥ 70% of a bare consumer", lambda r: r["benchmark"] == "projector" and r["met"] is not None),
+    ("freshness p99 < 1 s", lambda r: r["benchmark"] == "freshness"),
+    ("overview p95 < 50 ms at 1,000 communities", lambda r: r["benchmark"] == "queries" and r["met"] is not None),
+    ("rebuild ≥ 10,000 ev/s", lambda r: r["benchmark"] == "rebuild" and r["met"] is not None),
+    ("rebuild peak RSS < 1 GiB", lambda r: r["benchmark"] == "memory"),
+)
+
+
+def target_summary(rows: list[dict[str, Any]]) -> list[str]:
+    """One line per target measured in this run: met or not met, with the figures that decide it."""
+    lines = []
+    for target, selects in TARGETS:
+        chosen = [r for r in rows if selects(r)]
+        if not chosen:
+            continue
+        met = all(r["met"] for r in chosen)
+        figures = ", ".join(f"{r['ratio']:.0%}" if r["ratio"] is not None else f"{_fmt(r['shequ'])} {r['unit']}"
+                            for r in chosen)
+        lines.append(f"{'MET    ' if met else 'NOT MET'}  {target}: {figures}")
+    return lines
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -670,8 +708,12 @@ def main() -> int:
     out.write_text(json.dumps({"at": stamp, "machine": machine(), "quick": args.quick, "only": sorted(wanted),
                                "read_store": "MONGO_URL" if os.environ.get("MONGO_URL") else "nx-27017 0.8.1",
                                "rebuild_events": rebuild_events, "rebuild_communities": args.rebuild_communities,
-                               "seconds": round(time.perf_counter() - started, 1), "results": ROWS}, indent=2))
+                               "seconds": round(time.perf_counter() - started, 1), "results": ROWS,
+                               "targets": target_summary(ROWS)}, indent=2))
     print(f"written {out} ({time.perf_counter() - started:.0f}s)")
+    print("targets:")
+    for line in target_summary(ROWS):
+        print(f"  {line}")
     return 0
 
 

@@ -81,12 +81,16 @@ def exposition() -> bytes:
     """The text of /metrics: this process's metrics, or every process's (multiprocess mode, several workers)."""
     import os
 
-    from prometheus_client import CollectorRegistry, generate_latest, multiprocess
+    from prometheus_client import (
+        CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector, generate_latest, multiprocess,
+    )
 
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return generate_latest()
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
+    multiprocess.MultiProcessCollector(registry)  # shequ's own metrics, added up over every process
+    for collector in (ProcessCollector, PlatformCollector, GCCollector):  # process_*, python_*: this worker's
+        collector(registry=registry)
     return generate_latest(registry)
 
 
