@@ -2,6 +2,7 @@
 
     python -m bench.profile commands [--calls 2000] [--service grid] [--postgres]
     python -m bench.profile stages   [--calls 2000]
+    python -m bench.profile load     [--clients 50] [--seconds 30]
 
 `commands`: the bench's command loop (httpx client -> uvicorn -> FastAPI -> use case -> SQLite) in one
 process, under cProfile in EVERY thread (the event loop, the thread-pool workers that run synchronous
@@ -119,6 +120,48 @@ def profile_commands(calls: int, name: str, pg: bool) -> str:
     return head + profiles.report()
 
 
+def profile_load(clients: int, seconds: float) -> str:
+    """`make load`'s clients (a subprocess) against the whole platform in this process, every thread profiled."""
+    import subprocess
+
+    from bench.common import ServerThread
+    from bench.run import ReadStore
+    from bootstrap.registry import domain_services
+    from bootstrap.runtime import Platform
+    from shared.platform.broker import EmbeddedBroker
+    from shared.platform.settings import Settings
+
+    store = ReadStore()
+    try:
+        with EmbeddedBroker() as broker, tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(SHEQU_DATA_DIR=Path(tmp), KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap_servers,
+                                MONGO_URL=store.url, MONGO_DATABASE=store.db("load").name)
+            platform = Platform(settings, broker.bootstrap_servers, domain_services()).build()
+            from bootstrap.cli import _warm_directory
+
+            _warm_directory(platform, register_reported=True)
+            try:
+                with ThreadProfiles() as profiles:
+                    platform.start_workers()
+                    with ServerThread(platform.http) as server:
+                        started = time.perf_counter()
+                        load = subprocess.run(
+                            [sys.executable, "-m", "bench.load", "--url", server.url, "--data-dir", str(tmp),
+                             "--clients", str(clients), "--seconds", str(seconds)],
+                            capture_output=True, text=True, timeout=seconds + 300)
+                        elapsed = time.perf_counter() - started
+            finally:
+                platform.stop()
+    finally:
+        store.close()
+    head = (f"profile under load: bench.load ({clients} clients, {seconds:.0f} s, a subprocess) against the whole "
+            f"platform in ONE process (relays, query tables, reactions and projector as threads, as "
+            f"`--workers 1`), cProfile in every thread; {elapsed:.0f} s in all.\n"
+            "The load's own report (under cProfile, so slower than without):\n\n"
+            + load.stdout[-6000:] + "\n")
+    return head + profiles.report(60)
+
+
 def stages(calls: int, pg: bool) -> list[tuple[str, dict[str, float]]]:
     """Each layer of a grid POST /cases timed alone, back to back in one run."""
     import httpx
@@ -217,13 +260,17 @@ def stages(calls: int, pg: bool) -> list[tuple[str, dict[str, float]]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("commands", "stages"))
+    parser.add_argument("what", choices=("commands", "stages", "load"))
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--service", default="grid")
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
     if args.what == "commands":
         print(profile_commands(args.calls, args.service, args.postgres))
+    elif args.what == "load":
+        print(profile_load(args.clients, args.seconds))
     else:
         stages(args.calls, args.postgres)
     return 0

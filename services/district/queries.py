@@ -257,6 +257,15 @@ class _Snapshot:
         return self.derived[key]
 
 
+@dataclass
+class _Flight:
+    """One snapshot being taken, and who waits for it."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    snapshot: _Snapshot | None = None
+    error: BaseException | None = None
+
+
 class DistrictQueries:
     """District queries. Figures are computed once per community per change of its documents.
 
@@ -275,6 +284,7 @@ class DistrictQueries:
         self.cache_seconds = cache_seconds
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
+        self._in_flight: _Flight | None = None
 
     # -- loading ----------------------------------------------------------------
 
@@ -299,6 +309,34 @@ class DistrictQueries:
         return 0 <= (now - at).total_seconds() < self.cache_seconds if self.cache_seconds > 0 else False
 
     def _current(self) -> _Snapshot:
+        """The snapshot; requests that arrive while one is being taken wait for it and share it.
+
+        Under load many dashboard requests arrive together, and each revision scan reads every document
+        of the read store: one scan serves them all (its result is at most one scan older than they are).
+        """
+        with self._lock:
+            flight, leading = self._in_flight, self._in_flight is None
+            if leading:
+                flight = self._in_flight = _Flight()
+        assert flight is not None
+        if not leading:
+            flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            assert flight.snapshot is not None
+            return flight.snapshot
+        try:
+            flight.snapshot = self._take_snapshot()
+            return flight.snapshot
+        except BaseException as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self._lock:
+                self._in_flight = None
+            flight.done.set()
+
+    def _take_snapshot(self) -> _Snapshot:
         now = self.clock()
         versions = self._versions()
         with self._lock:

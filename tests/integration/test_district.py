@@ -637,3 +637,45 @@ def test_merged_percentile_equals_the_percentile_of_the_union():
         union = sorted(v for s in samples for v in s)
         for fraction in (0.5, 0.9, 0.1, 1.0):
             assert merged_percentile(samples, fraction) == percentile(union, fraction)
+
+
+def test_concurrent_requests_share_one_revision_scan_and_get_the_same_figures(district: District):
+    """Requests that arrive while a snapshot is being taken wait for it instead of scanning again."""
+    fresh = DistrictQueries(district.db, clock=lambda: NOW)
+    scans = 0
+    started, release = threading.Event(), threading.Event()
+    scan = fresh._versions
+
+    def slow_scan() -> dict[str, tuple[Any, ...]]:
+        nonlocal scans
+        scans += 1
+        started.set()
+        release.wait(10)
+        return scan()
+
+    fresh._versions = slow_scan  # type: ignore[method-assign]
+    answers: list[dict[str, Any]] = []
+    threads = [threading.Thread(target=lambda: answers.append(fresh.overview())) for _ in range(6)]
+    threads[0].start()
+    assert started.wait(10)
+    flight = fresh._in_flight
+    assert flight is not None
+    waiting = threading.Semaphore(0)
+
+    class CountedEvent(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            waiting.release()
+            return super().wait(timeout)
+
+    flight.done = CountedEvent()
+    for thread in threads[1:]:
+        thread.start()
+    for _ in threads[1:]:  # every other request is waiting for the scan in flight
+        assert waiting.acquire(timeout=10)
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert len(answers) == 6 and scans == 1
+    assert all(answer == answers[0] for answer in answers)
+    fresh.overview()  # a request after the shared one scans again
+    assert scans == 2
