@@ -86,7 +86,8 @@ def machine() -> dict[str, Any]:
     except (OSError, StopIteration):
         pass
     return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gib": round(memory / 2**30, 1),
-            "python": platform.python_version(), "platform": platform.platform()}
+            "python": platform.python_version(), "platform": platform.platform(),
+            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]}  # other work on the shared machine
 
 
 class ServerThread:
