@@ -220,51 +220,62 @@ def _drop_schemas() -> None:
 
 # -- 2. relay ------------------------------------------------------------------------------------------
 
+ROUNDS = 3
+"""The relay and projector rows alternate shequ and bare this many times and keep each side's best round:
+on a shared machine the least disturbed round of each is the closest to what the code itself costs."""
+
+
 def bench_relay(n: int, bootstrap: str) -> None:
     from services.grid.application import GridApplication
     from services.grid.commands import ReportCase
     from shared.kernel.actor import ALL_COMMUNITIES
     from services.grid.contract import contract
-    from shared.platform.kafka import durable_producer
+    from shared.platform.kafka import KafkaAdmin, durable_producer
     from shared.platform.relay import Relay
     from shared.platform.settings import Settings
 
     actor = replace(_actor(), communities=(ALL_COMMUNITIES,))  # the use case checks the actor serves c00..c23
+    shequ_rates, bare_rates = [], []
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(SHEQU_DATA_DIR=Path(tmp))
         app = GridApplication(env=settings.event_store_env("grid"))
         for i in range(n):
             app.report_case(actor, ReportCase(community_id=f"c{i % 24:02d}", category="noise", description=f"r{i}"))
-        relay = Relay(app, contract, "bench.relay.shequ", bootstrap, batch_size=500)
-        relay._connect()
-        started = time.perf_counter()
-        newest = app.recorder.max_notification_id()
-        while relay.acknowledged() < newest:  # until the broker acknowledged the last event
-            relay.publish_batch()
-        shequ_rate = n / (time.perf_counter() - started)
-        relay._disconnect()
         payloads = []
         for notification in app.recorder.select_notifications(start=1, limit=n):
             envelope = contract.to_envelope(app.mapper.to_domain_event(notification))
             payloads.append((envelope.subject.encode(), envelope.to_bytes(), envelope))
+        newest = app.recorder.max_notification_id()
+        for round_ in range(ROUNDS):
+            # A topic of its own per round: the relay's position is per topic, so each round publishes all n.
+            relay = Relay(app, contract, f"bench.relay.shequ.{round_}", bootstrap, batch_size=500)
+            relay._connect()
+            started = time.perf_counter()
+            while relay.acknowledged() < newest:  # until the broker acknowledged the last event
+                relay.publish_batch()
+            shequ_rates.append(n / (time.perf_counter() - started))
+            relay._disconnect()
+            admin = KafkaAdmin(bootstrap)
+            admin.ensure_topics([f"bench.relay.bare.{round_}"], 3, 1)
+            admin.close()
+            producer = durable_producer(bootstrap, "bench-bare")
+            started = time.perf_counter()
+            futures = [producer.send(f"bench.relay.bare.{round_}", key=k, value=v,
+                                     headers=[("ce_type", e.type.encode()), ("ce_id", e.id.encode())])
+                       for k, v, e in payloads]
+            producer.flush(30)
+            for future in futures:
+                future.get(30)
+            bare_rates.append(n / (time.perf_counter() - started))
+            producer.close()
         app.close()
-    from shared.platform.kafka import KafkaAdmin
-
-    admin = KafkaAdmin(bootstrap)
-    admin.ensure_topics(["bench.relay.bare"], 3, 1)
-    admin.close()
-    producer = durable_producer(bootstrap, "bench-bare")
-    started = time.perf_counter()
-    futures = [producer.send("bench.relay.bare", key=k, value=v,
-                             headers=[("ce_type", e.type.encode()), ("ce_id", e.id.encode())]) for k, v, e in payloads]
-    producer.flush(30)
-    for future in futures:
-        future.get(30)
-    bare_rate = n / (time.perf_counter() - started)
-    producer.close()
+    shequ_rate, bare_rate = max(shequ_rates), max(bare_rates)
     row("relay", f"store → broker, {n:,} events (SQLite)", shequ_rate, bare_rate, "ev/s",
-        target="≥ 70% of bare", met=shequ_rate / bare_rate >= 0.7,
-        note="shequ includes reading the notification log, mapping + validating each envelope, tracking")
+        target="≥ 70% of bare", met=shequ_rate / bare_rate >= 0.7, rounds_shequ=shequ_rates, rounds_bare=bare_rates,
+        note=f"best of {ROUNDS} alternating rounds each; shequ includes reading the notification log, mapping + "
+             "validating each envelope, tracking after each acknowledgement")
+    print(f"  {'':<12} rounds ev/s: shequ {', '.join(f'{r:,.0f}' for r in shequ_rates)}; "
+          f"bare {', '.join(f'{r:,.0f}' for r in bare_rates)}", flush=True)
 
 
 # -- 3 and 6. projector and rebuild ------------------------------------------------------------------
@@ -340,16 +351,23 @@ def bare_consume(bootstrap: str, topic: str, n: int, group: str | None = None) -
 def bench_projector(n: int, bootstrap: str, store: ReadStore) -> None:
     topic = "bench.projector"
     publish_events(bootstrap, topic, n, 24)
-    bare_rate = bare_consume(bootstrap, topic, n, group="bench-bare-group")
-    runtime = _runtime(store.db("p"), bootstrap, topic, "bench-projector", "bench")
-    started = time.perf_counter()
-    runtime.run(threading.Event(), until_caught_up=True)
-    elapsed = time.perf_counter() - started
-    applied = runtime.totals.applied
-    shequ_rate = applied / elapsed
+    shequ_rates, bare_rates = [], []
+    for round_ in range(ROUNDS):  # a group (and read models) of its own per round: each reads all n
+        bare_rates.append(bare_consume(bootstrap, topic, n, group=f"bench-bare-group-{round_}"))
+        runtime = _runtime(store.db(f"p{round_}"), bootstrap, topic, f"bench-projector-{round_}", "bench")
+        started = time.perf_counter()
+        runtime.run(threading.Event(), until_caught_up=True)
+        elapsed = time.perf_counter() - started
+        applied = runtime.totals.applied
+        shequ_rates.append(applied / elapsed)
+    shequ_rate, bare_rate = max(shequ_rates), max(bare_rates)
     row("projector", f"consume+apply, {n:,} events, 24 communities (live group)", shequ_rate, bare_rate, "ev/s",
-        target="≥ 70% of bare", met=shequ_rate / bare_rate >= 0.7, applied=applied,
-        note="both sides join a consumer group (a few seconds on Tansu) and commit per batch")
+        target="≥ 70% of bare", met=shequ_rate / bare_rate >= 0.7, applied=applied, rounds_shequ=shequ_rates,
+        rounds_bare=bare_rates,
+        note=f"best of {ROUNDS} alternating rounds each; both sides join a consumer group (a few seconds on "
+             "Tansu) and commit per batch")
+    print(f"  {'':<12} rounds ev/s: shequ {', '.join(f'{r:,.0f}' for r in shequ_rates)}; "
+          f"bare {', '.join(f'{r:,.0f}' for r in bare_rates)}", flush=True)
     row("projector", "read-store writes per 1,000 events (coalescing)", 1000 * runtime.totals.writes / max(applied, 1),
         None, "writes")
 
