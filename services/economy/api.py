@@ -8,9 +8,10 @@ may also register reference data (assets, enterprises, community companies).
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from services.economy.application import EconomyApplication
@@ -19,14 +20,22 @@ from services.economy.commands import (
     ReceiveTaxRebate, RecordExpense, RecordIncome, RegisterAsset, RegisterEnterprise, RepayDebt, ReportIncomeSurvey,
     ReportJobs, ReportRevenue, ReverseEntry, TerminateLease, TransferToLandReserve, WriteOffRent,
 )
+from services.economy.arrears import AGING_BUCKETS
+from services.economy.domain import AssetType, CompanyKind, Sector
+from services.economy.queries import (
+    LeaseSort, LeaseStatus, list_assets, list_companies, list_debts, list_enterprises, list_leases,
+)
 from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
+from shared.platform.querytables import DEFAULT_LIMIT, Limit, Lists
 from shared.platform.http import OneHopRoute
 
 CommunityId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 AggregateId = Annotated[str, Path(min_length=1, max_length=64)]
 SurveyYear = Annotated[int, Path(ge=1949, le=2200)]
 View = dict[str, Any]
+AgingBucket = StrEnum("AgingBucket", {b: b for b in AGING_BUCKETS})  # type: ignore[misc]
+"""services/economy/arrears.py's buckets, as a query parameter's choices."""
 
 
 class Created(BaseModel):
@@ -99,6 +108,42 @@ def router() -> APIRouter:
     @api.get("/communities/{community_id}/arrears")
     def arrears(community_id: CommunityId, economy: Economy, actor: Staff, as_of: date | None = None) -> View:
         return economy.arrears(actor, community_id, as_of)
+
+    # -- lists (query tables) ---------------------------------------------------------------------
+
+    @api.get("/assets")
+    def assets(lists: Lists, actor: Registrar, community_id: str | None = None, kind: AssetType | None = None,
+               in_arrears: bool | None = None, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None) -> View:
+        return list_assets(lists, actor, community_id=community_id, kind=kind, in_arrears=in_arrears, limit=limit,
+                           cursor=cursor)
+
+    @api.get("/leases")
+    def leases(
+        lists: Lists, actor: Registrar, community_id: str | None = None, status: LeaseStatus | None = None,
+        expiring_within_days: Annotated[int | None, Query(ge=0, le=3660)] = None, in_arrears: bool | None = None,
+        aging_bucket: AgingBucket | None = None, sort: LeaseSort = LeaseSort.ENDS_ON, limit: Limit = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> View:
+        return list_leases(lists, actor, community_id=community_id, status=status,
+                           expiring_within_days=expiring_within_days, in_arrears=in_arrears,
+                           aging_bucket=None if aging_bucket is None else aging_bucket.value, sort=sort, limit=limit,
+                           cursor=cursor)
+
+    @api.get("/debts")
+    def debts(lists: Lists, actor: Registrar, community_id: str | None = None, outstanding: bool | None = None,
+              limit: Limit = DEFAULT_LIMIT, cursor: str | None = None) -> View:
+        return list_debts(lists, actor, community_id=community_id, outstanding=outstanding, limit=limit,
+                          cursor=cursor)
+
+    @api.get("/enterprises")
+    def enterprises(lists: Lists, actor: Registrar, community_id: str | None = None, sector: Sector | None = None,
+                    limit: Limit = DEFAULT_LIMIT, cursor: str | None = None) -> View:
+        return list_enterprises(lists, actor, community_id=community_id, sector=sector, limit=limit, cursor=cursor)
+
+    @api.get("/companies")
+    def companies(lists: Lists, actor: Registrar, community_id: str | None = None, kind: CompanyKind | None = None,
+                  limit: Limit = DEFAULT_LIMIT, cursor: str | None = None) -> View:
+        return list_companies(lists, actor, community_id=community_id, kind=kind, limit=limit, cursor=cursor)
 
     # -- enterprises ------------------------------------------------------------------------------
 

@@ -12,6 +12,14 @@ from datetime import date, timedelta
 from shared.kernel.errors import Invalid
 
 AGING_BUCKETS = ("current", "30", "60", "90+")
+BUCKET_FROM_DAYS = {"current": None, "30": 30, "60": 60, "90+": 90}
+"""Each bucket holds rent overdue by at least this many days (and less than the next bucket's)."""
+
+
+def overdue_days(bucket: str) -> tuple[int | None, int | None]:
+    """(at least, less than) days overdue for the bucket; None is open-ended."""
+    following = AGING_BUCKETS.index(bucket) + 1
+    return BUCKET_FROM_DAYS[bucket], BUCKET_FROM_DAYS[AGING_BUCKETS[following]] if following < len(AGING_BUCKETS) else None
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -27,11 +35,11 @@ def month_bounds(month: str) -> tuple[date, date]:
 
 
 def aging_bucket(days_overdue: int) -> str:
-    if days_overdue >= 90:
-        return "90+"
-    if days_overdue >= 60:
-        return "60"
-    return "30" if days_overdue >= 30 else "current"
+    for bucket in reversed(AGING_BUCKETS):
+        at_least = BUCKET_FROM_DAYS[bucket]
+        if at_least is None or days_overdue >= at_least:
+            return bucket
+    raise AssertionError("the first bucket is open-ended")
 
 
 def age_arrears(charges: list[tuple[str, date, int]], credits: int, as_of: date) -> dict[str, int]:
