@@ -60,6 +60,8 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed of the demo district (same seed, same figures)")] = 42,
     no_seed: Annotated[bool, typer.Option(
         "--no-seed", help="No demo activity: only the four reported communities in the directory")] = False,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="HTTP worker processes (default: SHEQU_HTTP_WORKERS, else the machine's cores)")] = None,
 ) -> None:
     """Run the whole platform on embedded defaults (broker, read store and projector as child processes).
 
@@ -67,14 +69,18 @@ def demo(
     reported communities and `--communities` synthetic ones, with twelve months
     of history; a later start reuses the stored data.
     """
-    from bootstrap.registry import domain_services
-    from shared.platform.broker import EmbeddedBroker
-    from shared.platform.docstore_server import EmbeddedDocumentStore
-    from bootstrap.runtime import Platform
+    import os
 
     settings = _settings()
     _exit_on_sigterm()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    processes = _http_workers(settings, workers)  # before anything imports prometheus-client
+
+    from bootstrap.registry import domain_services
+    from bootstrap.runtime import Platform
+    from shared.platform.broker import EmbeddedBroker
+    from shared.platform.docstore_server import EmbeddedDocumentStore
+
     broker = docstore = projector = None
     platform = None
     try:
@@ -93,6 +99,8 @@ def demo(
             console.print(f"embedded MongoDB wire-protocol server (nx-27017) on {docstore.url}, pid {docstore.pid}")
             print(f"SHEQU_MONGO_URL={docstore.url}", flush=True)
             print(f"SHEQU_DOCSTORE_PID={docstore.pid}", flush=True)
+        # The HTTP worker processes build the platform from this environment: the same broker and read store.
+        os.environ.update(KAFKA_BOOTSTRAP_SERVERS=bootstrap, MONGO_URL=str(settings.mongo_url))
         platform = Platform(settings, bootstrap, domain_services(), projector_in_process=False).build()
         # Seed before the relays and projector start: on two cores they would halve the seeding speed;
         # started afterwards they publish and project the stored history in one sweep.
@@ -107,7 +115,14 @@ def demo(
             _print_demo_tokens(settings, host, port)
             print(f"SHEQU_READY http://{host}:{port}/", flush=True)
 
-        _serve(platform.http, host, port, started)
+        if processes == 1:
+            _serve(platform.http, host, port, started)
+        else:
+            from bootstrap.workers import serve_workers
+
+            console.print(f"HTTP: {processes} worker processes; relays, query tables and reactions run once, here "
+                          f"(pid {os.getpid()})")
+            serve_workers("platform", host, port, processes, started)
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
@@ -123,6 +138,16 @@ def demo(
         console.print("stopped.")
 
 
+def _http_workers(settings, requested: int | None) -> int:  # noqa: ANN001
+    """How many HTTP worker processes; with more than one, prometheus-client is put in multiprocess mode."""
+    from bootstrap.workers import default_workers, prepare_multiprocess_metrics
+
+    processes = requested or settings.http_workers or default_workers()
+    if processes > 1:
+        prepare_multiprocess_metrics(settings.data_dir)
+    return processes
+
+
 def _start_projector_process(settings, bootstrap: str):  # noqa: ANN001, ANN202
     """`shequ project` as its own process, as compose and k8s run it: same environment, the demo's URLs."""
     import os
@@ -133,6 +158,7 @@ def _start_projector_process(settings, bootstrap: str):  # noqa: ANN001, ANN202
     metrics_port = free_port()
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "MONGO_URL": settings.mongo_url,
            "MONGO_DATABASE": settings.mongo_database, "SHEQU_DATA_DIR": str(settings.data_dir)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # the projector serves its own metrics, on its own port
     with open(settings.data_dir / "projector.log", "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "bootstrap.cli", "project", "--metrics-port", str(metrics_port),
@@ -261,11 +287,14 @@ def serve(
     service: Annotated[str, typer.Argument(help="grid, economy, welfare, volunteering, district or staff")],
     port: Annotated[int, typer.Option()] = 8000,
     host: Annotated[str, typer.Option()] = "0.0.0.0",  # noqa: S104 - a container's service listens on all interfaces
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="HTTP worker processes (default: SHEQU_HTTP_WORKERS, else the machine's cores)")] = None,
 ) -> None:
-    """Run one service as its own process, configured by environment (production style)."""
-    from bootstrap.runtime import BackgroundWorkers, build_district_http, build_service, build_verifier
-    from shared.platform.kafka import broker_check
+    """Run one service as its own process, configured by environment (production style).
 
+    With several HTTP workers this process supervises them and runs the service's relay, query tables
+    and reactions once; the workers only serve requests.
+    """
     settings = _settings()
     _exit_on_sigterm()
     if service == "staff":
@@ -283,7 +312,12 @@ def serve(
     if not settings.kafka_bootstrap_servers:
         console.print("KAFKA_BOOTSTRAP_SERVERS must be set for `shequ serve` (use `shequ demo` for embedded)")
         raise typer.Exit(2)
-    workers = BackgroundWorkers()
+    processes = _http_workers(settings, workers)  # before anything imports prometheus-client
+
+    from bootstrap.runtime import BackgroundWorkers, build_district_http, build_service, build_verifier
+    from shared.platform.kafka import broker_check
+
+    background = BackgroundWorkers()
     try:
         verifier = build_verifier(settings)
         if service == "district":
@@ -292,6 +326,11 @@ def serve(
                 raise typer.Exit(2)
             from shared.platform.readstore import connect_read_store
 
+            if processes > 1:
+                from bootstrap.workers import serve_workers
+
+                serve_workers("district", host, port, processes)
+                return
             http = build_district_http(settings, connect_read_store(settings),
                                        {"broker": broker_check(settings.kafka_bootstrap_servers)}, verifier)
         else:
@@ -304,13 +343,18 @@ def serve(
                 raise typer.Exit(2) from None
             running = build_service(definition, settings, settings.kafka_bootstrap_servers, verifier)
             assert running.relay is not None
-            running.start(workers)  # the relay, and the reaction consumer if the service has reactions
+            running.start(background)  # the relay, query tables and reaction consumer: once, in this process
+            if processes > 1:
+                from bootstrap.workers import serve_workers
+
+                serve_workers(service, host, port, processes)
+                return
             http = running.http
         _serve(http, host, port)
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        workers.stop()
+        background.stop()
 
 
 @cli.command()

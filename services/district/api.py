@@ -12,6 +12,7 @@ from services.district.queries import AlertThresholds, DistrictQueries
 from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
 from shared.platform.deadletters import STATUSES, DeadLetterReplayer
+from shared.platform.http import OneHopRoute
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 COMMUNITY = Annotated[str, Path(min_length=1, max_length=64)]
@@ -41,7 +42,8 @@ class Discard(BaseModel):
 
 
 def router() -> APIRouter:
-    api = APIRouter(tags=["district"], dependencies=[Depends(requires(Role.DISTRICT_OPERATOR, Role.ADMIN))])
+    api = APIRouter(tags=["district"], dependencies=[Depends(requires(Role.DISTRICT_OPERATOR, Role.ADMIN))],
+                    route_class=OneHopRoute)
 
     @api.get("/overview")
     def overview(district: District) -> dict[str, Any]:

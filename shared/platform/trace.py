@@ -36,6 +36,7 @@ from shared.kernel.actor import Role
 from shared.platform.auth import requires
 from shared.platform.envelope import EventContract, envelope_id
 from shared.platform.eventstore import ServiceApplication
+from shared.platform.http import OneHopRoute
 
 log = logging.getLogger("shequ.trace")
 
@@ -131,7 +132,7 @@ def relay_position_reader(app: ServiceApplication, topic: str, bootstrap_servers
 
 def service_router(contract: EventContract, topic: str, read_position: Callable[[], tuple[str, int]]) -> APIRouter:
     """`GET /trace/{id}`: this service's stored events carrying the id, and whether each is published."""
-    api = APIRouter(tags=["operations"])
+    api = APIRouter(tags=["operations"], route_class=OneHopRoute)
 
     @api.get("/trace/{ident}", dependencies=[Admin])
     def trace(
@@ -186,7 +187,7 @@ def projected(db: Any, projections: Sequence[Any], *, aggregate: str, version: i
 
 def district_router(projections: Callable[[], Sequence[Any]], db: Any) -> APIRouter:
     """`GET /admin/projected`: whether the district read models (in `db`) have applied an aggregate version."""
-    api = APIRouter(tags=["operations"])
+    api = APIRouter(tags=["operations"], route_class=OneHopRoute)
     models = list(projections())
 
     @api.get("/admin/projected", dependencies=[Admin])
