@@ -15,6 +15,8 @@ from services.district.projections.community_allowance import CommunityAllowance
 from services.district.projections.community_economy import CommunityEconomy
 from services.district.projections.community_employment import CommunityEmployment
 from services.district.projections.community_grid import CommunityGrid
+from services.district.projections.community_visits import CommunityVisits
+from services.district.projections.community_public_affairs import CommunityPublicAffairs
 from services.district.projections.community_volunteering import CommunityVolunteering
 from services.district.projections.community_welfare import CommunityWelfare
 from services.district.projections.directory import CommunityDirectory
@@ -22,4 +24,4 @@ from services.district.projections.directory import CommunityDirectory
 
 def projections() -> list[Any]:
     return [CommunityDirectory(), CommunityGrid(), CommunityEconomy(), CommunityWelfare(), CommunityVolunteering(),
-            CommunityEmployment(), CommunityAllowance()]
+            CommunityVisits(), CommunityPublicAffairs(), CommunityEmployment(), CommunityAllowance()]

@@ -22,7 +22,7 @@ export function renderCommunity(main, seq, id) {
       kpiGroups('community.', communityFigures(c)),
       domainTabs('community', { grid: c.grid, economy: c.economy, welfare: c.welfare, volunteering: c.volunteering,
         employment: c.employment, minimum_allowance: c.minimum_allowance,
-        income_growth: c.income_growth }, { cells: true })
+        income_growth: c.income_growth, visits: c.visits }, { cells: true })
     ]);
     window.scrollTo(0, 0);
   }).catch(function (err) {
