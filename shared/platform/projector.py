@@ -3,10 +3,12 @@
 Correctness rules, and how they are kept:
 - Idempotent: every read-model document keeps, beside the figures it holds,
   the last aggregate version it applied for each aggregate that touched it
-  (`_seen`). An event whose version is not newer is skipped, so a redelivered
-  batch or a re-published event never changes a figure twice. Because the
-  guard lives in the same document as the figures, one document write is
-  atomic: no transaction needed.
+  (`_seen`), and the versions below it that it could not apply (`_gaps`: the
+  events dead-lettered from it). An event whose version is not newer and not
+  a gap is skipped, so a redelivered batch, a re-published event or a second
+  replay of a dead letter never changes a figure twice. Because the guard
+  lives in the same document as the figures, one document write is atomic:
+  no transaction needed.
 - Coalesced: a batch loads each touched document once and writes it once.
 - Concurrency-safe: documents carry a revision (`_rev`); a write that lost a
   race (another projector instance touched the same document) is retried on
@@ -30,8 +32,10 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from pymongo.database import Database
 
 from shared.platform import metrics
+from shared.platform.changelog import ChangeLog
+from shared.platform.deadletters import DeadLetterStore
 from shared.platform.kafka import Delivery, dead_letter
-from shared.platform.envelope import Envelope, InvalidEnvelope, PublicEvent, PublicEventSet
+from shared.platform.envelope import Envelope, InvalidEnvelope, PublicEvent, PublicEventSet, decode_message
 from shared.platform.subscription import Subscription, close, poll, reached
 
 log = logging.getLogger("shequ.projector")
@@ -80,6 +84,9 @@ class ReadModelWriter:
         # (projection index, document id) -> [document, base revision, raw messages applied since written]
         self._dirty: dict[tuple[int, str], list[Any]] = {}
         self._staged_events = 0
+        # Every write is announced in the change log first, so readers in other processes find what changed
+        # from one small document instead of scanning every document's revision.
+        self.changes = ChangeLog(db)
 
     def ensure_indexes(self) -> None:
         for projection in self.projections:
@@ -90,17 +97,8 @@ class ReadModelWriter:
         self, events: list[tuple[Envelope, PublicEvent, Delivery]], on_failure: Callable[[Delivery, str], None]
     ) -> BatchResult:
         result = BatchResult()
-        # (projection index, document id) -> ordered events
-        work: dict[tuple[int, str], list[tuple[Envelope, PublicEvent, Delivery]]] = defaultdict(list)
-        for item in events:
-            envelope, event, _ = item
-            for index, projection in enumerate(self.projections):
-                if projection.handles(envelope.type):
-                    work[(index, projection.document_id(envelope, event))].append(item)
-        by_collection: dict[int, list[str]] = defaultdict(list)
-        for index, doc_id in work:
-            by_collection[index].append(doc_id)
-        for index, doc_ids in by_collection.items():
+        work = self._group(events)
+        for index, doc_ids in _by_collection(work).items():
             projection = self.projections[index]
             collection = self.db[projection.collection]
             pending = self._load(collection, doc_ids)
@@ -163,10 +161,7 @@ class ReadModelWriter:
         those messages (`decode` reads them again): nothing is lost, nothing counted twice."""
         result = BatchResult()
         work = self._group(events)
-        by_collection: dict[int, list[str]] = defaultdict(list)
-        for index, doc_id in work:
-            by_collection[index].append(doc_id)
-        for index, doc_ids in by_collection.items():
+        for index, doc_ids in _by_collection(work).items():
             projection = self.projections[index]
             collection = self.db[projection.collection]
             missing = [d for d in doc_ids if (index, d) not in self._dirty]
@@ -198,10 +193,7 @@ class ReadModelWriter:
     def flush(self, decode: Callable[[Delivery], tuple[Envelope, PublicEvent]]) -> BatchResult:
         """Write every document `stage()` changed (one bulk write per collection)."""
         result = BatchResult()
-        by_collection: dict[int, list[str]] = defaultdict(list)
-        for index, doc_id in self._dirty:
-            by_collection[index].append(doc_id)
-        for index, doc_ids in by_collection.items():
+        for index, doc_ids in _by_collection(self._dirty).items():
             collection = self.db[self.projections[index].collection]
             pending = doc_ids
             for _attempt in range(10):
@@ -246,6 +238,7 @@ class ReadModelWriter:
 
     def _group(self, events: list[tuple[Envelope, PublicEvent, Delivery]]
                ) -> dict[tuple[int, str], list[tuple[Envelope, PublicEvent, Delivery]]]:
+        """(projection index, document id) -> the events for that document, in order."""
         work: dict[tuple[int, str], list[tuple[Envelope, PublicEvent, Delivery]]] = defaultdict(list)
         for item in events:
             envelope, event, _ = item
@@ -295,14 +288,18 @@ class ReadModelWriter:
             applied = duplicates = 0
             if applied_at is not None:
                 applied_at.clear()
+            gapped = 0
             for position, (envelope, event, delivery) in enumerate(items):
-                if position in failed:
-                    continue
                 if doc is None:
                     doc = projection.new_document(doc_id, envelope)
                     doc.setdefault("_seen", {})
+                if position in failed:
+                    # The document remembers what it lacks, so a replay of the dead letter applies it even
+                    # after later versions of the aggregate were applied.
+                    gapped += _add_gap(doc, envelope.subject, envelope.aggregateversion)
+                    continue
                 seen = doc["_seen"]
-                if seen.get(envelope.subject, 0) >= envelope.aggregateversion:
+                if not _missing(doc, envelope.subject, envelope.aggregateversion):
                     duplicates += 1
                     continue
                 try:
@@ -316,7 +313,8 @@ class ReadModelWriter:
                     document = reload()  # the failed handler may have half-changed `doc`
                     base = document.get("_rev") if document is not None else None
                     break
-                seen[envelope.subject] = envelope.aggregateversion
+                seen[envelope.subject] = max(seen.get(envelope.subject, 0), envelope.aggregateversion)
+                _fill_gap(doc, envelope.subject, envelope.aggregateversion)
                 if log.isEnabledFor(logging.DEBUG):
                     log.debug("applied %s %s v%s to %s/%s", envelope.type, envelope.subject,
                               envelope.aggregateversion, projection.collection, doc_id, extra=_trace_fields(envelope))
@@ -327,7 +325,7 @@ class ReadModelWriter:
                 if applied_at is not None:
                     applied_at.append(position)
             else:
-                return (doc if applied else None), base, applied, duplicates
+                return (doc if applied or gapped else None), base, applied, duplicates
 
     def _write(self, collection: Any, writes: list[tuple[str, dict[str, Any], int | None, int, int]]) -> set[str]:
         """Insert (base None) or replace each document if it is still at revision `base`, in one bulk write.
@@ -348,6 +346,7 @@ class ReadModelWriter:
             operations.append(InsertOne(new_doc) if base is None
                               else ReplaceOne({"_id": new_doc["_id"], "_rev": base}, new_doc))
         replaced = [doc_id for doc_id, _, base, _, _ in writes if base is not None]
+        unlisted = self.changes.record(collection.name, {doc_id: doc["_rev"] for doc_id, doc, _, _, _ in writes})
         uncertain: set[str] = set()
         try:
             matched = collection.bulk_write(operations, ordered=False).matched_count
@@ -358,6 +357,9 @@ class ReadModelWriter:
                 raise
             uncertain.update(writes[e["index"]][0] for e in errors)
             matched = exc.details.get("nMatched", 0)
+        finally:
+            if unlisted:
+                self.changes.written()
         if matched < len(replaced):
             uncertain.update(replaced)
         metrics.READSTORE_WRITE_SECONDS.labels(collection.name).observe(time.perf_counter() - started)
@@ -368,6 +370,7 @@ class ReadModelWriter:
         for projection in self.projections:
             self.db[projection.collection].drop()
         self.db[STATUS_COLLECTION].drop()
+        self.changes.reset()  # after the drop: a reader that read everything before it reads everything again
 
 
 class ProjectorRuntime:
@@ -390,7 +393,7 @@ class ProjectorRuntime:
         consumer_factory: Callable[[], KafkaConsumer] | None = None,
         producer_factory: Callable[[], KafkaProducer] | None = None,
     ) -> None:
-        from shared.platform.kafka import durable_producer, group_consumer
+        from shared.platform.kafka import member_clients
 
         self._arguments = dict(db=db, projections=projections, contracts=contracts, topics=topics,
                                bootstrap_servers=bootstrap_servers, group_id=group_id,
@@ -401,6 +404,7 @@ class ProjectorRuntime:
         projections = list(projections)
         self._arguments["projections"] = projections
         self.writer = ReadModelWriter(db, projections)
+        self.dead_letters = DeadLetterStore(db)
         self.db = db
         self.contracts = dict(contracts)
         self.topics = list(topics)
@@ -409,13 +413,9 @@ class ProjectorRuntime:
         self.rebuild_batch_size = rebuild_batch_size
         self.rebuild_cache_documents = rebuild_cache_documents
         self.member_name = member_name
-        self._consumer_factory = consumer_factory or (
-            lambda group=True: group_consumer(bootstrap_servers, group_id if group else None,
-                                              f"shequ-{member_name}", batch_size)
-        )
-        self._producer_factory = producer_factory or (
-            lambda: durable_producer(bootstrap_servers, f"shequ-{member_name}-dlq")
-        )
+        default_consumer, default_producer = member_clients(bootstrap_servers, group_id, member_name, batch_size)
+        self._consumer_factory = consumer_factory or default_consumer
+        self._producer_factory = producer_factory or default_producer
         self._subscription = Subscription(
             name=f"projector {member_name}", topics=self.topics, consumer_factory=self._consumer_factory,
             producer_factory=self._producer_factory, batch_size=batch_size,
@@ -435,11 +435,7 @@ class ProjectorRuntime:
     # -- decoding ---------------------------------------------------------------
 
     def decode(self, delivery: Delivery) -> tuple[Envelope, PublicEvent]:
-        envelope = Envelope.from_bytes(delivery.value)
-        contract = self.contracts.get(envelope.service)
-        if contract is None:
-            raise InvalidEnvelope(f"unknown source {envelope.source}")
-        return envelope, contract.decode(envelope)
+        return decode_message(delivery.value, self.contracts)
 
     def _decode_again(self, delivery: Delivery) -> tuple[Envelope, PublicEvent]:
         return self.decode(delivery)
@@ -479,6 +475,9 @@ class ProjectorRuntime:
             dlq.flush(timeout=15)
             for future in futures:
                 future.get(timeout=15)
+        envelopes = {id(d): e for e, _, d in decoded}
+        for delivery, reason in dead:  # before the offsets are committed: an operator can replay it
+            self.dead_letters.record(delivery, reason, consumer=self.member_name, envelope=envelopes.get(id(delivery)))
         result.dead_lettered = len(dead)
         for delivery, reason in dead:
             metrics.PROJECTOR_DEAD_LETTERED.labels(delivery.topic, _reason_label(reason)).inc()
@@ -581,12 +580,46 @@ class ProjectorRuntime:
         )
 
 
+def _by_collection(keys: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
+    """(projection index, document id) keys -> projection index -> document ids, in order."""
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for index, doc_id in keys:
+        grouped[index].append(doc_id)
+    return grouped
+
+
 def _holds(document: dict[str, Any] | None, items: list[tuple[Envelope, PublicEvent, Delivery]]) -> bool:
-    """Whether a stored document has applied every one of these events (its `_seen` versions)."""
+    """Whether a stored document has taken every one of these events: applied it, or recorded it as a gap."""
     if document is None:
         return False
     seen = document.get("_seen", {})
-    return all(seen.get(envelope.subject, 0) >= envelope.aggregateversion for envelope, _, _ in items)
+    gaps = document.get("_gaps", {})
+    return all(seen.get(e.subject, 0) >= e.aggregateversion or e.aggregateversion in gaps.get(e.subject, ())
+               for e, _, _ in items)
+
+
+def _missing(document: dict[str, Any], subject: str, version: int) -> bool:
+    """Whether the document has not applied this version of the aggregate: newer than its `_seen`, or a gap."""
+    return document["_seen"].get(subject, 0) < version or version in document.get("_gaps", {}).get(subject, ())
+
+
+def _add_gap(document: dict[str, Any], subject: str, version: int) -> int:
+    gaps = document.setdefault("_gaps", {}).setdefault(subject, [])
+    if version in gaps:
+        return 0
+    gaps.append(version)
+    return 1
+
+
+def _fill_gap(document: dict[str, Any], subject: str, version: int) -> None:
+    gaps = document.get("_gaps")
+    if not gaps or version not in gaps.get(subject, ()):
+        return
+    gaps[subject].remove(version)
+    if not gaps[subject]:
+        del gaps[subject]
+    if not gaps:
+        del document["_gaps"]
 
 
 def _trace_fields(envelope: Envelope) -> dict[str, Any]:

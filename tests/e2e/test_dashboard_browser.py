@@ -239,6 +239,25 @@ def expected_overview(overview: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# The public-affairs panel of the economy pane: figure paths under `economy` (disclosures, tenders, expiring
+# leases, property fees), each shown with the API's value.
+PUBLIC_AFFAIRS = ["disclosures.published", "disclosures.corrections", "tenders.awarded", "tenders.bids",
+                  "leases_expiring", "property_fees.rate", "property_fees.households", "property_fees.arrears",
+                  "property_fees.households_in_arrears"]
+
+
+def public_affairs_shown(driver: Any, scope: str, economy: dict[str, Any]) -> list[tuple[str, str | None, str]]:
+    """(figure, shown, expected) for each public-affairs figure of the pane `scope` ("district", "community")."""
+    shown = figures(driver, '[data-figure="economy.public_affairs"]')
+    out = []
+    for path in PUBLIC_AFFAIRS:
+        value: Any = economy
+        for key in path.split("."):
+            value = value[key]
+        out.append((path, shown.get(f"{scope}.economy.{path}"), as_shown(value)))
+    return out
+
+
 def as_shown(value: Any) -> str:
     """How a raw API number appears in data-value (JavaScript's String(number)); missing is empty."""
     if value is None:
@@ -334,6 +353,9 @@ def test_dashboard_in_chromium_shows_the_api_figures(demo):
             assert attr(driver, '[data-figure="freshness"]', "data-lag") == "0"
             assert "数据截至" in driver.find_element("css selector", '[data-figure="freshness"]').text
 
+            for path, shown_value, expected_value in public_affairs_shown(driver, "district", overview["economy"]):
+                assert shown_value == expected_value, (path, shown_value, expected_value)
+
             table = http.get("/district/communities", headers=operator, params={"limit": 20}).json()
             assert row_ids(driver) == [r["community_id"] for r in table["rows"]]
             assert attr(driver, '[data-figure="communities-total"]', "data-value") == str(table["total"])
@@ -417,11 +439,40 @@ def test_dashboard_in_chromium_shows_the_api_figures(demo):
             WebDriverWait(driver, 10).until(
                 lambda d: d.execute_script("return document.documentElement.lang") == "zh-CN")
 
-            # A seeded community's page, for the record.
-            if "jinpen" in row_ids(driver) or http.get("/district/communities/jinpen", headers=operator).is_success:
-                driver.get(f"{base}/district/#/community/jinpen")
-                wait_ready(driver, "community")
-                driver.save_screenshot(str(ARTIFACTS / "dashboard-jinpen.png"))
+            # A seeded community's page: its disbursement rows are named by programme, as the API names them.
+            jinpen = http.get("/district/communities/jinpen", headers=operator).json()
+            disbursed, served = jinpen["welfare"]["disbursed"], jinpen["welfare"]["programmes"]
+            assert disbursed and set(disbursed) <= set(served), (sorted(disbursed), served)
+            assert set(served) <= set(overview["welfare"]["programmes"])
+            driver.get(f"{base}/district/#/community/jinpen")
+            wait_ready(driver, "community")
+            driver.find_element("css selector", '[data-figure="tab.welfare"]').click()
+            names = driver.execute_script(
+                "var out = {}; document.querySelectorAll('[data-figure^=\"community.welfare.programmes.\"]')"
+                ".forEach(function (el) { var m = /^community\\.welfare\\.programmes\\.(.+)\\.name$/"
+                ".exec(el.getAttribute('data-figure')); if (m && el.offsetParent) { out[m[1]] = el.textContent; } });"
+                "return out;")
+            assert names == {pid: served[pid]["name"] for pid in disbursed}
+            driver.save_screenshot(str(ARTIFACTS / "dashboard-jinpen.png"))
+
+            # Xizhuchao: monthly disclosures, its one-year shop lease about to expire, its estates' property fees.
+            driver.get(f"{base}/district/#/community/xizhuchao")
+            wait_ready(driver, "community")
+            xizhuchao = http.get("/district/communities/xizhuchao", headers=operator).json()
+            for path, shown_value, expected_value in public_affairs_shown(driver, "community", xizhuchao["economy"]):
+                assert shown_value == expected_value, (path, shown_value, expected_value)
+            assert xizhuchao["economy"]["property_fees"]["households"] > 0
+            assert xizhuchao["economy"]["leases_expiring"] >= 1
+            # Residents read the disclosures the panel counts at the community's public address, without a token.
+            public = http.get("/economy/public/communities/xizhuchao/disclosures")
+            assert public.status_code == 200, public.text
+            assert len(public.json()["disclosures"]) == xizhuchao["economy"]["disclosures"]["published"]
+            page = http.get("/economy/public/communities/xizhuchao/disclosures.html")
+            assert page.status_code == 200 and "西诸朝社区 三务公开" in page.text
+            driver.find_element("css selector", '[data-figure="tab.economy"]').click()
+            driver.execute_script("document.querySelector('[data-figure=\"economy.public_affairs\"]')"
+                                  ".scrollIntoView();")
+            driver.save_screenshot(str(ARTIFACTS / "dashboard-xizhuchao-public-affairs.png"))
 
             errors = severe(driver)
             assert not errors, errors

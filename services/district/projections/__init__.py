@@ -14,6 +14,7 @@ from typing import Any
 from services.district.projections.community_economy import CommunityEconomy
 from services.district.projections.community_grid import CommunityGrid
 from services.district.projections.community_visits import CommunityVisits
+from services.district.projections.community_public_affairs import CommunityPublicAffairs
 from services.district.projections.community_volunteering import CommunityVolunteering
 from services.district.projections.community_welfare import CommunityWelfare
 from services.district.projections.directory import CommunityDirectory
@@ -21,4 +22,4 @@ from services.district.projections.directory import CommunityDirectory
 
 def projections() -> list[Any]:
     return [CommunityDirectory(), CommunityGrid(), CommunityEconomy(), CommunityWelfare(), CommunityVolunteering(),
-            CommunityVisits()]
+            CommunityVisits(), CommunityPublicAffairs()]
