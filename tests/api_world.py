@@ -65,6 +65,7 @@ def seed(name: str, app: Any, headers: dict[str, str]) -> dict[str, Any]:
             "deadline": (now + timedelta(days=1)).isoformat()})
     elif name == "economy":
         c = f"/communities/{COMMUNITY}"
+        ids["month"] = "2024-05"
         ids["asset_id"] = made(f"{c}/assets", {"asset_type": "factory_building", "name": "Plant 3", "area_m2": 2000,
                                                "book_value": 100_000, "registered_on": "2010-01-01"})
         ids["enterprise_id"] = ids["tenant_enterprise_id"] = made(f"{c}/enterprises", {
@@ -76,6 +77,13 @@ def seed(name: str, app: Any, headers: dict[str, str]) -> dict[str, Any]:
                                                     "founded_on": "2012-01-01"})
         ids["entry_id"] = made(f"{c}/fund/income", {"source": "other", "amount": 5_000, "received_on": "2010-02-01"},
                                key="entry_id")
+        vacant = made(f"{c}/assets", {"asset_type": "land", "name": "Plot 9", "area_m2": 5000, "book_value": 0,
+                                      "registered_on": "2010-01-01"})
+        ids["tender_id"] = made("/tenders", {"asset_id": vacant, "lease_starts_on": "2031-01-01",
+                                             "lease_ends_on": "2031-12-31", "minimum_rent": 10_000,
+                                             "opened_on": "2024-01-01", "closes_on": "2024-02-01"})
+        ids["account_id"] = made(f"{c}/property-fee-accounts", {"dwelling": "1-1-101", "area_m2": 80,
+                                                                "opened_on": "2024-01-01"})
         survey = client.post(f"{c}/income-surveys", json={"year": 2024, "per_capita_net_income": 2_380_000},
                              headers=headers)
         assert survey.status_code in (200, 201), survey.text
