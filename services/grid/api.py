@@ -6,20 +6,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from services.grid.application import GridApplication
 from services.grid.commands import (
     AssignCase, AssignWorker, CloseCase, CompleteInspection, DrawCell, EndFollowUp, EscalateCase, FailMediation,
-    HoldSession, OpenMediation, RecordVisit, RegisterCommunity, RegisterRental, RegisterTenant, RejectCase, ReopenCase,
+    HoldSession, OpenMediation, RecordHouseholdVisit, RecordVisit, RegisterCommunity, RegisterRental, RegisterTenant, RejectCase, ReopenCase,
     ReportCase, ResolveCase, SettleMediation, StartFollowUp, UpdateCommunity,
 )
-from services.grid.domain import CaseCategory, CaseStatus, MediationStatus
-from services.grid.queries import CaseSort, list_cases, list_mediations
+from services.grid.domain import CaseCategory, CaseStatus, MediationStatus, SpecialGroup
+from services.grid.queries import (
+    CaseSort, FollowUpStatus, list_cases, list_follow_ups, list_mediations, list_rentals,
+)
 from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
-from shared.platform.querytables import DEFAULT_LIMIT, MAX_LIMIT, QueryView
+from shared.platform.querytables import DEFAULT_LIMIT, Limit, Lists
 
 
 class Created(BaseModel):
@@ -33,13 +35,7 @@ async def grid_app(request: Request) -> GridApplication:
     return request.app.state.application
 
 
-async def query_view(request: Request) -> QueryView:
-    return request.app.state.query_view
-
-
 Grid = Annotated[GridApplication, Depends(grid_app)]
-Lists = Annotated[QueryView, Depends(query_view)]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 CaseWorker = Annotated[Actor, Depends(requires(Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.ADMIN))]
 Admin = Annotated[Actor, Depends(requires(Role.ADMIN))]
 Anyone = Annotated[Actor, Depends(requires(*Role))]
@@ -186,6 +182,12 @@ def router() -> APIRouter:
     def tenant_departed(house_id: str, household_id: str, grid: Grid, actor: CaseWorker) -> View:
         return grid.tenant_departed(actor, house_id, household_id)
 
+    @api.get("/rentals")
+    def rentals(lists: Lists, actor: CaseWorker, community_id: str | None = None, grid_cell_id: str | None = None,
+                limit: Limit = DEFAULT_LIMIT, cursor: str | None = None) -> View:
+        return list_rentals(lists, actor, community_id=community_id, grid_cell_id=grid_cell_id, limit=limit,
+                            cursor=cursor)
+
     @api.get("/rentals/{house_id}")
     def get_rental_house(house_id: str, grid: Grid, actor: CaseWorker) -> View:
         return grid.rental_house(actor, house_id)
@@ -203,9 +205,26 @@ def router() -> APIRouter:
     def end_follow_up(follow_up_id: str, body: EndFollowUp, grid: Grid, actor: CaseWorker) -> View:
         return grid.end_follow_up(actor, follow_up_id, body)
 
+    @api.get("/follow-ups")
+    def follow_ups(lists: Lists, actor: CaseWorker, community_id: str | None = None, grid_cell_id: str | None = None,
+                   status: FollowUpStatus | None = None, group: SpecialGroup | None = None,
+                   limit: Limit = DEFAULT_LIMIT, cursor: str | None = None) -> View:
+        return list_follow_ups(lists, actor, community_id=community_id, grid_cell_id=grid_cell_id, status=status,
+                               group=group, limit=limit, cursor=cursor)
+
     @api.get("/follow-ups/{follow_up_id}")
     def get_follow_up(follow_up_id: str, grid: Grid, actor: CaseWorker) -> View:
         return grid.follow_up(actor, follow_up_id)
+
+    # -- household visits (走访) -----------------------------------------------
+    @api.post("/visits", status_code=201)
+    def record_visit(body: RecordHouseholdVisit, grid: Grid, actor: CaseWorker) -> View:
+        visit = grid.record_visit(actor, body)
+        return {"id": str(visit.id), "case_id": visit.case_id, "follow_up_id": visit.follow_up_id}
+
+    @api.get("/visits/{visit_id}")
+    def get_visit(visit_id: str, grid: Grid, actor: CaseWorker) -> View:
+        return grid.visit(actor, visit_id)
 
     api.include_router(open311.router(), prefix="/open311/v2")
     return api

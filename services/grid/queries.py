@@ -11,11 +11,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from services.grid.domain import Case, CaseStatus, Mediation
+from services.grid.domain import Case, CaseStatus, FollowUp, Mediation, RentalHouse
 from shared.kernel import clock
 from shared.kernel.actor import Actor
-from shared.kernel.errors import Invalid
-from shared.platform.querytables import ListQuery, QueryProjection, QueryView, Sort, Table, Upsert, timestamp_text
+from shared.platform.querytables import (
+    Add, ListQuery, QueryProjection, QueryView, Sort, Table, Upsert, aware, placeholders, timestamp_text,
+)
 
 CASES = Table("grid_cases", {
     "community_id": "text", "grid_cell_id": "text", "status": "text", "category": "text", "assignee": "text",
@@ -27,6 +28,18 @@ MEDIATIONS = Table("grid_mediations", {
     "community_id": "text", "case_id": "text", "grid_cell_id": "text", "dispute_type": "text", "status": "text",
     "opened_at": "text", "updated_at": "text",
 }, indexes=(("community_id", "status", "opened_at", "id"),))
+
+RENTALS = Table("grid_rentals", {
+    "community_id": "text", "grid_cell_id": "text", "address": "text", "households": "integer",
+    "residents": "integer", "floating_residents": "integer", "registered_at": "text",
+}, indexes=(("community_id", "address", "id"),))
+"""A rental house by its address (no landlord, no tenant details): what 出租房 registers list."""
+
+FOLLOW_UPS = Table("grid_follow_ups", {
+    "community_id": "text", "grid_cell_id": "text", "group_name": "text", "status": "text", "visits": "integer",
+    "outcome": "text", "started_at": "text", "last_visit_at": "text",
+}, indexes=(("community_id", "status", "started_at", "id"),))
+"""A special-group follow-up without the person: the record to open, its group, visits and outcome."""
 
 FINISHED = (CaseStatus.RESOLVED.value, CaseStatus.CLOSED.value, CaseStatus.REJECTED.value)
 """A case in one of these states is never overdue."""
@@ -45,7 +58,7 @@ MEDIATION_STATUS_AFTER: dict[type, str] = {
 
 class GridQueryTables(QueryProjection):
     name = "grid"
-    tables = (CASES, MEDIATIONS)
+    tables = (CASES, MEDIATIONS, RENTALS, FOLLOW_UPS)
 
     def changes(self, event: Any) -> list[Upsert]:
         at = timestamp_text(event.timestamp)
@@ -74,6 +87,28 @@ class GridQueryTables(QueryProjection):
             if type(event) in MEDIATION_STATUS_AFTER:
                 values["status"] = MEDIATION_STATUS_AFTER[type(event)]
             return [Upsert(MEDIATIONS.name, row, values)]
+        if isinstance(event, RentalHouse.Event | FollowUp.Event):
+            return self._register_changes(row, at, event)
+        return []
+
+    @staticmethod
+    def _register_changes(row: str, at: str | None, event: Any) -> list[Upsert]:
+        if isinstance(event, RentalHouse.Registered):  # type: ignore[attr-defined]
+            return [Upsert(RENTALS.name, row, {
+                "community_id": event.community_id, "grid_cell_id": event.grid_cell_id, "address": event.address,
+                "households": 0, "residents": 0, "floating_residents": 0, "registered_at": at})]
+        if isinstance(event, RentalHouse.TenantRegistered | RentalHouse.TenantDeparted):  # type: ignore[attr-defined]
+            sign = 1 if isinstance(event, RentalHouse.TenantRegistered) else -1  # type: ignore[attr-defined]
+            return [Upsert(RENTALS.name, row, {"households": Add(sign), "residents": Add(sign * event.size),
+                                               "floating_residents": Add(sign * event.size if event.floating else 0)})]
+        if isinstance(event, FollowUp.Started):  # type: ignore[attr-defined]
+            return [Upsert(FOLLOW_UPS.name, row, {
+                "community_id": event.community_id, "grid_cell_id": event.grid_cell_id, "group_name": event.group,
+                "status": "active", "visits": 0, "outcome": None, "started_at": at, "last_visit_at": None})]
+        if isinstance(event, FollowUp.VisitRecorded):  # type: ignore[attr-defined]
+            return [Upsert(FOLLOW_UPS.name, row, {"visits": Add(1), "last_visit_at": at})]
+        if isinstance(event, FollowUp.Ended):  # type: ignore[attr-defined]
+            return [Upsert(FOLLOW_UPS.name, row, {"status": "ended", "outcome": event.outcome})]
         return []
 
 
@@ -97,21 +132,14 @@ def list_cases(
     sort: CaseSort = CaseSort.NEWEST_FIRST, limit: int = 50, cursor: str | None = None,
 ) -> dict[str, Any]:
     """The cases the actor's communities hold, filtered; `overdue` is judged now, not when projected."""
-    for name, moment in (("reported_from", reported_from), ("reported_to", reported_to)):
-        if moment is not None and moment.tzinfo is None:
-            raise Invalid(f"{name} needs a time zone (e.g. 2026-01-31T00:00:00Z)", field=name)
     query = (ListQuery(CASES.name).scoped_to(actor, community_id).equal("grid_cell_id", grid_cell_id)
-             .equal("status", status).equal("category", category).equal("assignee", assignee))
+             .equal("status", status).equal("category", category).equal("assignee", assignee)
+             .between("reported_at", aware("reported_from", reported_from), aware("reported_to", reported_to)))
     now = timestamp_text(clock.now())
     if overdue is True:
-        query.where(f"deadline < ? AND status NOT IN ({', '.join('?' for _ in FINISHED)})", now, *FINISHED)
+        query.where(f"deadline < ? AND status NOT IN ({placeholders(FINISHED)})", now, *FINISHED)
     elif overdue is False:
-        query.where(f"(deadline IS NULL OR deadline >= ? OR status IN ({', '.join('?' for _ in FINISHED)}))",
-                    now, *FINISHED)
-    if reported_from is not None:
-        query.where("reported_at >= ?", timestamp_text(reported_from))
-    if reported_to is not None:
-        query.where("reported_at < ?", timestamp_text(reported_to))
+        query.where(f"(deadline IS NULL OR deadline >= ? OR status IN ({placeholders(FINISHED)}))", now, *FINISHED)
     return query.page(view, sort.value, CASE_SORTS[sort], limit, cursor)
 
 
@@ -120,3 +148,27 @@ def list_mediations(view: QueryView, actor: Actor, *, community_id: str | None =
     """Mediations, newest first."""
     query = ListQuery(MEDIATIONS.name).scoped_to(actor, community_id).equal("status", status)
     return query.page(view, "-opened_at", Sort("opened_at", descending=True), limit, cursor)
+
+
+def list_rentals(view: QueryView, actor: Actor, *, community_id: str | None = None, grid_cell_id: str | None = None,
+                 limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+    """Rental houses by address, with how many households and residents (floating ones too) live there."""
+    query = ListQuery(RENTALS.name).scoped_to(actor, community_id).equal("grid_cell_id", grid_cell_id)
+    return query.page(view, "address", Sort("address"), limit, cursor)
+
+
+class FollowUpStatus(StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+def list_follow_ups(view: QueryView, actor: Actor, *, community_id: str | None = None,
+                    grid_cell_id: str | None = None, status: FollowUpStatus | None = None, group: str | None = None,
+                    limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+    """Special-group follow-ups, longest running first (the person stays on the record)."""
+    query = (ListQuery(FOLLOW_UPS.name).scoped_to(actor, community_id).equal("grid_cell_id", grid_cell_id)
+             .equal("status", status).equal("group_name", group))
+    page = query.page(view, "started_at", Sort("started_at"), limit, cursor)
+    for item in page["items"]:
+        item["group"] = item.pop("group_name")
+    return page

@@ -6,9 +6,10 @@ community_staff act within the communities their token covers; admin anywhere.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from services.volunteering.application import VolunteeringApplication
@@ -16,8 +17,13 @@ from services.volunteering.commands import (
     Attendance, Bonus, ExpireOverdue, FormTeam, FulfilHelpRequest, MatchHelpRequest, PublishActivity, Reason,
     ReceiveHelpRequest, Redeem, RegisterVolunteer, VolunteerRef,
 )
+from services.volunteering.domain import ActivityStatus, TeamPurpose
+from services.volunteering.queries import (
+    HelpListStatus, list_activities, list_help_requests, list_teams, list_volunteers,
+)
 from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
+from shared.platform.querytables import DEFAULT_LIMIT, Limit, Lists
 
 
 class Created(BaseModel):
@@ -43,6 +49,12 @@ def router() -> APIRouter:
     def register_volunteer(body: RegisterVolunteer, app: App, actor: Staff) -> Created:
         return Created(id=str(app.register_volunteer(actor, body)))
 
+    @api.get("/volunteers")
+    def volunteers(lists: Lists, actor: Staff, community_id: str | None = None, team_id: str | None = None,
+                   skill: str | None = None, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None) -> dict[str, Any]:
+        return list_volunteers(lists, actor, community_id=community_id, team_id=team_id, skill=skill, limit=limit,
+                               cursor=cursor)
+
     @api.get("/volunteers/{volunteer_id}")
     def get_volunteer(volunteer_id: str, app: App, actor: Staff) -> dict[str, Any]:
         return app.volunteer(actor, volunteer_id)
@@ -60,6 +72,11 @@ def router() -> APIRouter:
     @api.post("/teams", status_code=201, response_model=Created)
     def form_team(body: FormTeam, app: App, actor: Staff) -> Created:
         return Created(id=str(app.form_team(actor, body)))
+
+    @api.get("/teams")
+    def teams(lists: Lists, actor: Staff, community_id: str | None = None, purpose: TeamPurpose | None = None,
+              limit: Limit = DEFAULT_LIMIT, cursor: str | None = None) -> dict[str, Any]:
+        return list_teams(lists, actor, community_id=community_id, purpose=purpose, limit=limit, cursor=cursor)
 
     @api.get("/teams/{team_id}")
     def get_team(team_id: str, app: App, actor: Staff) -> dict[str, Any]:
@@ -82,6 +99,16 @@ def router() -> APIRouter:
     @api.post("/activities", status_code=201, response_model=Created)
     def publish_activity(body: PublishActivity, app: App, actor: Staff) -> Created:
         return Created(id=str(app.publish_activity(actor, body)))
+
+    @api.get("/activities")
+    def activities(
+        lists: Lists, actor: Staff, community_id: str | None = None,
+        starts_from: Annotated[datetime | None, Query(alias="from")] = None,
+        starts_to: Annotated[datetime | None, Query(alias="to")] = None, status: ActivityStatus | None = None,
+        has_open_slots: bool | None = None, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None,
+    ) -> dict[str, Any]:
+        return list_activities(lists, actor, community_id=community_id, starts_from=starts_from, starts_to=starts_to,
+                               status=status, has_open_slots=has_open_slots, limit=limit, cursor=cursor)
 
     @api.get("/activities/{activity_id}")
     def get_activity(activity_id: str, app: App, actor: Staff) -> dict[str, Any]:
@@ -120,6 +147,13 @@ def router() -> APIRouter:
     @api.post("/help-requests/expire-overdue")
     def expire_overdue(body: ExpireOverdue, app: App, actor: Staff) -> dict[str, Any]:
         return {"expired": [str(i) for i in app.expire_overdue(actor, body)]}
+
+    @api.get("/help-requests")
+    def help_requests(lists: Lists, actor: Staff, community_id: str | None = None,
+                      status: HelpListStatus = HelpListStatus.OPEN,  # type: ignore[valid-type,attr-defined]
+                      limit: Limit = DEFAULT_LIMIT,
+                      cursor: str | None = None) -> dict[str, Any]:
+        return list_help_requests(lists, actor, community_id=community_id, status=status, limit=limit, cursor=cursor)
 
     @api.get("/help-requests/{request_id}")
     def get_help_request(request_id: str, app: App, actor: Staff) -> dict[str, Any]:

@@ -7,11 +7,12 @@ Every endpoint needs a welfare officer of the record's community. Person records
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.welfare.application import WelfareApplication
 from services.welfare.commands import (
@@ -19,12 +20,26 @@ from services.welfare.commands import (
     OpenStation, PayWage, PersonRef, Reason, RegisterHousehold, RegisterPerson, RemoveCategory, StartPlacement,
     Threshold,
 )
+from services.welfare.domain import AllowanceStatus, Category, Occasion
+from services.welfare.queries import CycleListStatus, list_cycles, list_households, list_persons, list_relief
 from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
+from shared.platform.querytables import DEFAULT_LIMIT, MAX_LIMIT, Limit, Lists
 
 
 class Created(BaseModel):
     id: str
+
+
+class PersonSearch(BaseModel):
+    """GET /persons' filters, in a body."""
+
+    community_id: str | None = None
+    category: Category | None = None
+    programme_id: UUID | None = None
+    id_number: str | None = Field(default=None, description="matched by its HMAC; never stored or logged")
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = None
 
 
 async def welfare_app(request: Request) -> WelfareApplication:
@@ -44,6 +59,23 @@ def router() -> APIRouter:
     @api.post("/persons", status_code=201, response_model=Created)
     def register_person(body: RegisterPerson, app: Welfare, actor: Officer) -> Created:
         return Created(id=str(app.register_person(actor, body)))
+
+    @api.get("/persons")
+    def persons(lists: Lists, app: Welfare, actor: Officer, community_id: str | None = None,
+                category: Category | None = None, programme_id: UUID | None = None,
+                id_number: Annotated[str | None, Query(description="matched by its HMAC; never stored or logged (a URL "
+                                                    "is, by proxies: POST /persons/search keeps it out)")] = None,
+                limit: Limit = DEFAULT_LIMIT, cursor: str | None = None) -> dict[str, Any]:
+        return list_persons(lists, app.keys, actor, community_id=community_id, category=category,
+                            programme_id=programme_id and str(programme_id), id_number=id_number, limit=limit,
+                            cursor=cursor)
+
+    @api.post("/persons/search")
+    def search_persons(body: PersonSearch, lists: Lists, app: Welfare, actor: Officer) -> dict[str, Any]:
+        """As GET /persons, with the id number in the body: a URL is kept by browsers, proxies and ingress logs."""
+        return list_persons(lists, app.keys, actor, community_id=body.community_id, category=body.category,
+                            programme_id=body.programme_id and str(body.programme_id), id_number=body.id_number,
+                            limit=body.limit, cursor=body.cursor)
 
     @api.get("/persons/{person_id}")
     def read_person(person_id: str, app: Welfare, actor: Officer,
@@ -83,6 +115,12 @@ def router() -> APIRouter:
     @api.post("/households", status_code=201, response_model=Created)
     def register_household(body: RegisterHousehold, app: Welfare, actor: Officer) -> Created:
         return Created(id=str(app.register_household(actor, body)))
+
+    @api.get("/households")
+    def households(lists: Lists, actor: Officer, community_id: str | None = None,
+                   status: AllowanceStatus | None = None, limit: Limit = DEFAULT_LIMIT,
+                   cursor: str | None = None) -> dict[str, Any]:
+        return list_households(lists, actor, community_id=community_id, status=status, limit=limit, cursor=cursor)
 
     @api.get("/households/{household_id}")
     def get_household(household_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
@@ -133,6 +171,12 @@ def router() -> APIRouter:
     def open_cycle(body: OpenCycle, app: Welfare, actor: Officer) -> Created:
         return Created(id=str(app.open_cycle(actor, body)))
 
+    @api.get("/cycles")
+    def cycles(lists: Lists, actor: Officer, community_id: str | None = None,
+               status: CycleListStatus | None = None,  # type: ignore[valid-type]
+               limit: Limit = DEFAULT_LIMIT, cursor: str | None = None) -> dict[str, Any]:
+        return list_cycles(lists, actor, community_id=community_id, status=status, limit=limit, cursor=cursor)
+
     @api.get("/cycles/{cycle_id}")
     def get_cycle(cycle_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
         return app.cycle(actor, cycle_id)
@@ -157,6 +201,14 @@ def router() -> APIRouter:
     @api.post("/relief", status_code=201, response_model=Created)
     def distribute_relief(body: DistributeRelief, app: Welfare, actor: Officer) -> Created:
         return Created(id=str(app.distribute_relief(actor, body)))
+
+    @api.get("/relief")
+    def relief(lists: Lists, actor: Officer, community_id: str | None = None,
+               on_from: Annotated[date | None, Query(alias="from")] = None,
+               on_to: Annotated[date | None, Query(alias="to")] = None, occasion: Occasion | None = None,
+               limit: Limit = DEFAULT_LIMIT, cursor: str | None = None) -> dict[str, Any]:
+        return list_relief(lists, actor, community_id=community_id, on_from=on_from, on_to=on_to, occasion=occasion,
+                           limit=limit, cursor=cursor)
 
     @api.post("/stations", status_code=201, response_model=Created)
     def open_station(body: OpenStation, app: Welfare, actor: Officer) -> Created:

@@ -20,15 +20,17 @@ import binascii
 import json
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from fastapi import Depends, Query, Request
 
 from shared.kernel.actor import ALL_COMMUNITIES, Actor
 from shared.kernel.errors import Invalid
@@ -54,8 +56,25 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Add:
+    """An Upsert value that adds to the column (a new row starts from 0): running totals need no read."""
+
+    amount: int
+
+
+@dataclass(frozen=True)
+class CopyFrom:
+    """An Upsert value copied from a row written earlier, e.g. the community of the aggregate a later event
+    names (its first event was stored, and so applied, before it)."""
+
+    table: str
+    id: str
+    column: str = "community_id"
+
+
+@dataclass(frozen=True)
 class Upsert:
-    """Set these columns of row `id` (creating the row if it is missing)."""
+    """Set these columns of row `id` (creating the row if it is missing); a value may be `Add` or `CopyFrom`."""
 
     table: str
     id: str
@@ -94,12 +113,22 @@ class QueryView:
         raise NotImplementedError
 
     @staticmethod
-    def _upsert_sql(table: str, change: Upsert) -> tuple[str, list[Any]]:
-        names = ["id", *change.values]
-        updates = ", ".join(f"{n} = excluded.{n}" for n in change.values) or "id = excluded.id"
-        sql = (f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) "
-               f"ON CONFLICT (id) DO UPDATE SET {updates}")
-        return sql, [change.id, *change.values.values()]
+    def _upsert_sql(ref: Callable[[str], str], change: Upsert) -> tuple[str, list[Any]]:
+        """One INSERT .. ON CONFLICT (`?` placeholders); `ref` names a table as the database wants it."""
+        names, placeholders, updates, params = ["id"], ["?"], [], [change.id]
+        for name, value in change.values.items():
+            names.append(name)
+            if isinstance(value, CopyFrom):
+                placeholders.append(f"(SELECT {value.column} FROM {ref(value.table)} WHERE id = ?)")
+                params.append(value.id)
+            else:
+                placeholders.append("?")
+                params.append(value.amount if isinstance(value, Add) else value)
+            updates.append(f"{name} = COALESCE(existing.{name}, 0) + excluded.{name}" if isinstance(value, Add)
+                           else f"{name} = excluded.{name}")
+        sql = (f"INSERT INTO {ref(change.table)} AS existing ({', '.join(names)}) VALUES ({', '.join(placeholders)}) "
+               f"ON CONFLICT (id) DO UPDATE SET {', '.join(updates) or 'id = excluded.id'}")
+        return sql, params
 
     def _create_statements(self, ref: Any) -> list[str]:
         statements = []
@@ -123,7 +152,7 @@ class SQLiteQueryView(SQLiteTrackingRecorder, QueryView):
     def apply(self, changes: Sequence[Upsert], tracking: Tracking) -> None:
         with self.datastore.transaction(commit=True) as c:
             for change in changes:
-                c.execute(*self._upsert_sql(change.table, change))
+                c.execute(*self._upsert_sql(lambda name: name, change))
             self._insert_tracking(c, tracking)
 
     def select(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
@@ -152,7 +181,7 @@ class PostgresQueryView(PostgresTrackingRecorder, QueryView):
     def apply(self, changes: Sequence[Upsert], tracking: Tracking) -> None:
         with self.datastore.transaction(commit=True) as curs:
             for change in changes:
-                sql, params = self._upsert_sql(self._ref(change.table), change)
+                sql, params = self._upsert_sql(self._ref, change)
                 curs.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
             self._insert_tracking(curs, tracking)
 
@@ -296,6 +325,24 @@ class Sort:
         return f"COALESCE({self.column}, '~')" if self.nullable else self.column
 
 
+def choices(name: str, domain: type[StrEnum], **extra: str) -> type[StrEnum]:
+    """A list parameter's values: the domain's (so they follow it) and a few of the list's own, e.g. `open`."""
+    return StrEnum(name, {**{key.upper(): value for key, value in extra.items()},  # type: ignore[return-value]
+                          **{member.name: member.value for member in domain}})
+
+
+def placeholders(values: Sequence[Any]) -> str:
+    """`?, ?, ?` for an IN (...) of these values."""
+    return ", ".join("?" for _ in values)
+
+
+def aware(name: str, moment: datetime | None) -> str | None:
+    """A query parameter's time as stored text; 422 naming it when it has no time zone."""
+    if moment is not None and moment.tzinfo is None:
+        raise Invalid(f"{name} needs a time zone (e.g. 2026-01-31T00:00:00Z)", field=name)
+    return timestamp_text(moment)
+
+
 def encode_cursor(sort_name: str, key: Any, row_id: str) -> str:
     raw = json.dumps([sort_name, key, row_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -317,11 +364,17 @@ def decode_cursor(cursor: str, sort_name: str) -> tuple[Any, str]:
 
 @dataclass
 class ListQuery:
-    """A filtered, scoped, keyset-paginated SELECT over one query table."""
+    """A filtered, scoped, keyset-paginated SELECT over one query table (`item` in the SQL).
+
+    `computed` adds columns judged at query time (SQL expressions, e.g. a correlated subquery over another
+    table written `{table}`), so what depends on today or on another row is never stale in a stored row.
+    """
 
     table: str
     conditions: list[str] = field(default_factory=list)
     params: list[Any] = field(default_factory=list)
+    computed: dict[str, str] = field(default_factory=dict)
+    computed_params: list[Any] = field(default_factory=list)
 
     def where(self, condition: str, *params: Any) -> ListQuery:
         self.conditions.append(condition)
@@ -330,6 +383,28 @@ class ListQuery:
 
     def equal(self, column: str, value: Any) -> ListQuery:
         return self if value is None else self.where(f"{column} = ?", value)
+
+    def one_of(self, column: str, values: Sequence[Any]) -> ListQuery:
+        return self.where(f"{column} IN ({placeholders(values)})", *values)
+
+    def flag(self, value: bool | None, condition: str, *params: Any) -> ListQuery:
+        """`?flag=true` keeps the rows meeting the condition, `false` the others, absent all of them."""
+        if value is None:
+            return self
+        return self.where(f"({condition})" if value else f"NOT ({condition})", *params)
+
+    def between(self, column: str, low: str | None, high: str | None) -> ListQuery:
+        """low <= column < high, either end left open when None (text: ISO dates and timestamps)."""
+        if low is not None:
+            self.where(f"{column} >= ?", low)
+        if high is not None:
+            self.where(f"{column} < ?", high)
+        return self
+
+    def compute(self, name: str, expression: str, *params: Any) -> ListQuery:
+        self.computed[name] = expression
+        self.computed_params.extend(params)
+        return self
 
     def scoped_to(self, actor: Actor, community_id: str | None, column: str = "community_id") -> ListQuery:
         """Only the communities the actor serves; asking for another one is 403."""
@@ -340,7 +415,7 @@ class ListQuery:
             return self
         if not actor.communities:
             return self.where("1 = 0")
-        return self.where(f"{column} IN ({', '.join('?' for _ in actor.communities)})", *actor.communities)
+        return self.one_of(column, actor.communities)
 
     def page(self, view: QueryView, sort_name: str, sort: Sort, limit: int, cursor: str | None) -> dict[str, Any]:
         """`{"items": [...], "next_cursor": str | None}`."""
@@ -352,9 +427,11 @@ class ListQuery:
             params += [key, row_id]
         order = "DESC" if sort.descending else "ASC"
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        sql = (f"SELECT *, {sort.key_expression} AS sort_key FROM {{{self.table}}}{where} "
+        computed = "".join(f"{expression} AS {name}, " for name, expression in self.computed.items())
+        sql = (f"SELECT *, {computed}{sort.key_expression} AS sort_key FROM {{{self.table}}} AS item{where} "
                f"ORDER BY sort_key {order}, id {order} LIMIT ?")
-        rows = view.select(sql, [*params, limit + 1])  # one more than asked: is there a next page?
+        # one more than asked: is there a next page?
+        rows = view.select(sql, [*self.computed_params, *params, limit + 1])
         next_cursor = None
         if len(rows) > limit:
             rows = rows[:limit]
@@ -362,3 +439,14 @@ class ListQuery:
         for row in rows:
             del row["sort_key"]
         return {"items": rows, "next_cursor": next_cursor}
+
+
+# -- HTTP: what every service's list routes take ------------------------------------------------------------
+
+
+async def query_view(request: Request) -> QueryView:
+    return request.app.state.query_view
+
+
+Lists = Annotated[QueryView, Depends(query_view)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

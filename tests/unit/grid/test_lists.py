@@ -10,6 +10,8 @@ from services.grid.commands import AssignCase, ReportCase, ResolveCase
 from services.grid.config import SERVICE as GRID
 from shared.kernel import clock
 from shared.kernel.actor import Actor
+from tests.http_helpers import created, ids, ok
+from tests.http_helpers import listed as list_page
 
 COMMUNITY = {"district": "Leiyang", "households": 100, "residents": 300, "floating_population": 10}
 STAFF = Actor("staff-1", "community_staff", "p-staff-1", ("jinpen", "huasheng"))
@@ -37,15 +39,8 @@ def report(grid, at: datetime, community_id: str = "jinpen", category: str = "no
     return str(case_id)
 
 
-def listed(grid, headers, **params) -> dict:
-    grid.query_tables.catch_up()
-    response = grid.get("/cases", params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def ids(page: dict) -> list[str]:
-    return [item["id"] for item in page["items"]]
+def listed(grid, headers, path: str = "/cases", **params) -> dict:
+    return list_page(grid, path, headers, **params)
 
 
 NOW = datetime.now(UTC)
@@ -171,3 +166,51 @@ def test_mediations_by_status(grid, jinpen):
     response = grid.get("/mediations", params={"status": "open"}, headers=jinpen)
     assert [m["id"] for m in response.json()["items"]] == [still_open]
     assert grid.get("/mediations", params={"status": "won"}, headers=jinpen).status_code == 422
+
+
+def registered(grid, headers, path: str, **body) -> str:
+    """What POST `path` created in jinpen."""
+    return created(grid.post(path, json={"community_id": "jinpen", **body}, headers=headers))
+
+
+def test_rental_houses_by_cell_with_households_and_residents(grid, jinpen):
+    cell_id = registered(grid, jinpen, "/cells", name="B2", households=10)
+    landlord = {"name": "Landlord"}
+    lane = registered(grid, jinpen, "/rentals", address="2 Lane", landlord=landlord, grid_cell_id=cell_id)
+    road = registered(grid, jinpen, "/rentals", address="1 Road", landlord=landlord)
+    for size, floating in ((3, True), (2, False), (1, True)):
+        ok(grid.post(f"/rentals/{lane}/tenants", json={"size": size, "floating": floating,
+                                                       "details": {"head": "Zhang"}}, headers=jinpen))
+    departed = ok(grid.get(f"/rentals/{lane}", headers=jinpen))["tenants"]
+    ok(grid.delete(f"/rentals/{lane}/tenants/{next(iter(departed))}", headers=jinpen))  # the 3 floating leave
+
+    page = listed(grid, jinpen, path="/rentals")
+    assert ids(page) == [road, lane]  # by address
+    assert {k: page["items"][1][k] for k in ("households", "residents", "floating_residents", "grid_cell_id")} == {
+        "households": 2, "residents": 3, "floating_residents": 1, "grid_cell_id": cell_id}
+    assert "landlord" not in page["items"][1] and "Zhang" not in str(page)
+    assert ids(listed(grid, jinpen, path="/rentals", grid_cell_id=cell_id)) == [lane]
+
+
+def test_follow_ups_by_cell_status_and_group(grid, jinpen):
+    cell_id = registered(grid, jinpen, "/cells", name="C3", households=10)
+    person = {"name": "Wang"}
+    released = registered(grid, jinpen, "/follow-ups", group="released_prisoner", person=person, grid_cell_id=cell_id)
+    correction = registered(grid, jinpen, "/follow-ups", group="community_correction", person=person)
+    ok(grid.post(f"/follow-ups/{released}/visits", json={"notes": "fine"}, headers=jinpen))
+    ok(grid.post(f"/follow-ups/{released}/visits", json={}, headers=jinpen))
+    ok(grid.post(f"/follow-ups/{correction}/end", json={"outcome": "completed", "reoffended": False}, headers=jinpen))
+
+    page = listed(grid, jinpen, path="/follow-ups")
+    assert ids(page) == [released, correction]  # longest running first
+    first = page["items"][0]
+    assert (first["visits"], first["status"], first["group"]) == (2, "active", "released_prisoner")
+    assert first["last_visit_at"] > first["started_at"] and "Wang" not in str(page)
+    assert ids(listed(grid, jinpen, path="/follow-ups", status="active")) == [released]
+    assert ids(listed(grid, jinpen, path="/follow-ups", grid_cell_id=cell_id)) == [released]
+    assert ids(listed(grid, jinpen, path="/follow-ups", group="community_correction")) == [correction]
+    assert page["items"][1]["outcome"] == "completed"
+    for parameter, value in (("status", "paused"), ("group", "unknown")):
+        response = grid.get("/follow-ups", params={parameter: value}, headers=jinpen)
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", parameter]
+    assert grid.get("/rentals", params={"community_id": "huasheng"}, headers=jinpen).status_code == 403

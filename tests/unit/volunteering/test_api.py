@@ -6,14 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.volunteering.config import SERVICE as VOLUNTEERING
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-@pytest.fixture
-def client(service_client):
-    return service_client(VOLUNTEERING)
 
 
 @pytest.fixture
