@@ -130,7 +130,9 @@ def demo(
         if platform is not None:
             platform.stop()
         if projector is not None:
-            _stop_process(projector)
+            from shared.platform.child_server import stop_process
+
+            stop_process(projector, timeout=10.0)
         if docstore is not None:
             docstore.stop()
         if broker is not None:
@@ -169,20 +171,6 @@ def _start_projector_process(settings, bootstrap: str):  # noqa: ANN001, ANN202
     print(f"SHEQU_PROJECTOR_PID={process.pid}", flush=True)
     print(f"SHEQU_PROJECTOR_METRICS=http://127.0.0.1:{metrics_port}/metrics", flush=True)
     return process
-
-
-def _stop_process(process, timeout: float = 10.0) -> None:  # noqa: ANN001
-    import signal
-    import subprocess
-
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=timeout)
 
 
 DEMO_COMMUNITIES = ("huasheng", "hualong-jiayuan", "xizhuchao", "jinpen")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import functools
 import io
 import threading
 import time
@@ -293,6 +294,7 @@ class _Community:
 SUM_BLOCKS = 32
 
 
+@functools.lru_cache(maxsize=65_536)
 def _sum_block(community_id: str) -> int:
     return zlib.crc32(community_id.encode()) % SUM_BLOCKS
 
