@@ -213,8 +213,16 @@ def _print_demo_tokens(settings, host: str = "127.0.0.1", port: int = 8000) -> N
     print(f"SHEQU_OPERATOR_TOKEN={operator}", flush=True)
     console.print(f"community staff token ({', '.join(DEMO_COMMUNITIES)}):", soft_wrap=True)
     print(f"SHEQU_STAFF_TOKEN={staff}", flush=True)
+    # A second person with the welfare officer role: welfare's four-eyes rule needs an approver other than the
+    # officer who calculated a payment cycle (the seeded ones were calculated by another demo officer).
+    welfare = keys.mint("demo-welfare-officer", ["community_staff", "grid_worker", "welfare_officer"], DEMO_COMMUNITIES)
+    console.print(f"community staff token with the welfare officer role ({', '.join(DEMO_COMMUNITIES)}):",
+                  soft_wrap=True)
+    print(f"SHEQU_WELFARE_TOKEN={welfare}", flush=True)
     console.print("district dashboard, signed in as the operator (open in a browser):", soft_wrap=True)
     print(f"SHEQU_DASHBOARD=http://{host}:{port}/district/#token={operator}", flush=True)
+    console.print("staff workbench (open in a browser, paste a staff token):", soft_wrap=True)
+    print(f"SHEQU_WORKBENCH=http://{host}:{port}/staff/", flush=True)
     base = f"http://{host}:{port}"
     console.print(f"API docs: {base}/docs  ·  try it (with the tokens above exported):", soft_wrap=True)
     console.print(f"  curl -X POST {base}/grid/cases -H \"Authorization: Bearer $SHEQU_STAFF_TOKEN\" "
@@ -250,7 +258,7 @@ def token(
 
 @cli.command()
 def serve(
-    service: Annotated[str, typer.Argument(help="grid, economy, welfare, volunteering or district")],
+    service: Annotated[str, typer.Argument(help="grid, economy, welfare, volunteering, district or staff")],
     port: Annotated[int, typer.Option()] = 8000,
     host: Annotated[str, typer.Option()] = "0.0.0.0",  # noqa: S104 - a container's service listens on all interfaces
 ) -> None:
@@ -260,6 +268,18 @@ def serve(
 
     settings = _settings()
     _exit_on_sigterm()
+    if service == "staff":
+        # The workbench's page only (no broker, no store), under /staff as in the demo: route /staff to it
+        # beside the services' prefixes, keeping the prefix.
+        from fastapi import FastAPI
+
+        from bootstrap.runtime import build_workbench_http
+
+        root = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+        root.add_api_route("/healthz", lambda: {"status": "alive"}, include_in_schema=False)
+        root.mount("/staff", build_workbench_http())
+        _serve(root, host, port)
+        return
     if not settings.kafka_bootstrap_servers:
         console.print("KAFKA_BOOTSTRAP_SERVERS must be set for `shequ serve` (use `shequ demo` for embedded)")
         raise typer.Exit(2)

@@ -203,6 +203,13 @@ def build_district_http(
     return http
 
 
+def build_workbench_http() -> FastAPI:
+    """The staff workbench's page: it calls the services' APIs on the same origin (`/grid`, `/economy`, ...)."""
+    from services.staff_web.web import workbench_app
+
+    return workbench_app()
+
+
 @dataclass
 class Platform:
     """Every service, the district read side and their workers, in one process."""
@@ -240,6 +247,7 @@ class Platform:
                                        {"broker": broker_check(self.bootstrap_servers)}, verifier)
         district.state.rebuild = self.rebuild_read_models
         root.mount("/district", district)
+        root.mount("/staff", build_workbench_http())
         mounted = [(s.definition.name, s.http.title) for s in self.services] + [("district", district.title)]
 
         @root.get("/", include_in_schema=False)

@@ -85,6 +85,7 @@ def router() -> APIRouter:
         arrears_growth_fen: Annotated[int | None, Query(ge=1)] = None,
         cycles_pending_approval: Annotated[int | None, Query(ge=1)] = None,
         dead_lettered: Annotated[int | None, Query(ge=1)] = None,
+        lease_expiry_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
     ) -> dict[str, Any]:
         """Communities breaching thresholds; defaults from settings, overridable per request."""
         base = district.thresholds
@@ -93,6 +94,7 @@ def router() -> APIRouter:
             arrears_growth_fen=arrears_growth_fen or base.arrears_growth_fen,
             cycles_pending_approval=cycles_pending_approval or base.cycles_pending_approval,
             dead_lettered=dead_lettered or base.dead_lettered,
+            lease_expiry_days=base.lease_expiry_days if lease_expiry_days is None else lease_expiry_days,
         ))
 
     @api.post("/admin/rebuild", status_code=202, dependencies=[Depends(requires(Role.ADMIN))])

@@ -96,3 +96,11 @@ def test_only_the_composition_root_assembles_services() -> None:
                           for part in ("domain", "application", "api", "contract", "config", "reactions", "demo"))
         bad += violations(modules_under(f"services/{service}"), forbidden)
     assert bad == []
+
+
+def test_the_staff_workbench_is_a_client_that_imports_no_service() -> None:
+    """services/staff_web serves a page that calls the services' HTTP APIs; it depends on the platform only."""
+    files = modules_under("services/staff_web")
+    assert files
+    domain_services = tuple(f"services.{s}" for s in ("grid", "economy", "welfare", "volunteering", "district"))
+    assert violations(files, (*domain_services, "bootstrap")) == []
