@@ -218,7 +218,8 @@ def _aged_in(bucket: str, today: date) -> tuple[str, ...]:
         conditions.append("c.due_on > ?")
         params.append(_day(today - timedelta(days=less_than)))
     # A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a join over every lease's charges.
-    return f"(SELECT MIN(c.due_on) FROM {{economy_rent_charges}} c WHERE {' AND '.join(conditions)}) IS NOT NULL", *params
+    unsettled = f"SELECT MIN(c.due_on) FROM {{economy_rent_charges}} c WHERE {' AND '.join(conditions)}"
+    return f"({unsettled}) IS NOT NULL", *params
 
 
 def list_debts(view: QueryView, actor: Actor, *, community_id: str | None = None, outstanding: bool | None = None,
