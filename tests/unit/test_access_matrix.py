@@ -30,7 +30,7 @@ from bootstrap.registry import domain_services
 from shared.kernel.actor import Role
 from tests.api_world import COMMUNITY, seed
 from tests.conftest import measured
-from tests.unit.test_list_scoping import FILL
+from tests.unit.test_list_scoping import EVERY_ROLE, FILL
 
 SERVICES = [d.name for d in domain_services()]
 WRITE_METHODS = ("post", "put", "patch", "delete")
@@ -232,7 +232,7 @@ def test_open311_refuses_by_its_api_key(world, dev_keys):
 def test_no_token_of_another_community_lists_its_rows(service_client, auth, service, path):
     """Beside tests/unit/test_list_scoping.py (staff of another community): every other kind of token."""
     client = service_client(next(d for d in domain_services() if d.name == service))
-    FILL[(service, path)](client, auth("admin"))
+    FILL[(service, path)](client, auth(*EVERY_ROLE), COMMUNITY)
     client.query_tables.catch_up()
     assert client.get(path).status_code == 401
     for roles in (["auditor"], ["district_operator"], WRITE_ROLES, [r.value for r in Role if r != Role.ADMIN]):
