@@ -8,7 +8,6 @@ rates recomputed from the summed parts.
 from __future__ import annotations
 
 import bisect
-import copy
 import csv
 import io
 import threading
@@ -46,7 +45,7 @@ NON_ADDITIVE = {
     "community_id", "as_of", "directory", "cells", "by_lease", "team_leaderboard", "resolve_hours", "average",
     "rate", "success_rate", "registration_rate", "reoffending_rate", "median_hours_to_fulfil",
     "volunteers_per_1000_residents", "per_capita_income_by_year", "floating_population_estimate",
-    "beneficiary_share_of_residents", "income_growth", "median", "p90", "coverage",
+    "beneficiary_share_of_residents", "income_growth", "median", "p90", "coverage", "programmes",
 }
 
 # Directory first, then one collection per domain: the documents of one community.
@@ -506,7 +505,7 @@ class DistrictQueries:
     def overview(self) -> dict[str, Any]:
         snapshot = self._current()
         body = snapshot.memo("overview", lambda: self._overview(snapshot))
-        return {**copy.deepcopy(body), "freshness": self._freshness(body["as_of"])}
+        return {**_copied(body), "freshness": self._freshness(body["as_of"])}
 
     def _overview(self, snapshot: _Snapshot) -> dict[str, Any]:
         communities = [c.figures for c in snapshot.communities.values()]
@@ -615,6 +614,8 @@ class DistrictQueries:
 
         welfare = totals["welfare"]
         welfare["beneficiary_share_of_residents"] = _ratio(sum(welfare["beneficiaries"].values()), residents)
+        welfare["programmes"] = {pid: programme for c in communities
+                                 for pid, programme in (_dig(c.figures, "welfare", "programmes") or {}).items()}
 
         # A quarter's district coverage is over every community's registered households, visited or not.
         visits = totals["visits"]
@@ -667,7 +668,7 @@ class DistrictQueries:
         ordered = present + missing  # communities without the figure go last either way
         as_of = max((r["as_of"] for r in rows if r["as_of"]), default=None)
         return {"total": len(ordered), "offset": offset, "limit": limit, "sort": sort, "descending": descending,
-                "indicators": list(INDICATORS), "rows": copy.deepcopy(ordered[offset:offset + limit]),
+                "indicators": list(INDICATORS), "rows": _copied(ordered[offset:offset + limit]),
                 "freshness": self._freshness(as_of)}
 
     def communities_csv(self, **kwargs: Any) -> str:
@@ -761,6 +762,21 @@ def _merge_series(communities: list[dict[str, Any]], indicator: str) -> dict[str
         for month, value in SERIES[indicator](figures).items():
             merged[month] = round(merged.get(month, 0) + value, 4)
     return merged
+
+
+def _copied(value: Any) -> Any:
+    """A copy of JSON-shaped figures (dicts, lists, scalars), so a caller cannot change the cached ones.
+
+    `copy.deepcopy` did the same at several times the cost (its memo and dispatch per object): it was
+    the largest CPU cost of the communities table under load (bench/results/profile-load.txt).
+    """
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_copied(v) for v in value)
+    return value
 
 
 def _last_months(series: dict[str, float], today: date, count: int) -> list[float]:

@@ -32,6 +32,7 @@ from services.economy.queries import (
 from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
 from shared.platform.querytables import DEFAULT_LIMIT, Limit, Lists
+from shared.platform.http import OneHopRoute
 
 CommunityId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 AggregateId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -58,7 +59,7 @@ Registrar = Annotated[Actor, Depends(requires(Role.COMMUNITY_STAFF, Role.ADMIN))
 
 
 def router() -> APIRouter:
-    api = APIRouter(tags=["economy"])
+    api = APIRouter(tags=["economy"], route_class=OneHopRoute)
 
     # -- assets and leases ------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from services.grid.queries import (
 from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
 from shared.platform.querytables import DEFAULT_LIMIT, Limit, Lists
+from shared.platform.http import OneHopRoute
 
 
 class Created(BaseModel):
@@ -45,7 +46,7 @@ View = dict[str, Any]
 def router() -> APIRouter:
     from services.grid import open311
 
-    api = APIRouter(tags=["grid"])
+    api = APIRouter(tags=["grid"], route_class=OneHopRoute)
 
     # -- directory ------------------------------------------------------------
     @api.post("/communities", status_code=201, response_model=Created)

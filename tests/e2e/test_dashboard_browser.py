@@ -439,11 +439,21 @@ def test_dashboard_in_chromium_shows_the_api_figures(demo):
             WebDriverWait(driver, 10).until(
                 lambda d: d.execute_script("return document.documentElement.lang") == "zh-CN")
 
-            # A seeded community's page, for the record.
-            if "jinpen" in row_ids(driver) or http.get("/district/communities/jinpen", headers=operator).is_success:
-                driver.get(f"{base}/district/#/community/jinpen")
-                wait_ready(driver, "community")
-                driver.save_screenshot(str(ARTIFACTS / "dashboard-jinpen.png"))
+            # A seeded community's page: its disbursement rows are named by programme, as the API names them.
+            jinpen = http.get("/district/communities/jinpen", headers=operator).json()
+            disbursed, served = jinpen["welfare"]["disbursed"], jinpen["welfare"]["programmes"]
+            assert disbursed and set(disbursed) <= set(served), (sorted(disbursed), served)
+            assert set(served) <= set(overview["welfare"]["programmes"])
+            driver.get(f"{base}/district/#/community/jinpen")
+            wait_ready(driver, "community")
+            driver.find_element("css selector", '[data-figure="tab.welfare"]').click()
+            names = driver.execute_script(
+                "var out = {}; document.querySelectorAll('[data-figure^=\"community.welfare.programmes.\"]')"
+                ".forEach(function (el) { var m = /^community\\.welfare\\.programmes\\.(.+)\\.name$/"
+                ".exec(el.getAttribute('data-figure')); if (m && el.offsetParent) { out[m[1]] = el.textContent; } });"
+                "return out;")
+            assert names == {pid: served[pid]["name"] for pid in disbursed}
+            driver.save_screenshot(str(ARTIFACTS / "dashboard-jinpen.png"))
 
             # Xizhuchao: monthly disclosures, its one-year shop lease about to expire, its estates' property fees.
             driver.get(f"{base}/district/#/community/xizhuchao")

@@ -61,6 +61,7 @@ def comparable(queries: DistrictQueries) -> dict:
     overview = queries.overview()
     overview.pop("freshness")
     overview["welfare"]["disbursed"] = sorted(map(str, overview["welfare"].get("disbursed", {}).values()))
+    overview["welfare"]["programmes"] = sorted(map(str, overview["welfare"].get("programmes", {}).values()))
     rows = [{k: v for k, v in row.items() if k != "as_of"} for row in queries.communities(limit=1000)["rows"]]
     return {"overview": overview, "rows": rows}
 

@@ -723,3 +723,4 @@ def test_merged_percentile_equals_the_percentile_of_the_union():
         union = sorted(v for s in samples for v in s)
         for fraction in (0.5, 0.9, 0.1, 1.0):
             assert merged_percentile(samples, fraction) == percentile(union, fraction)
+
