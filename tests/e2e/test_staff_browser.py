@@ -565,6 +565,19 @@ def test_rent_welfare_and_volunteering_forms_work_through_the_page(demo, driver)
 
         wait_for(found_by_id_number, timeout=30)
         assert "110105195203040026" not in driver.current_url
+
+        # Registering the same person twice is refused as a whole (no field named): the reason above the form.
+        again = {"community_id": cid, "name": "王秀英", "national_id": "110105195203040026", "phone": "13700000001",
+                 "address": "5号楼2单元", "birth_date": "1952-03-04"}
+        expected = http.post("/welfare/persons", headers=staff, json=again)
+        assert expected.status_code == 409 and "field" not in expected.json(), expected.text
+        go(driver, "#/new/person", "new")
+        fill(driver, "register-person", again)
+        submit(driver, "register-person")
+        WebDriverWait(driver, 15).until(lambda d: "form" in shown_errors(d, "register-person"))
+        errors = shown_errors(driver, "register-person")
+        assert list(errors) == ["form"] and expected.json()["detail"] in errors["form"] and "409" in errors["form"]
+        assert values_of(driver, "register-person") == again
         go(driver, f"#/new/household?members={person_id}", "new")
         fill(driver, "register-household", {"community_id": cid, "income_per_person_fen": "600"})
         submit(driver, "register-household")
