@@ -12,6 +12,8 @@ import copy
 import csv
 import io
 import threading
+import time
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +25,7 @@ from services.district.projections.community_volunteering import CommunityVolunt
 from services.district.projections.community_welfare import CommunityWelfare, welfare_figures
 from services.district.projections.directory import CommunityDirectory
 from shared.kernel.errors import Invalid, NotFound
+from shared.platform.changelog import ChangeLog, Position
 from shared.platform.projector import STATUS_COLLECTION
 
 DOMAIN_COLLECTIONS = {
@@ -43,6 +46,7 @@ NON_ADDITIVE = {
 
 # Directory first, then one collection per domain: the documents of one community.
 COLLECTIONS = {"directory": CommunityDirectory.collection, **DOMAIN_COLLECTIONS}
+_COLLECTION_INDEX = {collection: index for index, collection in enumerate(COLLECTIONS.values())}
 
 
 @dataclass(frozen=True)
@@ -240,16 +244,40 @@ class _Community:
     docs: dict[str, dict[str, Any]]
     figures: dict[str, Any]
     row: dict[str, Any] | None = None
+    _samples: dict[str, Any] | None = None
+
+    def samples(self) -> dict[str, Any]:
+        """The community's sorted samples the district medians merge: resolve hours by category, fulfil minutes."""
+        if self._samples is None:
+            grid = {category: sorted(e[1] if isinstance(e, list) else e for e in kept)
+                    for category, kept in self.docs.get("grid", {}).get("durations", {}).items()}
+            fulfil = (sorted(e[1] if isinstance(e, list) else e for e in self.docs["volunteering"]["fulfil_minutes"])
+                      if "volunteering" in self.docs else None)
+            self._samples = {"resolve_hours": grid, "fulfil_minutes": fulfil}
+        return self._samples
+
+
+# District sums are added up in blocks of communities (by a hash of the id): after a change only the
+# changed communities' blocks are summed again. The order of addition depends only on the ids, so a
+# recomputed total equals one computed from scratch, to the last digit.
+SUM_BLOCKS = 32
+
+
+def _sum_block(community_id: str) -> int:
+    return zlib.crc32(community_id.encode()) % SUM_BLOCKS
 
 
 @dataclass
 class _Snapshot:
-    """Every community's figures at one set of document versions; what is derived from them, memoised."""
+    """Every community's figures at one set of document versions; what is derived from them, memoised.
+
+    `sums`: block -> (its communities, their summed figures), carried from snapshot to snapshot."""
 
     versions: dict[str, tuple[Any, ...]]
     at: datetime
     communities: dict[str, _Community]
     derived: dict[str, Any] = field(default_factory=dict)
+    sums: dict[int, tuple[tuple[_Community, ...], dict[str, Any]]] = field(default_factory=dict)
 
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         if key not in self.derived:
@@ -257,23 +285,46 @@ class _Snapshot:
         return self.derived[key]
 
 
+@dataclass(frozen=True)
+class _ReadState:
+    """What a reader knows: its snapshot, how far it read the change log, which announced writes it has not
+    seen stored yet ((collection, id) -> (revision, since when on the monotonic clock)), and when it last read
+    every document's revision."""
+
+    snapshot: _Snapshot | None = None
+    position: Position | None = None
+    pending: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
+    scanned_at: float = 0.0
+
+
+# An announced write not stored after this long is given up on (its writer crashed, or it lost a race and
+# announced again): the periodic full read (`rescan_seconds`) still covers it.
+PENDING_SECONDS = 60.0
+
+
 class DistrictQueries:
     """District queries. Figures are computed once per community per change of its documents.
 
-    A request first reads the revision (`_rev`) of every read-model document (a small query per
-    collection), then reads and recomputes only the communities whose documents changed, and the district
-    totals, table and alerts only when any did. Figures also depend on the time of asking (overdue
-    cases, year to date, active volunteers), so no figure is reused for longer than `cache_seconds`
-    (0: never); past that it is recomputed from the documents already read, if they did not change.
+    A request first reads the read models' change log (one small document, `shared.platform.changelog`)
+    and then reads and recomputes only the communities whose documents changed, and the district totals,
+    table and alerts only when any did. Without a usable log position (the first request, a reader fallen
+    behind the log, read models dropped or rebuilt) it reads the revision (`_rev`) of every document instead,
+    and so it does every `rescan_seconds`, as a safety net for writes that bypassed the log. Figures also
+    depend on the time of asking (overdue cases, year to date, active volunteers), so no figure is reused for
+    longer than `cache_seconds` (0: never); past that it is recomputed from the documents already read, if
+    they did not change.
     """
 
     def __init__(self, db: Any, thresholds: AlertThresholds | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), *, cache_seconds: float = 5.0) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), *, cache_seconds: float = 5.0,
+                 rescan_seconds: float = 300.0) -> None:
         self.db = db
         self.thresholds = thresholds or AlertThresholds()
         self.clock = clock
         self.cache_seconds = cache_seconds
-        self._snapshot: _Snapshot | None = None
+        self.rescan_seconds = rescan_seconds
+        self.changes = ChangeLog(db)
+        self._state = _ReadState()
         self._lock = threading.Lock()
 
     # -- loading ----------------------------------------------------------------
@@ -295,23 +346,92 @@ class DistrictQueries:
                 versions.setdefault(doc["_id"], [None] * len(COLLECTIONS))[index] = (doc.get("_rev"), doc.get("as_of"))
         return {cid: tuple(v) for cid, v in versions.items()}
 
+    def _logged_changes(self, previous: _Snapshot, announced: dict[tuple[str, str], int]
+                        ) -> tuple[dict[str, tuple[Any, ...]], dict[str, dict[str, dict[str, Any]]],
+                                   dict[tuple[str, str], int]]:
+        """The versions after the announced changes, the changed communities' documents, and what is still
+        pending (announced, not yet stored), reading only the announced documents."""
+        domains = {collection: domain for domain, collection in COLLECTIONS.items()}
+        index = {domain: i for i, domain in enumerate(COLLECTIONS)}
+        wanted: dict[str, list[str]] = {}
+        for collection, cid in announced:
+            if collection in domains:
+                wanted.setdefault(domains[collection], []).append(cid)
+        versions = dict(previous.versions)
+        docs: dict[str, dict[str, dict[str, Any]]] = {}
+        pending: dict[tuple[str, str], int] = {}
+        for domain, cids in wanted.items():
+            found = {d["_id"]: d for d in self.db[COLLECTIONS[domain]].find({"_id": {"$in": cids}}, {"_seen": 0})}
+            for cid in cids:
+                doc = found.get(cid)
+                rev = doc.get("_rev") if doc is not None else None
+                if rev is None or rev < announced[(COLLECTIONS[domain], cid)]:
+                    pending[(COLLECTIONS[domain], cid)] = announced[(COLLECTIONS[domain], cid)]
+                if cid not in docs:
+                    known = previous.communities.get(cid)
+                    docs[cid] = dict(known.docs) if known is not None else {}
+                slot = list(versions.get(cid, (None,) * len(COLLECTIONS)))
+                if doc is None:
+                    docs[cid].pop(domain, None)
+                    slot[index[domain]] = None
+                else:
+                    docs[cid][domain] = doc
+                    slot[index[domain]] = (rev, doc.get("as_of"))
+                versions[cid] = tuple(slot)
+        for cid, community_docs in docs.items():
+            if not community_docs:
+                versions.pop(cid, None)
+        return versions, docs, pending
+
     def _fresh(self, at: datetime, now: datetime) -> bool:
         return 0 <= (now - at).total_seconds() < self.cache_seconds if self.cache_seconds > 0 else False
 
     def _current(self) -> _Snapshot:
         now = self.clock()
-        versions = self._versions()
         with self._lock:
-            previous = self._snapshot
+            state = self._state
+        previous = state.snapshot
+        started = time.monotonic()
+        rescan = previous is None or started - state.scanned_at >= self.rescan_seconds
+        changes = self.changes.since(None if rescan else state.position)
+        scanned_at = state.scanned_at
+        pending = {key: value for key, value in state.pending.items() if started - value[1] < PENDING_SECONDS}
+        if previous is None or changes.documents is None:
+            # Read everything: the revision of every document. The log's position was read first, so what
+            # changes during the scan is announced after it; what was announced before it and is not stored
+            # yet stays pending.
+            versions, loaded = self._versions(), None
+            pending = {key: pending.get(key, (rev, started)) for key, rev in changes.recent.items()
+                       if _stored_rev(versions, *key) < rev}
+            scanned_at = started
+        else:
+            announced = {key: rev for key, (rev, _) in pending.items()}
+            for key, rev in changes.documents.items():
+                announced[key] = max(rev, announced.get(key, rev))
+            if announced:
+                versions, loaded, missing = self._logged_changes(previous, announced)
+                pending = {key: pending.get(key, (rev, started)) for key, rev in missing.items()}
+            else:
+                versions, loaded, pending = previous.versions, {}, {}
         if previous is not None and previous.versions == versions and self._fresh(previous.at, now):
-            return previous
+            snapshot = previous
+        else:
+            snapshot = self._snapshot_of(previous, versions, loaded, now)
+        with self._lock:
+            self._state = _ReadState(snapshot, changes.position, pending, scanned_at)
+        return snapshot
+
+    def _snapshot_of(self, previous: _Snapshot | None, versions: dict[str, tuple[Any, ...]],
+                     loaded: dict[str, dict[str, dict[str, Any]]] | None, now: datetime) -> _Snapshot:
+        """Every community's figures at `versions`: reused while fresh, else recomputed from the documents
+        already read when they did not change; `loaded` holds the changed communities' documents (None: read
+        the changed ones now)."""
         known = {cid: c for cid, c in (previous.communities if previous else {}).items()
                  if versions.get(cid) == c.versions}
         reusable = {cid: c for cid, c in known.items() if self._fresh(c.at, now)}
-        # Figures older than cache_seconds are recomputed (they depend on the time of asking), from the
-        # documents already read when those did not change; only changed documents are read again.
-        changed = [cid for cid in versions if cid not in known]
-        loaded = self._documents(None if len(changed) == len(versions) else changed) if changed else {}
+        if loaded is None:
+            changed = [cid for cid in versions if cid not in known]
+            loaded = self._documents(None if len(changed) == len(versions) else changed) if changed else {}
         communities = dict(reusable)
         for cid in versions:
             if cid in reusable:
@@ -321,10 +441,7 @@ class DistrictQueries:
                 communities[cid] = _Community(versions[cid], now, docs, self._figures(cid, docs, now))
         communities = dict(sorted(communities.items()))
         at = min((c.at for c in communities.values()), default=now)
-        snapshot = _Snapshot(versions, at, communities)
-        with self._lock:
-            self._snapshot = snapshot
-        return snapshot
+        return _Snapshot(versions, at, communities, sums=previous.sums if previous else {})
 
     def _figures(self, community_id: str, docs: dict[str, dict[str, Any]], now: datetime) -> dict[str, Any]:
         directory = {k: v for k, v in docs.get("directory", {}).items() if not k.startswith("_")}
@@ -377,16 +494,40 @@ class DistrictQueries:
         for domain, zero in _zero_figures(snapshot.at).items():
             add_figures(totals[domain], zero)  # every key present, even before any community has the domain
         directory: dict[str, Any] = {}
-        for figures in communities:
-            add_figures(directory, figures["directory"])
+        for _, sums in self._block_sums(snapshot):
+            add_figures(directory, sums["directory"])
             for domain in DOMAIN_COLLECTIONS:
-                if domain in figures:
-                    add_figures(totals[domain], figures[domain])
+                add_figures(totals[domain], sums[domain])
         self._district_rates(totals, directory, snapshot)
         as_of = max((f["as_of"] for f in communities if f["as_of"]), default=None)
         return {"communities": len(communities), "households": directory.get("households", 0),
                 "residents": directory.get("residents", 0),
                 "floating_population": directory.get("floating_population", 0), **totals, "as_of": as_of}
+
+    @staticmethod
+    def _block_sums(snapshot: _Snapshot) -> list[tuple[tuple[_Community, ...], dict[str, Any]]]:
+        """Each block's summed figures, in block order: a block whose communities are the same objects as in
+        the snapshot before is reused, the others are summed again (`snapshot.sums` is updated)."""
+        members: dict[int, list[_Community]] = {}
+        for cid, community in snapshot.communities.items():  # sorted by id: a fixed order within each block
+            members.setdefault(_sum_block(cid), []).append(community)
+        sums: dict[int, tuple[tuple[_Community, ...], dict[str, Any]]] = {}
+        for block in sorted(members):
+            block_members = tuple(members[block])
+            kept = snapshot.sums.get(block)
+            if kept is not None and len(kept[0]) == len(block_members) and all(
+                    a is b for a, b in zip(kept[0], block_members, strict=True)):
+                sums[block] = kept
+                continue
+            summed: dict[str, Any] = {"directory": {}, **{domain: {} for domain in DOMAIN_COLLECTIONS}}
+            for community in block_members:
+                add_figures(summed["directory"], community.figures["directory"])
+                for domain in DOMAIN_COLLECTIONS:
+                    if domain in community.figures:
+                        add_figures(summed[domain], community.figures[domain])
+            sums[block] = (block_members, summed)
+        snapshot.sums = sums
+        return [sums[block] for block in sorted(sums)]
 
     @staticmethod
     def _district_rates(totals: dict[str, Any], directory: dict[str, Any], snapshot: _Snapshot) -> None:
@@ -409,8 +550,8 @@ class DistrictQueries:
                                            if rated else None)
         samples: dict[str, list[list[float]]] = {}
         for community in communities:
-            for category, kept in community.docs.get("grid", {}).get("durations", {}).items():
-                samples.setdefault(category, []).append(sorted(e[1] if isinstance(e, list) else e for e in kept))
+            for category, kept in community.samples()["resolve_hours"].items():
+                samples.setdefault(category, []).append(kept)
         grid["resolve_hours"] = {
             "all": {"median": merged_percentile([s for c in samples.values() for s in c], 0.5),
                     "p90": merged_percentile([s for c in samples.values() for s in c], 0.9)},
@@ -422,8 +563,7 @@ class DistrictQueries:
         residents = directory.get("residents")
         volunteering["volunteers_per_1000_residents"] = (
             round(volunteering["registered_volunteers"] * 1000 / residents, 1) if residents else None)
-        fulfil = [sorted(e[1] if isinstance(e, list) else e for e in c.docs["volunteering"]["fulfil_minutes"])
-                  for c in communities if "volunteering" in c.docs]
+        fulfil = [c.samples()["fulfil_minutes"] for c in communities if "volunteering" in c.docs]
         median_minutes = merged_percentile(fulfil, 0.5)
         volunteering["help_requests"]["median_hours_to_fulfil"] = (
             round(median_minutes / 60, 2) if median_minutes is not None else None)
@@ -559,6 +699,14 @@ class DistrictQueries:
             values["cycles_pending_approval"] = INDICATORS["cycles_pending_approval"](figures) or 0
             out.append((cid, figures["name"], values))
         return out
+
+
+def _stored_rev(versions: dict[str, tuple[Any, ...]], collection: str, community_id: str) -> int:
+    """The revision a scan found for one document (0: none; collections the district does not read: ignored)."""
+    if collection not in _COLLECTION_INDEX:
+        return 1 << 62
+    version = versions.get(community_id, (None,) * len(COLLECTIONS))[_COLLECTION_INDEX[collection]]
+    return (version[0] or 0) if version is not None else 0
 
 
 def _merge_series(communities: list[dict[str, Any]], indicator: str) -> dict[str, float]:

@@ -137,7 +137,7 @@ class EventConsumer:
         consumer_factory: Callable[[], KafkaConsumer] | None = None,
         producer_factory: Callable[[], KafkaProducer] | None = None,
     ) -> None:
-        from shared.platform.kafka import durable_producer, group_consumer
+        from shared.platform.kafka import member_clients
 
         self.bootstrap_servers = bootstrap_servers
         self.group_id = group_id
@@ -153,12 +153,9 @@ class EventConsumer:
         self.batch_size = batch_size
         self.partitions = partitions
         self.replication_factor = replication_factor
-        self._consumer_factory = consumer_factory or (
-            lambda: group_consumer(bootstrap_servers, group_id, f"shequ-{self.name}", batch_size)
-        )
-        self._producer_factory = producer_factory or (
-            lambda: durable_producer(bootstrap_servers, f"shequ-{self.name}-dlq")
-        )
+        default_consumer, default_producer = member_clients(bootstrap_servers, group_id, self.name, batch_size)
+        self._consumer_factory = consumer_factory or default_consumer
+        self._producer_factory = producer_factory or default_producer
         self.handlers: dict[str, list[Handler]] = {}
         self.totals = Totals()
         self.assigned = threading.Event()

@@ -74,6 +74,20 @@ def group_consumer(bootstrap_servers: str, group_id: str | None, client_id: str,
     )
 
 
+def member_clients(bootstrap_servers: str, group_id: str, member: str, max_records: int
+                   ) -> tuple[Callable[..., KafkaConsumer], Callable[[], KafkaProducer]]:
+    """The default clients of a consumer-group member (the projector, a consumer kit), named after it: its
+    consumer (in the group; outside it with `group=False`, for a replay) and its dead-letter producer."""
+
+    def consumer(group: bool = True) -> KafkaConsumer:
+        return group_consumer(bootstrap_servers, group_id if group else None, f"shequ-{member}", max_records)
+
+    def producer() -> KafkaProducer:
+        return durable_producer(bootstrap_servers, f"shequ-{member}-dlq")
+
+    return consumer, producer
+
+
 class KafkaAdmin:
     """Topic creation and cluster identity."""
 

@@ -30,6 +30,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from pymongo.database import Database
 
 from shared.platform import metrics
+from shared.platform.changelog import ChangeLog
 from shared.platform.kafka import Delivery, dead_letter
 from shared.platform.envelope import Envelope, InvalidEnvelope, PublicEvent, PublicEventSet
 from shared.platform.subscription import Subscription, close, poll, reached
@@ -80,6 +81,9 @@ class ReadModelWriter:
         # (projection index, document id) -> [document, base revision, raw messages applied since written]
         self._dirty: dict[tuple[int, str], list[Any]] = {}
         self._staged_events = 0
+        # Every write is announced in the change log first, so readers in other processes find what changed
+        # from one small document instead of scanning every document's revision.
+        self.changes = ChangeLog(db)
 
     def ensure_indexes(self) -> None:
         for projection in self.projections:
@@ -90,17 +94,8 @@ class ReadModelWriter:
         self, events: list[tuple[Envelope, PublicEvent, Delivery]], on_failure: Callable[[Delivery, str], None]
     ) -> BatchResult:
         result = BatchResult()
-        # (projection index, document id) -> ordered events
-        work: dict[tuple[int, str], list[tuple[Envelope, PublicEvent, Delivery]]] = defaultdict(list)
-        for item in events:
-            envelope, event, _ = item
-            for index, projection in enumerate(self.projections):
-                if projection.handles(envelope.type):
-                    work[(index, projection.document_id(envelope, event))].append(item)
-        by_collection: dict[int, list[str]] = defaultdict(list)
-        for index, doc_id in work:
-            by_collection[index].append(doc_id)
-        for index, doc_ids in by_collection.items():
+        work = self._group(events)
+        for index, doc_ids in _by_collection(work).items():
             projection = self.projections[index]
             collection = self.db[projection.collection]
             pending = self._load(collection, doc_ids)
@@ -163,10 +158,7 @@ class ReadModelWriter:
         those messages (`decode` reads them again): nothing is lost, nothing counted twice."""
         result = BatchResult()
         work = self._group(events)
-        by_collection: dict[int, list[str]] = defaultdict(list)
-        for index, doc_id in work:
-            by_collection[index].append(doc_id)
-        for index, doc_ids in by_collection.items():
+        for index, doc_ids in _by_collection(work).items():
             projection = self.projections[index]
             collection = self.db[projection.collection]
             missing = [d for d in doc_ids if (index, d) not in self._dirty]
@@ -198,10 +190,7 @@ class ReadModelWriter:
     def flush(self, decode: Callable[[Delivery], tuple[Envelope, PublicEvent]]) -> BatchResult:
         """Write every document `stage()` changed (one bulk write per collection)."""
         result = BatchResult()
-        by_collection: dict[int, list[str]] = defaultdict(list)
-        for index, doc_id in self._dirty:
-            by_collection[index].append(doc_id)
-        for index, doc_ids in by_collection.items():
+        for index, doc_ids in _by_collection(self._dirty).items():
             collection = self.db[self.projections[index].collection]
             pending = doc_ids
             for _attempt in range(10):
@@ -246,6 +235,7 @@ class ReadModelWriter:
 
     def _group(self, events: list[tuple[Envelope, PublicEvent, Delivery]]
                ) -> dict[tuple[int, str], list[tuple[Envelope, PublicEvent, Delivery]]]:
+        """(projection index, document id) -> the events for that document, in order."""
         work: dict[tuple[int, str], list[tuple[Envelope, PublicEvent, Delivery]]] = defaultdict(list)
         for item in events:
             envelope, event, _ = item
@@ -348,6 +338,7 @@ class ReadModelWriter:
             operations.append(InsertOne(new_doc) if base is None
                               else ReplaceOne({"_id": new_doc["_id"], "_rev": base}, new_doc))
         replaced = [doc_id for doc_id, _, base, _, _ in writes if base is not None]
+        unlisted = self.changes.record(collection.name, {doc_id: doc["_rev"] for doc_id, doc, _, _, _ in writes})
         uncertain: set[str] = set()
         try:
             matched = collection.bulk_write(operations, ordered=False).matched_count
@@ -358,6 +349,9 @@ class ReadModelWriter:
                 raise
             uncertain.update(writes[e["index"]][0] for e in errors)
             matched = exc.details.get("nMatched", 0)
+        finally:
+            if unlisted:
+                self.changes.written()
         if matched < len(replaced):
             uncertain.update(replaced)
         metrics.READSTORE_WRITE_SECONDS.labels(collection.name).observe(time.perf_counter() - started)
@@ -368,6 +362,7 @@ class ReadModelWriter:
         for projection in self.projections:
             self.db[projection.collection].drop()
         self.db[STATUS_COLLECTION].drop()
+        self.changes.reset()  # after the drop: a reader that read everything before it reads everything again
 
 
 class ProjectorRuntime:
@@ -390,7 +385,7 @@ class ProjectorRuntime:
         consumer_factory: Callable[[], KafkaConsumer] | None = None,
         producer_factory: Callable[[], KafkaProducer] | None = None,
     ) -> None:
-        from shared.platform.kafka import durable_producer, group_consumer
+        from shared.platform.kafka import member_clients
 
         self._arguments = dict(db=db, projections=projections, contracts=contracts, topics=topics,
                                bootstrap_servers=bootstrap_servers, group_id=group_id,
@@ -409,13 +404,9 @@ class ProjectorRuntime:
         self.rebuild_batch_size = rebuild_batch_size
         self.rebuild_cache_documents = rebuild_cache_documents
         self.member_name = member_name
-        self._consumer_factory = consumer_factory or (
-            lambda group=True: group_consumer(bootstrap_servers, group_id if group else None,
-                                              f"shequ-{member_name}", batch_size)
-        )
-        self._producer_factory = producer_factory or (
-            lambda: durable_producer(bootstrap_servers, f"shequ-{member_name}-dlq")
-        )
+        default_consumer, default_producer = member_clients(bootstrap_servers, group_id, member_name, batch_size)
+        self._consumer_factory = consumer_factory or default_consumer
+        self._producer_factory = producer_factory or default_producer
         self._subscription = Subscription(
             name=f"projector {member_name}", topics=self.topics, consumer_factory=self._consumer_factory,
             producer_factory=self._producer_factory, batch_size=batch_size,
@@ -579,6 +570,14 @@ class ProjectorRuntime:
             },
             upsert=True,
         )
+
+
+def _by_collection(keys: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
+    """(projection index, document id) keys -> projection index -> document ids, in order."""
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for index, doc_id in keys:
+        grouped[index].append(doc_id)
+    return grouped
 
 
 def _holds(document: dict[str, Any] | None, items: list[tuple[Envelope, PublicEvent, Delivery]]) -> bool:

@@ -39,6 +39,7 @@ from shared.kernel.actor import pseudonym
 from shared.platform.broker import EmbeddedBroker, free_port
 from shared.kernel.actor import Actor
 from shared.platform.kafka import KafkaAdmin
+from shared.platform.changelog import CHANGES_COLLECTION
 from shared.platform.projector import ProjectorRuntime
 from shared.platform.settings import Settings
 from tests.kafka_helpers import read_topic, send_raw, wait_for
@@ -61,9 +62,10 @@ def case_envelopes(community: str, n: int, resolve: int = 0) -> list:
 
 
 def read_models(db) -> dict:
-    """Every read-model document but the projector's status, without the write revision (batching-dependent)."""
+    """Every read-model document but the projector's status and the change log, without the write revision
+    (batching-dependent)."""
     models = {name: {d["_id"]: {k: v for k, v in d.items() if k != "_rev"} for d in db[name].find()}
-              for name in sorted(db.list_collection_names()) if name != "projector_status"}
+              for name in sorted(db.list_collection_names()) if name not in ("projector_status", CHANGES_COLLECTION)}
     return {name: docs for name, docs in models.items() if docs}
 
 

@@ -16,6 +16,7 @@ from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.platform.readstore import ping, read_store_client
+from tests.threads import run_together
 
 
 @pytest.fixture(scope="module")
@@ -293,6 +294,46 @@ def test_an_update_of_many_nested_fields_applies_every_field(request, is_nx, rea
                                                                   for i in range(64)}})
     assert result.modified_count == 1
     assert collection.find_one({"_id": "jinpen"})["c"] == {f"k{i}": 5 for i in range(64)}
+
+
+def test_pushing_sub_documents_keeps_them_documents(request, is_nx, read_db):
+    """MongoDB appends the value as it was sent; nx-27017 0.8.1 stores a pushed sub-document (or array) as its JSON
+    text, and turns the elements already there into text too. The change log replaces its document instead."""
+    nx_differs(request, is_nx, "$push stores sub-documents as JSON strings")
+    collection = read_db["read_model_changes"]
+    collection.insert_one({"_id": "log", "entries": [{"seq": 1}]})
+    collection.update_one({"_id": "log"}, {"$push": {"entries": {"$each": [{"seq": 2}], "$slice": -2}}})
+    assert collection.find_one({"_id": "log"})["entries"] == [{"seq": 1}, {"seq": 2}]
+
+
+def test_a_replace_guarded_by_a_counter_is_a_compare_and_set_across_clients(mongo_url, read_db):
+    """The change log's write (shared/platform/changelog.py): a replace guarded by `seq` from several clients at
+    once; exactly one of the writers of each value wins, and the document holds every winner's entry."""
+    collection = read_db["read_model_changes"]
+    collection.insert_one({"_id": "log", "epoch": "e", "seq": 0, "entries": []})
+    won: list[int] = []
+    clients = [read_store_client(mongo_url) for _ in range(4)]
+
+    def append(client, number: int) -> None:  # noqa: ANN001
+        mine = client[read_db.name]["read_model_changes"]
+        done = 0
+        while done < 20:
+            log = mine.find_one({"_id": "log"})
+            entries = [*log["entries"], {"seq": log["seq"] + 1, "by": number}]
+            updated = {"_id": "log", "epoch": "e", "seq": log["seq"] + 1, "entries": entries}
+            if mine.replace_one({"_id": "log", "epoch": "e", "seq": log["seq"]}, updated).matched_count:
+                won.append(log["seq"] + 1)
+                done += 1
+
+    try:
+        run_together(append, [(c, n) for n, c in enumerate(clients)])
+    finally:
+        for client in clients:
+            client.close()
+    assert sorted(won) == list(range(1, 81))
+    log = collection.find_one({"_id": "log"})
+    assert [e["seq"] for e in log["entries"]] == list(range(1, 81))
+    assert sorted(e["by"] for e in log["entries"]) == sorted(n for n in range(4) for _ in range(20))
 
 
 def test_many_nested_set_fields_apply(read_db):
