@@ -86,7 +86,8 @@ def machine() -> dict[str, Any]:
     except (OSError, StopIteration):
         pass
     return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gib": round(memory / 2**30, 1),
-            "python": platform.python_version(), "platform": platform.platform()}
+            "python": platform.python_version(), "platform": platform.platform(),
+            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]}  # other work on the shared machine
 
 
 class ServerThread:
@@ -118,3 +119,39 @@ class ServerThread:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+
+class LeanClient:
+    """A kept-alive HTTP/1.1 connection (stdlib http.client) for the benchmarks' request loops.
+
+    The client is not what is measured, but it runs on the same two cores: httpx's own request
+    handling costs about as much CPU as the server's routing (`python -m bench.profile stages`).
+    """
+
+    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
+        import http.client
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        self.headers = {"Content-Type": "application/json", **(headers or {})}
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
+        import json
+
+        payload = None if body is None else json.dumps(body).encode()
+        self._connection.request(method, path, body=payload, headers=self.headers)
+        response = self._connection.getresponse()
+        return response.status, response.read()
+
+    def post(self, path: str, body: Any) -> tuple[int, bytes]:
+        return self.request("POST", path, body)
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def __enter__(self) -> LeanClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

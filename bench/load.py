@@ -1,12 +1,16 @@
 """`make load`: 50 concurrent clients for 60 s against `shequ demo --no-seed` (a subprocess it starts).
 
-    python -m bench.load [--clients 50] [--seconds 60]
+    python -m bench.load [--clients 50] [--seconds 60] [--workers N]
 
 Mixed traffic: grid case reports, volunteer registrations, collective-fund income (commands, each with an
 Idempotency-Key) and the district overview and communities table (dashboard queries). Each client works
 for its own community, as staff do, so commands on one community's fund are not raced by other clients.
 Prints throughput and latency percentiles per kind, writes bench/results/load-<timestamp>.json, and exits
 non-zero on any error (any status other than the expected one, or a transport error).
+
+The clients share the machine's cores with the platform, so each is a kept-alive HTTP/1.1 connection on
+asyncio streams (`LoadConnection`, far cheaper per request than httpx's AsyncClient), and the run reports the CPU seconds each process used: the platform's supervisor,
+its HTTP workers, the projector, broker and read store, and this client.
 """
 
 from __future__ import annotations
@@ -40,12 +44,15 @@ def _stderr_log(data_dir: Path):  # noqa: ANN202
     return open(path, "w") if path else subprocess.DEVNULL  # noqa: SIM115
 
 
-def start_demo(data_dir: Path, port: int) -> subprocess.Popen:
+def start_demo(data_dir: Path, port: int, workers: int | None = None) -> subprocess.Popen:
     env = {**os.environ, "SHEQU_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "WARNING"}
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     env.pop("MONGO_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "bootstrap.cli", "demo", "--port", str(port), "--no-seed"],
-                               stdout=subprocess.PIPE, stderr=_stderr_log(data_dir), env=env, text=True)
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    command = [sys.executable, "-m", "bootstrap.cli", "demo", "--port", str(port), "--no-seed"]
+    if workers:
+        command += ["--workers", str(workers)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=_stderr_log(data_dir), env=env, text=True)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         line = process.stdout.readline()
@@ -57,13 +64,66 @@ def start_demo(data_dir: Path, port: int) -> subprocess.Popen:
     raise SystemExit("shequ demo did not start")
 
 
+class LoadConnection:
+    """One kept-alive HTTP/1.1 connection on asyncio streams: JSON bodies, Content-Length responses."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: object, headers: dict[str, str]) -> tuple[int, bytes]:
+        if self._writer is None:
+            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        payload = b"" if body is None else json.dumps(body).encode()
+        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(payload)}"]
+        if body is not None:
+            head.append("Content-Type: application/json")
+        head += [f"{k}: {v}" for k, v in headers.items()]
+        self._writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
+        try:
+            return await self._response()
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            await self.close()
+            raise
+
+    async def _response(self) -> tuple[int, bytes]:
+        assert self._reader is not None
+        status_line = await self._reader.readline()
+        status = int(status_line.split(b" ", 2)[1])
+        length, closing = 0, False
+        while True:
+            line = await self._reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value.strip())
+            elif name == b"connection" and value.strip().lower() == b"close":
+                closing = True
+            elif name == b"transfer-encoding":
+                raise ValueError("chunked responses are not expected from these routes")
+        data = await self._reader.readexactly(length)
+        if closing:
+            await self.close()
+        return status, data
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
 async def client(n: int, base: str, staff: str, operator: str, until: float,
                  samples: dict[str, list[float]], errors: list[str]) -> None:
     community = f"load-{n:02d}"
     rng = random.Random(n)
     kinds, weights = zip(*MIX, strict=True)
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        i = 0
+    host, _, port = base.removeprefix("http://").partition(":")
+    connection = LoadConnection(host, int(port))
+    i = 0
+    try:
         while time.monotonic() < until:
             kind = rng.choices(kinds, weights)[0]
             headers = {"Authorization": f"Bearer {operator if kind in ('overview', 'communities') else staff}"}
@@ -85,13 +145,57 @@ async def client(n: int, base: str, staff: str, operator: str, until: float,
             method, path, body, expected = request
             started = time.perf_counter()
             try:
-                response = await http.request(method, path, json=body, headers=headers)
-                if response.status_code != expected:
-                    errors.append(f"{kind}: {response.status_code} {response.text[:200]}")
-            except httpx.HTTPError as exc:
+                status, answer = await asyncio.wait_for(connection.request(method, path, body, headers), 30)
+                if status != expected:
+                    errors.append(f"{kind}: {status} {answer[:200]!r}")
+            except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError) as exc:
                 errors.append(f"{kind}: {type(exc).__name__} {exc}")
+                await connection.close()
             samples[kind].append(time.perf_counter() - started)
             i += 1
+    finally:
+        await connection.close()
+
+
+def _processes(root: int) -> dict[int, str]:
+    """`root` and its descendants: pid -> a short name (from the command line)."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        names[int(entry.name)] = cmdline
+    found, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [p for p, parent in parents.items() if parent == pid and p not in found]
+        found.update(children)
+        frontier += children
+    return {pid: _short_name(names.get(pid, "?"), pid == root) for pid in found}
+
+
+def _short_name(cmdline: str, root: bool) -> str:
+    if root:
+        return "shequ demo (supervisor: relays, query tables, reactions)"
+    for needle, name in (("multiprocessing.spawn", "HTTP worker"), ("resource_tracker", "multiprocessing helper"), ("bootstrap.cli project", "projector"),
+                         ("tansu", "broker (Tansu)"), ("nx-27017", "read store (nx-27017)")):
+        if needle in cmdline:
+            return name
+    return cmdline[:60]
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def register_communities(base: str, admin: str, clients: int, timeout: float = 120) -> None:
@@ -132,6 +236,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=None, help="the demo's HTTP workers (default: its own)")
+    parser.add_argument("--url", help="load a platform already running there instead (with --data-dir: its keys)")
+    parser.add_argument("--data-dir", type=Path, help="the running platform's data directory (signing key)")
     args = parser.parse_args()
     from rich.console import Console
     from rich.table import Table
@@ -141,7 +248,9 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         data_dir, port = Path(tmp) / "data", free_port()
-        process = start_demo(data_dir, port)
+        if args.url:
+            data_dir, port = args.data_dir, int(args.url.rsplit(":", 1)[1].strip("/"))
+        process = start_demo(data_dir, port, args.workers) if not args.url else None
         try:
             keys = DevelopmentKeys(data_dir)
             staff = keys.mint("load-staff", ["community_staff"], ["*"])
@@ -149,14 +258,23 @@ def main() -> int:
             admin = keys.mint("load-admin", ["admin", "community_staff"], ["*"])
             register_communities(f"http://127.0.0.1:{port}", admin, args.clients)
             print(f"{args.clients} clients for {args.seconds:.0f}s against shequ demo on :{port} ...", flush=True)
+            processes = _processes(process.pid) if process is not None else {}
+            before = {pid: _cpu_seconds(pid) for pid in processes}
+            own_before = sum(os.times()[:2])
             samples, errors, elapsed = asyncio.run(
                 run(f"http://127.0.0.1:{port}", staff, operator, args.clients, args.seconds))
+            cpu: dict[str, float] = defaultdict(float)
+            for pid, name in processes.items():
+                cpu[name] += _cpu_seconds(pid) - before[pid]
+            cpu["load client (this process)"] = sum(os.times()[:2]) - own_before
+            workers = sum(1 for name in processes.values() if name == "HTTP worker")
         finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            if process is not None:
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
     table = Table(title=f"shequ load: {args.clients} clients, {elapsed:.0f}s, embedded platform")
     for column in ("kind", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms"):
         table.add_column(column, justify="left" if column == "kind" else "right")
@@ -168,16 +286,28 @@ def main() -> int:
         table.add_row(kind, f"{len(kind_samples):,}", f"{len(kind_samples) / elapsed:,.1f}",
                       f"{summary['p50_ms']:.1f}", f"{summary['p95_ms']:.1f}", f"{summary['p99_ms']:.1f}")
     Console(width=120).print(table)
+    usage = Table(title=f"CPU during the load ({os.cpu_count()} cores x {elapsed:.0f}s = "
+                        f"{(os.cpu_count() or 1) * elapsed:.0f} CPU-seconds on the machine)")
+    for column in ("process", "CPU seconds", "cores busy"):
+        usage.add_column(column, justify="left" if column == "process" else "right")
+    for name, seconds in sorted(cpu.items(), key=lambda item: -item[1]):
+        usage.add_row(name, f"{seconds:.1f}", f"{seconds / elapsed:.2f}")
+    usage.add_row("all of the above", f"{sum(cpu.values()):.1f}", f"{sum(cpu.values()) / elapsed:.2f}")
+    Console(width=120).print(usage)
+    print(f"HTTP workers: {workers}; load average at the end: {os.getloadavg()[0]:.1f} (other work on the machine "
+          "shows as the difference between the cores and the CPU used above)")
     print(f"errors: {len(errors)}")
     for error in errors[:10]:
         print(f"  {error}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"load-{stamp}.json"
-    out.write_text(json.dumps({"at": stamp, "machine": machine(), "clients": args.clients,
-                               "seconds": round(elapsed, 1), "errors": len(errors), "error_samples": errors[:20],
-                               "results": report}, indent=2))
-    print(f"written {out}")
+    if not args.url:  # a profiling run (bench.profile load) is not a result
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        out = RESULTS / f"load-{stamp}.json"
+        out.write_text(json.dumps({"at": stamp, "machine": machine(), "clients": args.clients,
+                                   "seconds": round(elapsed, 1), "errors": len(errors), "error_samples": errors[:20],
+                                   "http_workers": workers, "cpu_seconds": dict(cpu),
+                                   "load_average_end": os.getloadavg()[0], "results": report}, indent=2))
+        print(f"written {out}")
     return 1 if errors else 0
 
 

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import ServerThread, latency_summary, machine, peak_rss, percentile, timed
+from bench.common import LeanClient, ServerThread, latency_summary, machine, peak_rss, percentile, timed
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROWS: list[dict[str, Any]] = []
@@ -110,8 +110,8 @@ COMMANDS = {
 
 
 def bench_command_path(n: int, store: str, pg_env: dict[str, str] | None) -> None:
-    import httpx
-
+    """One client, one command at a time, over HTTP on loopback (a kept-alive stdlib connection: the
+    client is not what is measured), against the bare library's save of one aggregate in-process."""
     from bootstrap.registry import service as definition_of
     from shared.platform.auth import DevelopmentKeys
     from shared.platform.directory import learn
@@ -129,20 +129,6 @@ def bench_command_path(n: int, store: str, pg_env: dict[str, str] | None) -> Non
                 for k in range(24):  # as learned from grid's CommunityRegistered events
                     learn(running.application, f"c{k:02d}", f"community {k:02d}", 10_000)
             token = DevelopmentKeys(settings.data_dir).mint("bench", ["community_staff"], ["*"])
-            try:
-                with ServerThread(running.http) as server, httpx.Client(
-                        base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as http:
-                    for i in range(20):  # warm up
-                        http.post(path.format(c=f"{i % 24:02d}"), json=body(i)).raise_for_status()
-
-                    def command(i: int) -> None:
-                        response = http.post(path.format(c=f"{i % 24:02d}"), json=body(i))
-                        if response.status_code != 201:
-                            raise RuntimeError(f"{name}: {response.status_code} {response.text}")
-
-                    shequ_rate, shequ_samples = timed(n, command)
-            finally:
-                running.application.close()
             bare_env = dict(settings.event_store_env(name))
             if pg_env is not None:
                 bare_env["POSTGRES_SCHEMA"] = _pg_schema(pg_env, f"b_bare_{uuid.uuid4().hex[:6]}")
@@ -150,9 +136,24 @@ def bench_command_path(n: int, store: str, pg_env: dict[str, str] | None) -> Non
                 bare_env["SQLITE_DBNAME"] = str(Path(tmp) / "bare.sqlite")
             bare, report = _bare_app(bare_env)
             try:
-                bare_rate, bare_samples = timed(n, lambda i: bare.save(report(f"c{i % 24:02d}", "noise", f"b{i}")))
+                with ServerThread(running.http) as server, LeanClient(
+                        server.url, {"Authorization": f"Bearer {token}"}) as http:
+
+                    def command(i: int) -> None:
+                        status, answer = http.post(path.format(c=f"{i % 24:02d}"), body(i))
+                        if status != 201:
+                            raise RuntimeError(f"{name}: {status} {answer[:300]!r}")
+
+                    for i in range(20):  # warm up
+                        command(i)
+                        bare.save(report(f"c{i % 24:02d}", "noise", f"w{i}"))
+                    # Interleaved blocks, so that both sides see the same load of this shared machine.
+                    shequ_samples, bare_samples = interleaved(n, command, lambda i: bare.save(
+                        report(f"c{i % 24:02d}", "noise", f"b{i}")))
             finally:
+                running.application.close()
                 bare.close()
+        shequ_rate, bare_rate = len(shequ_samples) / sum(shequ_samples), len(bare_samples) / sum(bare_samples)
         ratio = shequ_rate / bare_rate
         s, b = latency_summary(shequ_samples), latency_summary(bare_samples)
         row("command", f"{name} POST {path} ({store}) cmds/s", shequ_rate, bare_rate, "cmd/s",
@@ -160,6 +161,17 @@ def bench_command_path(n: int, store: str, pg_env: dict[str, str] | None) -> Non
             bare_p50_ms=b["p50_ms"], bare_p99_ms=b["p99_ms"])
         print(f"  {'':<12} latency p50/p99 ms: shequ {s['p50_ms']:.2f}/{s['p99_ms']:.2f}  "
               f"bare {b['p50_ms']:.2f}/{b['p99_ms']:.2f}", flush=True)
+
+
+def interleaved(n: int, first: Any, second: Any, block: int = 25) -> tuple[list[float], list[float]]:
+    """n calls of each, in alternating blocks; the per-call seconds of each."""
+    a: list[float] = []
+    b: list[float] = []
+    for start in range(0, n, block):
+        count = min(block, n - start)
+        a += timed(count, lambda i, start=start: first(start + i))[1]
+        b += timed(count, lambda i, start=start: second(start + i))[1]
+    return a, b
 
 
 def _pg_env() -> dict[str, str] | None:
@@ -208,51 +220,62 @@ def _drop_schemas() -> None:
 
 # -- 2. relay ------------------------------------------------------------------------------------------
 
+ROUNDS = 3
+"""The relay and projector rows alternate shequ and bare this many times and keep each side's best round:
+on a shared machine the least disturbed round of each is the closest to what the code itself costs."""
+
+
 def bench_relay(n: int, bootstrap: str) -> None:
     from services.grid.application import GridApplication
     from services.grid.commands import ReportCase
     from shared.kernel.actor import ALL_COMMUNITIES
     from services.grid.contract import contract
-    from shared.platform.kafka import durable_producer
+    from shared.platform.kafka import KafkaAdmin, durable_producer
     from shared.platform.relay import Relay
     from shared.platform.settings import Settings
 
     actor = replace(_actor(), communities=(ALL_COMMUNITIES,))  # the use case checks the actor serves c00..c23
+    shequ_rates, bare_rates = [], []
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(SHEQU_DATA_DIR=Path(tmp))
         app = GridApplication(env=settings.event_store_env("grid"))
         for i in range(n):
             app.report_case(actor, ReportCase(community_id=f"c{i % 24:02d}", category="noise", description=f"r{i}"))
-        relay = Relay(app, contract, "bench.relay.shequ", bootstrap, batch_size=500)
-        relay._connect()
-        started = time.perf_counter()
-        published = 0
-        while published < n:
-            published += relay.publish_batch()
-        shequ_rate = n / (time.perf_counter() - started)
-        relay._disconnect()
         payloads = []
         for notification in app.recorder.select_notifications(start=1, limit=n):
             envelope = contract.to_envelope(app.mapper.to_domain_event(notification))
             payloads.append((envelope.subject.encode(), envelope.to_bytes(), envelope))
+        newest = app.recorder.max_notification_id()
+        for round_ in range(ROUNDS):
+            # A topic of its own per round: the relay's position is per topic, so each round publishes all n.
+            relay = Relay(app, contract, f"bench.relay.shequ.{round_}", bootstrap, batch_size=500)
+            relay._connect()
+            started = time.perf_counter()
+            while relay.acknowledged() < newest:  # until the broker acknowledged the last event
+                relay.publish_batch()
+            shequ_rates.append(n / (time.perf_counter() - started))
+            relay._disconnect()
+            admin = KafkaAdmin(bootstrap)
+            admin.ensure_topics([f"bench.relay.bare.{round_}"], 3, 1)
+            admin.close()
+            producer = durable_producer(bootstrap, "bench-bare")
+            started = time.perf_counter()
+            futures = [producer.send(f"bench.relay.bare.{round_}", key=k, value=v,
+                                     headers=[("ce_type", e.type.encode()), ("ce_id", e.id.encode())])
+                       for k, v, e in payloads]
+            producer.flush(30)
+            for future in futures:
+                future.get(30)
+            bare_rates.append(n / (time.perf_counter() - started))
+            producer.close()
         app.close()
-    from shared.platform.kafka import KafkaAdmin
-
-    admin = KafkaAdmin(bootstrap)
-    admin.ensure_topics(["bench.relay.bare"], 3, 1)
-    admin.close()
-    producer = durable_producer(bootstrap, "bench-bare")
-    started = time.perf_counter()
-    futures = [producer.send("bench.relay.bare", key=k, value=v,
-                             headers=[("ce_type", e.type.encode()), ("ce_id", e.id.encode())]) for k, v, e in payloads]
-    producer.flush(30)
-    for future in futures:
-        future.get(30)
-    bare_rate = n / (time.perf_counter() - started)
-    producer.close()
+    shequ_rate, bare_rate = max(shequ_rates), max(bare_rates)
     row("relay", f"store → broker, {n:,} events (SQLite)", shequ_rate, bare_rate, "ev/s",
-        target="≥ 70% of bare", met=shequ_rate / bare_rate >= 0.7,
-        note="shequ includes reading the notification log, mapping + validating each envelope, tracking")
+        target="≥ 70% of bare", met=shequ_rate / bare_rate >= 0.7, rounds_shequ=shequ_rates, rounds_bare=bare_rates,
+        note=f"best of {ROUNDS} alternating rounds each; shequ includes reading the notification log, mapping + "
+             "validating each envelope, tracking after each acknowledgement")
+    print(f"  {'':<12} rounds ev/s: shequ {', '.join(f'{r:,.0f}' for r in shequ_rates)}; "
+          f"bare {', '.join(f'{r:,.0f}' for r in bare_rates)}", flush=True)
 
 
 # -- 3 and 6. projector and rebuild ------------------------------------------------------------------
@@ -328,16 +351,23 @@ def bare_consume(bootstrap: str, topic: str, n: int, group: str | None = None) -
 def bench_projector(n: int, bootstrap: str, store: ReadStore) -> None:
     topic = "bench.projector"
     publish_events(bootstrap, topic, n, 24)
-    bare_rate = bare_consume(bootstrap, topic, n, group="bench-bare-group")
-    runtime = _runtime(store.db("p"), bootstrap, topic, "bench-projector", "bench")
-    started = time.perf_counter()
-    runtime.run(threading.Event(), until_caught_up=True)
-    elapsed = time.perf_counter() - started
-    applied = runtime.totals.applied
-    shequ_rate = applied / elapsed
+    shequ_rates, bare_rates = [], []
+    for round_ in range(ROUNDS):  # a group (and read models) of its own per round: each reads all n
+        bare_rates.append(bare_consume(bootstrap, topic, n, group=f"bench-bare-group-{round_}"))
+        runtime = _runtime(store.db(f"p{round_}"), bootstrap, topic, f"bench-projector-{round_}", "bench")
+        started = time.perf_counter()
+        runtime.run(threading.Event(), until_caught_up=True)
+        elapsed = time.perf_counter() - started
+        applied = runtime.totals.applied
+        shequ_rates.append(applied / elapsed)
+    shequ_rate, bare_rate = max(shequ_rates), max(bare_rates)
     row("projector", f"consume+apply, {n:,} events, 24 communities (live group)", shequ_rate, bare_rate, "ev/s",
-        target="≥ 70% of bare", met=shequ_rate / bare_rate >= 0.7, applied=applied,
-        note="both sides join a consumer group (a few seconds on Tansu) and commit per batch")
+        target="≥ 70% of bare", met=shequ_rate / bare_rate >= 0.7, applied=applied, rounds_shequ=shequ_rates,
+        rounds_bare=bare_rates,
+        note=f"best of {ROUNDS} alternating rounds each; both sides join a consumer group (a few seconds on "
+             "Tansu) and commit per batch")
+    print(f"  {'':<12} rounds ev/s: shequ {', '.join(f'{r:,.0f}' for r in shequ_rates)}; "
+          f"bare {', '.join(f'{r:,.0f}' for r in bare_rates)}", flush=True)
     row("projector", "read-store writes per 1,000 events (coalescing)", 1000 * runtime.totals.writes / max(applied, 1),
         None, "writes")
 
@@ -601,6 +631,32 @@ def bench_lists(n: int, calls: int, store: str, pg_env: dict[str, str] | None) -
             running.application.close()
 
 
+TARGETS = (
+    ("command path ≥ 50% of bare, SQLite", lambda r: r["benchmark"] == "command" and "(SQLite)" in r["case"]),
+    ("command path ≥ 50% of bare, PostgreSQL", lambda r: r["benchmark"] == "command" and "(PostgreSQL)" in r["case"]),
+    ("relay ≥ 70% of a bare producer", lambda r: r["benchmark"] == "relay" and r["met"] is not None),
+    ("projector ≥ 70% of a bare consumer", lambda r: r["benchmark"] == "projector" and r["met"] is not None),
+    ("freshness p99 < 1 s", lambda r: r["benchmark"] == "freshness"),
+    ("overview p95 < 50 ms at 1,000 communities", lambda r: r["benchmark"] == "queries" and r["met"] is not None),
+    ("rebuild ≥ 10,000 ev/s", lambda r: r["benchmark"] == "rebuild" and r["met"] is not None),
+    ("rebuild peak RSS < 1 GiB", lambda r: r["benchmark"] == "memory"),
+)
+
+
+def target_summary(rows: list[dict[str, Any]]) -> list[str]:
+    """One line per target measured in this run: met or not met, with the figures that decide it."""
+    lines = []
+    for target, selects in TARGETS:
+        chosen = [r for r in rows if selects(r)]
+        if not chosen:
+            continue
+        met = all(r["met"] for r in chosen)
+        figures = ", ".join(f"{r['ratio']:.0%}" if r["ratio"] is not None else f"{_fmt(r['shequ'])} {r['unit']}"
+                            for r in chosen)
+        lines.append(f"{'MET    ' if met else 'NOT MET'}  {target}: {figures}")
+    return lines
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -691,8 +747,12 @@ def main() -> int:
     out.write_text(json.dumps({"at": stamp, "machine": machine(), "quick": args.quick, "only": sorted(wanted),
                                "read_store": "MONGO_URL" if os.environ.get("MONGO_URL") else "nx-27017 0.8.1",
                                "rebuild_events": rebuild_events, "rebuild_communities": args.rebuild_communities,
-                               "seconds": round(time.perf_counter() - started, 1), "results": ROWS}, indent=2))
+                               "seconds": round(time.perf_counter() - started, 1), "results": ROWS,
+                               "targets": target_summary(ROWS)}, indent=2))
     print(f"written {out} ({time.perf_counter() - started:.0f}s)")
+    print("targets:")
+    for line in target_summary(ROWS):
+        print(f"  {line}")
     return 0
 
 

@@ -24,6 +24,7 @@ from shared.kernel.actor import ALL_COMMUNITIES, pseudonym, Role
 from shared.kernel.actor import Actor
 from shared.kernel.errors import DomainError, NotFound
 from shared.kernel import clock
+from shared.platform.http import OneHopRoute
 
 WRITERS = {Role.COMMUNITY_STAFF.value, Role.GRID_WORKER.value, Role.ADMIN.value}
 DEFAULT_WINDOW = timedelta(days=90)
@@ -250,7 +251,7 @@ def create_request(grid: GridApplication, request: Request, form: dict[str, str]
 
 
 def router() -> APIRouter:
-    api = APIRouter(tags=["open311"])
+    api = APIRouter(tags=["open311"], route_class=OneHopRoute)
 
     def grid_of(request: Request) -> GridApplication:
         return request.app.state.application

@@ -24,6 +24,7 @@ from services.volunteering.queries import (
 from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
 from shared.platform.querytables import DEFAULT_LIMIT, Limit, Lists
+from shared.platform.http import OneHopRoute
 
 
 class Created(BaseModel):
@@ -41,7 +42,7 @@ Staff = Annotated[Actor, Depends(requires(Role.ADMIN, Role.COMMUNITY_STAFF))]
 def router() -> APIRouter:
     """Each route: the caller (staff or admin), the command, the one use case that checks the community
     and answers."""
-    api = APIRouter(tags=["volunteering"])
+    api = APIRouter(tags=["volunteering"], route_class=OneHopRoute)
 
     # -- volunteers -----------------------------------------------------------
 

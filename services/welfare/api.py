@@ -25,6 +25,7 @@ from services.welfare.queries import CycleListStatus, list_cycles, list_househol
 from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
 from shared.platform.querytables import DEFAULT_LIMIT, MAX_LIMIT, Limit, Lists
+from shared.platform.http import OneHopRoute
 
 
 class Created(BaseModel):
@@ -53,7 +54,7 @@ Officer = Annotated[Actor, Depends(requires(Role.WELFARE_OFFICER))]
 def router() -> APIRouter:
     """Each route: the caller (welfare officer), the command, the one use case that checks the community
     and answers."""
-    api = APIRouter(tags=["welfare"])
+    api = APIRouter(tags=["welfare"], route_class=OneHopRoute)
 
     # persons
     @api.post("/persons", status_code=201, response_model=Created)

@@ -29,6 +29,7 @@ from shared.kernel.errors import Forbidden
 from shared.platform.auth import requires
 from shared.kernel.actor import Actor
 from shared.platform.eventstore import ServiceApplication
+from shared.platform.http import OneHopRoute
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
@@ -165,7 +166,7 @@ Auditor = Annotated[Actor, Depends(requires(Role.AUDITOR))]
 
 def router() -> APIRouter:
     """`GET /audit`: the service's changes (and audited reads), for auditors."""
-    api = APIRouter(tags=["audit"])
+    api = APIRouter(tags=["audit"], route_class=OneHopRoute)
 
     @api.get("/audit", response_model=AuditPage)
     def audit(

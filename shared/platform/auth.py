@@ -13,8 +13,11 @@ dependency runs before the handler.
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +46,8 @@ class Principal:
     subject: str
     roles: frozenset[str]
     communities: frozenset[str]
+    expires_at: float = float("inf")
+    """The token's `exp` (seconds since the epoch): a cached verification is never used past it."""
 
     def covers(self, community_id: str) -> bool:
         return ALL_COMMUNITIES in self.communities or community_id in self.communities
@@ -57,10 +62,21 @@ class Unauthenticated(HTTPException):
 
 
 class TokenVerifier:
-    """Verifies bearer tokens; built once per process by the composition root."""
+    """Verifies bearer tokens; built once per process by the composition root.
+
+    A client sends the same token with every request, so a verified token is kept (at most
+    `cache_size`, least recently used dropped first) and answered from memory until its `exp`:
+    the signature check is most of the cost of authenticating a request. Only successful
+    verifications are kept; a rejected token is checked again each time.
+    """
 
     def __init__(self, *, issuer: str, audience: str, key_resolver: Callable[[str], Any],
-                 algorithms: Iterable[str] = ("ES256", "RS256"), resolves_over_network: bool = False) -> None:
+                 algorithms: Iterable[str] = ("ES256", "RS256"), resolves_over_network: bool = False,
+                 cache_size: int = 4096, clock: Callable[[], float] = time.time) -> None:
+        self.cache_size = cache_size
+        self._clock = clock
+        self._verified: OrderedDict[str, Principal] = OrderedDict()
+        self._lock = threading.Lock()
         self.issuer = issuer
         # An OIDC key set may be fetched on a cache miss: such a verifier must not run on the event loop.
         self.resolves_over_network = resolves_over_network
@@ -68,7 +84,31 @@ class TokenVerifier:
         self._key_resolver = key_resolver
         self.algorithms = list(algorithms)
 
+    def cached(self, token: str) -> Principal | None:
+        """The principal of a token verified earlier and not expired since, else None."""
+        with self._lock:
+            principal = self._verified.get(token)
+            if principal is None:
+                return None
+            if self._clock() >= principal.expires_at:
+                del self._verified[token]
+                return None
+            self._verified.move_to_end(token)
+            return principal
+
     def verify(self, token: str) -> Principal:
+        principal = self.cached(token)
+        if principal is not None:
+            return principal
+        principal = self._verify(token)
+        if self.cache_size > 0:
+            with self._lock:
+                self._verified[token] = principal
+                while len(self._verified) > self.cache_size:
+                    self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> Principal:
         try:
             key = self._key_resolver(token)
             claims = jwt.decode(
@@ -85,7 +125,8 @@ class TokenVerifier:
             raise Unauthenticated("token claim 'roles' must be a list of strings")
         if not isinstance(communities, list) or not all(isinstance(c, str) for c in communities):
             raise Unauthenticated("token claim 'communities' must be a list of strings")
-        return Principal(str(claims["sub"]), frozenset(roles) & {r.value for r in Role}, frozenset(communities))
+        return Principal(str(claims["sub"]), frozenset(roles) & {r.value for r in Role}, frozenset(communities),
+                         expires_at=float(claims["exp"]))
 
 
 class DevelopmentKeys:
@@ -136,6 +177,11 @@ def _bearer(request: Request) -> tuple[TokenVerifier, str]:
     return request.app.state.verifier, token.strip()
 
 
+@functools.lru_cache(maxsize=4096)
+def _pseudonym(subject: str) -> str:
+    return pseudonym(subject)
+
+
 def requires(*roles: Role) -> Callable[[Request], Awaitable[Actor]]:
     """A FastAPI dependency: the caller, acting in one of `roles`."""
     allowed = [r.value for r in roles]
@@ -143,15 +189,17 @@ def requires(*roles: Role) -> Callable[[Request], Awaitable[Actor]]:
     async def dependency(request: Request) -> Actor:
         # Async: a local signature check is cheaper than a hop to the thread pool and back.
         verifier, token = _bearer(request)
-        principal = (await run_in_threadpool(verifier.verify, token) if verifier.resolves_over_network
-                     else verifier.verify(token))
+        principal = verifier.cached(token)
+        if principal is None:
+            principal = (await run_in_threadpool(verifier.verify, token) if verifier.resolves_over_network
+                         else verifier.verify(token))
         acting = next((r for r in allowed if r in principal.roles), None)
         if acting is None:
             held = ", ".join(sorted(principal.roles)) or "none"
             raise Forbidden(f"this requires role {' or '.join(allowed)}; the token has {held}")
         correlation_id = (request.headers.get("x-request-id") or str(uuid.uuid4()))[:128]
         request.state.correlation_id = correlation_id
-        return Actor(subject=principal.subject, role=acting, pseudonym=pseudonym(principal.subject),
+        return Actor(subject=principal.subject, role=acting, pseudonym=_pseudonym(principal.subject),
                      communities=tuple(sorted(principal.communities)), correlation_id=correlation_id)
 
     dependency.__name__ = f"requires_{'_or_'.join(allowed)}"

@@ -55,7 +55,7 @@ SAGA_MESSAGES = Counter(
 SAGA_LAG = Gauge(
     "shequ_saga_lag_events",
     "Messages on a consumed partition not yet handled by an event consumer (kit), per topic and partition",
-    ["consumer", "topic", "partition"],
+    ["consumer", "topic", "partition"], multiprocess_mode="max",
 )
 
 E = TypeVar("E", bound=PublicEvent)

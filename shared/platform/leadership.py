@@ -3,7 +3,9 @@
 With PostgreSQL, the relay of each replica tries a session-level advisory lock
 keyed by its topic; the holder publishes, the others stand by and take over
 when the holder's connection goes away (crash, deploy). With SQLite there is
-only ever one process per store, so leadership is trivially held.
+one host, and the relay runs in the one supervising process of `shequ serve` /
+`shequ demo` (its HTTP worker processes never start a relay, query-table runner
+or reaction consumer: `bootstrap/workers.py`), so leadership is trivially held.
 """
 
 from __future__ import annotations

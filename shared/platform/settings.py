@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     oidc_jwks_url: str | None = Field(default=None, validation_alias="OIDC_JWKS_URL")
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, validation_alias="MAX_BODY_BYTES")
 
+    # HTTP worker processes of `shequ serve` / `shequ demo` (--workers overrides; unset: the machine's cores).
+    http_workers: int | None = Field(default=None, ge=1, le=64, validation_alias="SHEQU_HTTP_WORKERS")
+
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 
     def topic_for(self, service: str) -> str:

@@ -36,6 +36,7 @@ from shared.kernel.actor import Role
 from shared.platform.auth import requires
 from shared.platform.envelope import EventContract, envelope_id
 from shared.platform.eventstore import ServiceApplication
+from shared.platform.http import OneHopRoute
 
 log = logging.getLogger("shequ.trace")
 
@@ -131,7 +132,7 @@ def relay_position_reader(app: ServiceApplication, topic: str, bootstrap_servers
 
 def service_router(contract: EventContract, topic: str, read_position: Callable[[], tuple[str, int]]) -> APIRouter:
     """`GET /trace/{id}`: this service's stored events carrying the id, and whether each is published."""
-    api = APIRouter(tags=["operations"])
+    api = APIRouter(tags=["operations"], route_class=OneHopRoute)
 
     @api.get("/trace/{ident}", dependencies=[Admin])
     def trace(
@@ -177,15 +178,16 @@ def projected(db: Any, projections: Sequence[Any], *, aggregate: str, version: i
             continue
         document = db[projection.collection].find_one({"_id": community})
         seen = ((document or {}).get("_seen") or {}).get(aggregate)
+        dead_lettered = version in ((document or {}).get("_gaps") or {}).get(aggregate, ())
         models.append({"collection": projection.collection, "document": community, "seen_version": seen,
-                       "projected": seen is not None and seen >= version})
+                       "projected": seen is not None and seen >= version and not dead_lettered})
     return {"aggregate": aggregate, "version": version, "type": event_type, "community": community,
             "read_models": models, "projected": all(m["projected"] for m in models) if models else None}
 
 
 def district_router(projections: Callable[[], Sequence[Any]], db: Any) -> APIRouter:
     """`GET /admin/projected`: whether the district read models (in `db`) have applied an aggregate version."""
-    api = APIRouter(tags=["operations"])
+    api = APIRouter(tags=["operations"], route_class=OneHopRoute)
     models = list(projections())
 
     @api.get("/admin/projected", dependencies=[Admin])

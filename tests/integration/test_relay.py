@@ -209,3 +209,35 @@ def test_only_one_replica_relays_a_postgres_store_and_another_takes_over(postgre
             stop.set()
         for thread in threads:
             thread.join(10)
+
+
+def test_a_backlog_is_pipelined_and_each_batch_recorded_only_after_its_acknowledgement(settings, fresh_broker):
+    app = make_app(settings)
+    report(app, 12)
+    relay = relay_for(app, fresh_broker, batch_size=5)
+    assert relay.publish_batch() == 5
+    assert relay.acknowledged() == 0  # sent, in flight: not recorded yet
+    assert relay.publish_batch() == 5
+    assert relay.acknowledged() == 5  # the first batch settled after the second was sent
+    assert relay.publish_batch() == 2  # caught up: flushed and recorded at once
+    assert relay.acknowledged() == 12
+    assert relay.publish_batch() == 0
+    messages = read_topic(fresh_broker.bootstrap_servers, TOPIC, expect=12)
+    positions = sorted(int(dict(m.headers)["shequ_position"]) for m in messages)
+    assert positions == list(range(1, 13))  # each once
+
+
+def test_a_batch_in_flight_when_the_connection_breaks_is_published_again(settings, fresh_broker):
+    app = make_app(settings)
+    report(app, 10)
+    relay = relay_for(app, fresh_broker, batch_size=5)
+    assert relay.publish_batch() == 5
+    relay._disconnect()  # e.g. the broker went away before acknowledging: nothing was recorded
+    assert relay.acknowledged() == 0
+    assert relay.publish_batch() == 5
+    assert relay.publish_batch() == 5
+    assert relay.publish_batch() == 0
+    assert relay.acknowledged() == 10
+    positions = [int(dict(m.headers)["shequ_position"]) for m in
+                 read_topic(fresh_broker.bootstrap_servers, TOPIC, expect=15)]
+    assert sorted(set(positions)) == list(range(1, 11))  # at least once: the first five may be there twice
