@@ -82,7 +82,12 @@ def sign_in(driver: Any, base: str, token: str) -> None:
 
 
 def go(driver: Any, hash_: str, view: str) -> None:
-    driver.execute_script("location.hash = arguments[0];", hash_)
+    """Open the page at `hash_` and wait for its render; the same address again renders it again (fresh data)."""
+    # The mark of the current render goes first, so that the wait sees the new page's, not the last one's.
+    driver.execute_script(
+        "document.getElementById('main').removeAttribute('data-ready');"
+        "if (location.hash === arguments[0]) { window.dispatchEvent(new HashChangeEvent('hashchange')); }"
+        " else { location.hash = arguments[0]; }", hash_)
     wait_page(driver, view)
 
 
