@@ -186,6 +186,15 @@ def test_a_staff_member_works_a_case_from_report_to_close_and_the_dashboard_show
         sign_in(driver, base, staff_token)
         assert driver.execute_script("return document.documentElement.lang") == "zh-CN"
         assert "我的工作台" in driver.find_element("css selector", ".page-title").text
+        # A worklist this token's roles may not read says why, and the others still work.
+        lists = worklists(driver)
+        assert lists["second-approvals"]["state"] == "forbidden"
+        assert "welfare_officer" in driver.find_element(
+            "css selector", '[data-worklist="second-approvals"] [data-figure="worklist-forbidden"]').text
+        others = {k: v["state"] for k, v in lists.items() if k != "second-approvals"}
+        assert sorted(others) == ["leases-in-arrears", "my-cases", "open-help-requests", "overdue-cases",
+                                  "upcoming-activities"]
+        assert set(others.values()) <= {"empty", "ready"}, others
         ARTIFACTS.mkdir(exist_ok=True)
         driver.save_screenshot(str(ARTIFACTS / "staff-home.png"))
 
