@@ -153,7 +153,7 @@ def _start_projector_process(settings, bootstrap: str):  # noqa: ANN001, ANN202
     import os
     import subprocess
 
-    from shared.platform.broker import _die_with_parent, free_port
+    from shared.platform.child_server import die_with_parent, free_port
 
     metrics_port = free_port()
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "MONGO_URL": settings.mongo_url,
@@ -164,7 +164,7 @@ def _start_projector_process(settings, bootstrap: str):  # noqa: ANN001, ANN202
             [sys.executable, "-m", "bootstrap.cli", "project", "--metrics-port", str(metrics_port),
              "--metrics-host", "127.0.0.1"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-            start_new_session=True, preexec_fn=_die_with_parent)  # noqa: PLW1509
+            start_new_session=True, preexec_fn=die_with_parent)  # noqa: PLW1509
     console.print(f"district projector (shequ project) pid {process.pid}, metrics on port {metrics_port}")
     print(f"SHEQU_PROJECTOR_PID={process.pid}", flush=True)
     print(f"SHEQU_PROJECTOR_METRICS=http://127.0.0.1:{metrics_port}/metrics", flush=True)
