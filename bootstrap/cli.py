@@ -425,6 +425,124 @@ def rebuild() -> None:
                   f"{projector.totals.dead_lettered} dead-lettered")
 
 
+dlq = typer.Typer(help="Dead letters of the district projector: list, show, replay after a fix, discard",
+                  no_args_is_help=True)
+cli.add_typer(dlq, name="dlq")
+
+
+def _dead_letters():  # noqa: ANN202
+    from bootstrap.runtime import dead_letter_tools
+    from shared.platform.readstore import connect_read_store
+
+    settings = _settings()
+    if not settings.mongo_url:
+        console.print("MONGO_URL must be set for `shequ dlq` (the read store the projector records dead letters in)")
+        raise typer.Exit(2)
+    return dead_letter_tools(connect_read_store(settings)[settings.mongo_database])
+
+
+def _operator_name(by: str | None) -> str:
+    import getpass
+
+    return by or f"cli:{getpass.getuser()}"
+
+
+def _domain_errors():  # noqa: ANN202 - a context manager: a refused operation exits 1 with its reason
+    import contextlib
+
+    from shared.kernel.errors import DomainError
+
+    @contextlib.contextmanager
+    def refused():  # noqa: ANN202
+        try:
+            yield
+        except DomainError as exc:
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(1) from None
+
+    return refused()
+
+
+@dlq.command("list")
+def dlq_list(
+    status: Annotated[str, typer.Option(help="open, replayed, discarded or all")] = "open",
+    topic: Annotated[str | None, typer.Option(help="Only messages read from this topic")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Dead letters, oldest first: reason, topic, partition, offset and age."""
+    import json
+
+    from rich.table import Table
+
+    store, _ = _dead_letters()
+    with _domain_errors():
+        rows = store.list(status=None if status == "all" else status, topic=topic, limit=limit)
+    if as_json:
+        print(json.dumps({"dead_letters": rows, "depth": store.depth()}, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"dead letters ({status})")
+    for column in ("id", "status", "age", "topic", "partition", "offset", "event", "reason"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["id"], row["status"], _age(row["age_seconds"]), row["topic"], str(row["partition"]),
+                      str(row["offset"]), row["event_type"] or "", row["reason"])
+    Console(width=200).print(table)
+    console.print(" ".join(f"{k}: {v}" for k, v in store.depth().items()))
+
+
+def _age(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+@dlq.command("show")
+def dlq_show(ident: Annotated[str, typer.Argument(metavar="ID", help="topic:partition:offset")]) -> None:
+    """One dead letter in full: the message, its headers, replays and discard (JSON)."""
+    import json
+
+    store, _ = _dead_letters()
+    with _domain_errors():
+        print(json.dumps(store.show(ident), ensure_ascii=False, indent=2))
+
+
+@dlq.command("replay")
+def dlq_replay(
+    ident: Annotated[list[str] | None, typer.Argument(metavar="ID...", help="topic:partition:offset")] = None,
+    every_open: Annotated[bool, typer.Option("--all", help="Every open dead letter, oldest first")] = False,
+    by: Annotated[str | None, typer.Option(help="Who replays (recorded; default cli:<user>)")] = None,
+) -> None:
+    """Apply dead letters with the projection code installed now (after the fix). Applied exactly once:
+    a read model that has the event already is left as it is. Exit 1 if any still fails."""
+    import json
+
+    if bool(ident) == every_open:
+        console.print("name the dead letters to replay, or --all (not both)")
+        raise typer.Exit(2)
+    _, replayer = _dead_letters()
+    with _domain_errors():
+        outcomes = replayer.replay(None if every_open else ident, by=_operator_name(by))
+    print(json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False, indent=2))
+    if any(o.outcome == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+@dlq.command("discard")
+def dlq_discard(
+    ident: Annotated[str, typer.Argument(metavar="ID", help="topic:partition:offset")],
+    reason: Annotated[str, typer.Option(help="Why this message may stay out of the read models (recorded)")],
+    by: Annotated[str | None, typer.Option(help="Who discards (recorded; default cli:<user>)")] = None,
+) -> None:
+    """Set an open dead letter aside for good: kept, marked discarded, with who, when and why."""
+    import json
+
+    store, _ = _dead_letters()
+    with _domain_errors():
+        print(json.dumps(store.discard(ident, by=_operator_name(by), reason=reason), ensure_ascii=False, indent=2))
+
+
 @cli.command("trace")
 def trace_command(
     ident: Annotated[str, typer.Argument(metavar="ID", help="A request (correlation) id, an aggregate id or an envelope id")],

@@ -19,7 +19,7 @@ households and 35,353 residents and Xizhuchao's 59.5% floating population
 (households and residents of Huasheng, Hualong Jiayuan and Xizhuchao are not
 published; plausible figures are used). Each part's docstring lists its
 service's figures and what it scales down, to seed in under a minute on two
-cores (~30k events).
+cores (~33k events).
 
 Speed: each use case saves in its own SQLite transaction (~2.5 ms each, a
 disk sync). High-volume lifecycles (cases, mediations, rentals, activities,
@@ -29,9 +29,10 @@ cases call, on aggregates held in memory, and saved through the service's
 event); the welfare registry, households, programme enrolment and payment
 cycles, and inspections go through the application use cases one by one.
 Measured on the 2-core demo machine: the default size (4 reported + 20
-synthetic communities, seed 42) stores about 29.5k events (grid 11.1k,
-economy 4.0k, welfare 5.6k, volunteering 8.9k) in ~30 s, before any relay or
-projector competes for the CPU; `shequ demo` prints its own figures.
+synthetic communities, seed 42) stores about 33.1k events (grid 14.3k, of
+which 3.0k household visits; economy 3.9k, welfare 5.7k, volunteering 9.3k) in
+~25 s, before any relay or projector competes for the CPU; `shequ demo` prints
+its own figures.
 """
 
 from __future__ import annotations

@@ -24,7 +24,8 @@ from shared.platform.eventstore import ServiceApplication
 from shared.platform.http import api_docs_index, create_app
 from shared.platform.kafka import broker_check
 from shared.platform.leadership import leadership_for
-from shared.platform.projector import ProjectorRuntime, Projection
+from shared.platform.deadletters import DeadLetterReplayer, DeadLetterStore
+from shared.platform.projector import ProjectorRuntime, Projection, ReadModelWriter
 from shared.platform.querytables import QueryTableRunner
 from shared.platform.readstore import connect_read_store, ping
 from shared.platform.relay import Relay
@@ -185,6 +186,26 @@ def build_projector(
     )
 
 
+def dead_letter_tools(db: Any) -> tuple[DeadLetterStore, DeadLetterReplayer]:
+    """The district's dead letters and their replayer (this process's projection code, every service's events)."""
+    from bootstrap.registry import domain_services
+    from services.district.projections import projections
+
+    store = DeadLetterStore(db)
+    contracts = {d.contract.events.service: d.contract.events for d in domain_services()}
+    return store, DeadLetterReplayer(store, ReadModelWriter(db, projections()), contracts)
+
+
+def _count_dead_letters(store: DeadLetterStore) -> None:
+    try:
+        depth = store.depth()
+    except Exception:
+        metrics.DEAD_LETTERS.clear()  # no series rather than a stale count while the store is away
+        raise
+    for status, count in depth.items():
+        metrics.DEAD_LETTERS.labels(status).set(count)
+
+
 def build_district_http(
     settings: Settings, client: Any, readiness: dict[str, Callable[[], None]], verifier: TokenVerifier
 ) -> FastAPI:
@@ -194,9 +215,12 @@ def build_district_http(
     from services.district.web import web_router
 
     db = client[settings.mongo_database]
+    store, replayer = dead_letter_tools(db)
     http = create_app("district", title="shequ district", readiness={"read_store": lambda: ping(client), **readiness},
                       verifier=verifier, max_body_bytes=settings.max_body_bytes)
     http.state.queries = DistrictQueries(db)
+    http.state.dead_letters = replayer
+    metrics.on_scrape("dead_letters", lambda: _count_dead_letters(store))
     http.include_router(api.router())
     http.include_router(trace.district_router(projections, db))
     http.include_router(web_router())

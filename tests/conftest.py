@@ -31,6 +31,21 @@ def _unavailable(what: str, why: str) -> None:
 
 LAYERS = ("unit", "integration", "e2e")
 
+MEASURED = pytest.StashKey[list]()
+"""Lines a test measured (fuzzing counts, refusal matrices): `measured(request, line)`, printed after the run."""
+
+
+def measured(request: pytest.FixtureRequest, line: str) -> None:
+    request.config.stash.setdefault(MEASURED, []).append(line)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # noqa: ANN001
+    lines = config.stash.get(MEASURED, [])
+    if lines:
+        terminalreporter.section("measured")
+        for line in lines:
+            terminalreporter.write_line(line)
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test by its folder (unit, integration, e2e) and by the servers its fixtures start."""

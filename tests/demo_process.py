@@ -19,8 +19,10 @@ def demo_env(data_dir: Path) -> dict[str, str]:
 
 def start_demo(data_dir: Path, port: int, *args: str, timeout: float = 240) -> tuple[subprocess.Popen, dict[str, str]]:
     """Start the demo; return the process and what it printed as KEY=value lines up to SHEQU_READY."""
-    process = subprocess.Popen([sys.executable, "-m", "bootstrap.cli", "demo", "--port", str(port), *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=demo_env(data_dir), text=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "demo.log", "ab") as log:  # the demo's own log, kept beside its data for a failed run
+        process = subprocess.Popen([sys.executable, "-m", "bootstrap.cli", "demo", "--port", str(port), *args],
+                                   stdout=subprocess.PIPE, stderr=log, env=demo_env(data_dir), text=True)
     printed: dict[str, str] = {}
     deadline = time.monotonic() + timeout  # a first start without --no-seed seeds the demo district
     while time.monotonic() < deadline and "SHEQU_READY" not in printed:

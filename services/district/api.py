@@ -6,10 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.district.queries import AlertThresholds, DistrictQueries
-from shared.kernel.actor import Role
+from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
+from shared.platform.deadletters import STATUSES, DeadLetterReplayer
 from shared.platform.http import OneHopRoute
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -21,6 +23,22 @@ async def queries(request: Request) -> DistrictQueries:
 
 
 District = Annotated[DistrictQueries, Depends(queries)]
+
+
+async def dead_letters(request: Request) -> DeadLetterReplayer:
+    return request.app.state.dead_letters
+
+
+DeadLetters = Annotated[DeadLetterReplayer, Depends(dead_letters)]
+AdminActor = Annotated[Actor, Depends(requires(Role.ADMIN))]
+DEAD_LETTER_ID = Annotated[str, Path(min_length=5, max_length=300, pattern=r"^[^:]+:\d+:\d+$",
+                                     description="topic:partition:offset")]
+
+
+class Discard(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=1000, description="Why the message may stay out of the read models")
 
 
 def router() -> APIRouter:
@@ -87,6 +105,7 @@ def router() -> APIRouter:
         arrears_growth_fen: Annotated[int | None, Query(ge=1)] = None,
         cycles_pending_approval: Annotated[int | None, Query(ge=1)] = None,
         dead_lettered: Annotated[int | None, Query(ge=1)] = None,
+        lease_expiry_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
     ) -> dict[str, Any]:
         """Communities breaching thresholds; defaults from settings, overridable per request."""
         base = district.thresholds
@@ -95,6 +114,7 @@ def router() -> APIRouter:
             arrears_growth_fen=arrears_growth_fen or base.arrears_growth_fen,
             cycles_pending_approval=cycles_pending_approval or base.cycles_pending_approval,
             dead_lettered=dead_lettered or base.dead_lettered,
+            lease_expiry_days=base.lease_expiry_days if lease_expiry_days is None else lease_expiry_days,
         ))
 
     @api.post("/admin/rebuild", status_code=202, dependencies=[Depends(requires(Role.ADMIN))])
@@ -104,5 +124,39 @@ def router() -> APIRouter:
         if rebuild is None:
             raise HTTPException(409, "this process runs no projector; run `shequ rebuild` beside `shequ project`")
         return rebuild()
+
+    # -- dead letters: operators read them, admins replay or discard them --------------------------------
+
+    @api.get("/admin/dlq")
+    def list_dead_letters(
+        dead: DeadLetters,
+        status: Annotated[str, Query(pattern=f"^({'|'.join(STATUSES)}|all)$")] = "open",
+        topic: Annotated[str | None, Query(max_length=255)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> dict[str, Any]:
+        """Dead-lettered messages (oldest first) with reason, topic, partition, offset and age; counts by status."""
+        rows = dead.store.list(status=None if status == "all" else status, topic=topic, limit=limit)
+        return {"dead_letters": rows, "depth": dead.store.depth()}
+
+    @api.get("/admin/dlq/{ident}")
+    def show_dead_letter(ident: DEAD_LETTER_ID, dead: DeadLetters) -> dict[str, Any]:
+        """One dead letter: the message as read, its headers, its replays and discard."""
+        return dead.store.show(ident)
+
+    @api.post("/admin/dlq/replay")
+    def replay_open_dead_letters(actor: AdminActor, dead: DeadLetters) -> dict[str, Any]:
+        """Replay every open dead letter with the projection code running now (after a fix)."""
+        return {"replayed": [o.as_dict() for o in dead.replay(None, by=actor.subject)]}
+
+    @api.post("/admin/dlq/{ident}/replay")
+    def replay_dead_letter(ident: DEAD_LETTER_ID, actor: AdminActor, dead: DeadLetters) -> dict[str, Any]:
+        """Replay one dead letter; a document that already has it changes nothing (applied exactly once)."""
+        return dead.replay([ident], by=actor.subject)[0].as_dict()
+
+    @api.post("/admin/dlq/{ident}/discard")
+    def discard_dead_letter(ident: DEAD_LETTER_ID, body: Discard, actor: AdminActor,
+                            dead: DeadLetters) -> dict[str, Any]:
+        """Set an open dead letter aside for good; kept, with who, when and why."""
+        return dead.store.discard(ident, by=actor.subject, reason=body.reason)
 
     return api

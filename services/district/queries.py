@@ -20,6 +20,10 @@ from typing import Any
 
 from services.district.projections.community_economy import CommunityEconomy, arrears_as_of, economy_figures
 from services.district.projections.community_grid import CommunityGrid, grid_figures
+from services.district.projections.community_visits import COVERAGE_DENOMINATOR, CommunityVisits, visit_figures
+from services.district.projections.community_public_affairs import (
+    CommunityPublicAffairs, leases_expiring, public_affairs_figures,
+)
 from services.district.projections.community_volunteering import CommunityVolunteering, volunteering_figures
 from services.district.projections.community_welfare import CommunityWelfare, welfare_figures
 from services.district.projections.directory import CommunityDirectory
@@ -32,6 +36,7 @@ DOMAIN_COLLECTIONS = {
     "economy": CommunityEconomy.collection,
     "welfare": CommunityWelfare.collection,
     "volunteering": CommunityVolunteering.collection,
+    "visits": CommunityVisits.collection,
 }
 
 # Figures that are not counts or amounts: never summed into district totals (the district's
@@ -40,11 +45,13 @@ NON_ADDITIVE = {
     "community_id", "as_of", "directory", "cells", "by_lease", "team_leaderboard", "resolve_hours", "average",
     "rate", "success_rate", "registration_rate", "reoffending_rate", "median_hours_to_fulfil",
     "volunteers_per_1000_residents", "per_capita_income_by_year", "floating_population_estimate",
-    "beneficiary_share_of_residents", "income_growth", "median", "p90",
+    "beneficiary_share_of_residents", "income_growth", "median", "p90", "coverage", "programmes",
 }
 
 # Directory first, then one collection per domain: the documents of one community.
-COLLECTIONS = {"directory": CommunityDirectory.collection, **DOMAIN_COLLECTIONS}
+# Public affairs (disclosures, tenders, property fees) are economy figures kept in a document of their own.
+COLLECTIONS = {"directory": CommunityDirectory.collection, **DOMAIN_COLLECTIONS,
+               "public_affairs": CommunityPublicAffairs.collection}
 _COLLECTION_INDEX = {collection: index for index, collection in enumerate(COLLECTIONS.values())}
 
 
@@ -54,6 +61,7 @@ class AlertThresholds:
     arrears_growth_fen: int = 1_000_000  # 10,000 yuan more in arrears than 30 days before
     cycles_pending_approval: int = 1
     dead_lettered: int = 1
+    lease_expiry_days: int = 60  # warn of running leases ending within this many days (0: no warnings)
 
 
 LEADERBOARD_SIZE = 20
@@ -133,6 +141,11 @@ INDICATORS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "distributions_owed_fen": lambda f: _dig(f, "economy", "distributions", "owed"),
     "distributions_paid_fen": lambda f: _dig(f, "economy", "distributions", "paid"),
     "per_capita_income_fen": lambda f: _latest(_dig(f, "economy", "per_capita_income_by_year")),
+    "disclosures_published": lambda f: _dig(f, "economy", "disclosures", "published"),
+    "tenders_open": lambda f: _dig(f, "economy", "tenders", "open"),
+    "leases_expiring": lambda f: _dig(f, "economy", "leases_expiring"),
+    "property_fee_collection_rate": lambda f: _dig(f, "economy", "property_fees", "rate"),
+    "property_fee_arrears_fen": lambda f: _dig(f, "economy", "property_fees", "arrears"),
     "beneficiaries": lambda f: sum((_dig(f, "welfare", "beneficiaries") or {}).values()) if f.get("welfare") else None,
     "beneficiary_share_of_residents": lambda f: _dig(f, "welfare", "beneficiary_share_of_residents"),
     "allowance_households": lambda f: _dig(f, "welfare", "allowance_households"),
@@ -227,10 +240,12 @@ def _zero_figures(now: datetime) -> dict[str, dict[str, Any]]:
     """Each domain's figures of a community without events: the shape of the district totals, all zeros."""
     return {
         "grid": grid_figures(CommunityGrid().new_document("", None), now),  # type: ignore[arg-type]
-        "economy": economy_figures(CommunityEconomy().new_document("", None), now.date()),  # type: ignore[arg-type]
+        "economy": {**economy_figures(CommunityEconomy().new_document("", None), now.date()),  # type: ignore[arg-type]
+                    **public_affairs_figures(None, None, now.date(), 0)},
         "welfare": {**welfare_figures(CommunityWelfare().new_document("", None)),  # type: ignore[arg-type]
                     "beneficiary_share_of_residents": None},
         "volunteering": volunteering_figures(CommunityVolunteering().new_document("", None), now),  # type: ignore
+        "visits": visit_figures(CommunityVisits().new_document("", None)),  # type: ignore[arg-type]
     }
 
 
@@ -453,12 +468,17 @@ class DistrictQueries:
         if "economy" in docs:
             figures["economy"] = economy_figures(docs["economy"], now.date())
             figures["income_growth"] = _growth(figures["economy"]["income_by_month"], now.date())
+        if "economy" in docs or "public_affairs" in docs:
+            figures.setdefault("economy", {}).update(public_affairs_figures(
+                docs.get("public_affairs"), docs.get("economy"), now.date(), self.thresholds.lease_expiry_days))
         if "welfare" in docs:
             figures["welfare"] = welfare_figures(docs["welfare"])
             beneficiaries = sum(figures["welfare"]["beneficiaries"].values())
             figures["welfare"]["beneficiary_share_of_residents"] = _ratio(beneficiaries, residents)
         if "volunteering" in docs:
             figures["volunteering"] = volunteering_figures(docs["volunteering"], now, residents)
+        if "visits" in docs:
+            figures["visits"] = visit_figures(docs["visits"])
         figures["as_of"] = max(as_of) if as_of else None
         return figures
 
@@ -587,9 +607,24 @@ class DistrictQueries:
         economy["per_capita_income_by_year"] = {y: round(t / n) for y, (t, n) in sorted(weighted.items()) if n}
         economy["income_by_month"] = dict(sorted(economy["income_by_month"].items()))
         economy["income_growth"] = _growth(economy["income_by_month"], snapshot.at.date())
+        fees = economy["property_fees"]
+        fees["rate"] = _ratio(fees["paid"], fees["billed"])
+        economy["disclosures"]["latest_month"] = max(
+            (m for c in communities if (m := _dig(c.figures, "economy", "disclosures", "latest_month"))), default=None)
 
         welfare = totals["welfare"]
         welfare["beneficiary_share_of_residents"] = _ratio(sum(welfare["beneficiaries"].values()), residents)
+        welfare["programmes"] = {pid: programme for c in communities
+                                 for pid, programme in (_dig(c.figures, "welfare", "programmes") or {}).items()}
+
+        # A quarter's district coverage is over every community's registered households, visited or not.
+        visits = totals["visits"]
+        visits["quarters"] = dict(sorted(visits["quarters"].items()))
+        visits["latest_quarter"] = max(visits["quarters"], default=None)
+        visits["denominator"] = COVERAGE_DENOMINATOR
+        for quarter in visits["quarters"].values():
+            quarter["registered_households"] = visits["registered_households"]
+            quarter["coverage"] = _ratio(quarter["households_visited"], visits["registered_households"])
 
     def community(self, community_id: str) -> dict[str, Any]:
         docs = self._documents([community_id]).get(community_id)
@@ -678,11 +713,24 @@ class DistrictQueries:
                 if value >= threshold:
                     alerts.append({"community_id": cid, "name": name, "kind": kind, "value": value,
                                    "threshold": threshold})
+        alerts.extend(snapshot.memo(f"leases_expiring:{limits.lease_expiry_days}",
+                                    lambda: self._lease_expiry_alerts(snapshot, limits.lease_expiry_days)))
         dead = self._projector_status()["dead_lettered"]
         if dead >= limits.dead_lettered:
             alerts.append({"community_id": None, "name": None, "kind": "dead_lettered_events", "value": dead,
                            "threshold": limits.dead_lettered})
         return {"alerts": alerts, "thresholds": limits.__dict__, "served_at": self.clock().isoformat()}
+
+    @staticmethod
+    def _lease_expiry_alerts(snapshot: _Snapshot, days: int) -> list[dict[str, Any]]:
+        """A warning per community with running leases ending within `days` days, naming each lease."""
+        alerts = []
+        for cid, community in snapshot.communities.items():
+            expiring = leases_expiring(community.docs.get("economy"), community.at.date(), days)
+            if expiring:
+                alerts.append({"community_id": cid, "name": community.figures["name"], "kind": "leases_expiring",
+                               "value": len(expiring), "threshold": days, "leases": expiring})
+        return alerts
 
     @staticmethod
     def _alert_values(snapshot: _Snapshot) -> list[tuple[str, str, dict[str, int]]]:

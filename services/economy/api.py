@@ -12,16 +12,20 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from services.economy.application import EconomyApplication
 from services.economy.commands import (
-    BillMonth, CorrectIncomeSurvey, DeclareDistribution, FoundCompany, IncurDebt, LeaseAsset, PayDistribution, PayRent,
-    ReceiveTaxRebate, RecordExpense, RecordIncome, RegisterAsset, RegisterEnterprise, RepayDebt, ReportIncomeSurvey,
-    ReportJobs, ReportRevenue, ReverseEntry, TerminateLease, TransferToLandReserve, WriteOffRent,
+    AwardTender, BillMonth, CloseTender, CorrectDisclosure, CorrectIncomeSurvey, DeclareDistribution, FoundCompany,
+    IncurDebt, LeaseAsset, OpenFeeAccount, OpenTender, PayDistribution, PayPropertyFee, PayRent, PlaceBid,
+    PublishDisclosure, ReceiveTaxRebate, RecordExpense, RecordIncome, RegisterAsset, RegisterEnterprise, RepayDebt,
+    ReportIncomeSurvey, ReportJobs, ReportRevenue, ReverseEntry, SetFeeSchedule, TerminateLease, TransferToLandReserve,
+    WriteOffRent,
 )
 from services.economy.arrears import AGING_BUCKETS
 from services.economy.domain import AssetType, CompanyKind, Sector
+from services.economy.public_page import disclosures_page
 from services.economy.queries import (
     LeaseSort, LeaseStatus, list_assets, list_companies, list_debts, list_enterprises, list_leases,
 )
@@ -33,6 +37,9 @@ from shared.platform.http import OneHopRoute
 CommunityId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 AggregateId = Annotated[str, Path(min_length=1, max_length=64)]
 SurveyYear = Annotated[int, Path(ge=1949, le=2200)]
+MonthKey = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+# The residents' page: no script, inline style only.
+PAGE_POLICY = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
 View = dict[str, Any]
 AgingBucket = StrEnum("AgingBucket", {b: b for b in AGING_BUCKETS})  # type: ignore[misc]
 """services/economy/arrears.py's buckets, as a query parameter's choices."""
@@ -232,5 +239,80 @@ def router() -> APIRouter:
     @api.get("/communities/{community_id}/income-surveys/{year}")
     def income_survey(community_id: CommunityId, year: SurveyYear, economy: Economy, actor: Staff) -> View:
         return economy.income_survey(actor, community_id, year)
+
+    # -- public disclosure (三务公开): staff publish, residents read without a token ----------------------
+
+    @api.post("/communities/{community_id}/disclosures", status_code=201)
+    def publish_disclosure(community_id: CommunityId, body: PublishDisclosure, economy: Economy,
+                           actor: Staff) -> View:
+        return economy.publish_disclosure(actor, community_id, body)
+
+    @api.post("/communities/{community_id}/disclosures/{month}/corrections", status_code=201)
+    def correct_disclosure(community_id: CommunityId, month: MonthKey, body: CorrectDisclosure, economy: Economy,
+                           actor: Staff) -> View:
+        return economy.correct_disclosure(actor, community_id, month, body)
+
+    @api.get("/public/communities/{community_id}/disclosures")
+    def public_disclosures(community_id: CommunityId, economy: Economy) -> View:
+        return economy.public_disclosures(community_id)
+
+    @api.get("/public/communities/{community_id}/disclosures.html", response_class=HTMLResponse)
+    def public_disclosures_page(community_id: CommunityId, economy: Economy) -> HTMLResponse:
+        view = economy.public_disclosures(community_id)
+        return HTMLResponse(disclosures_page(view["name"], view), headers=PAGE_POLICY)
+
+    # -- lease tendering --------------------------------------------------------------------------
+
+    @api.post("/tenders", status_code=201, response_model=Created)
+    def open_tender(body: OpenTender, economy: Economy, actor: Staff) -> Created:
+        return Created(id=str(economy.open_tender(actor, body)))
+
+    @api.post("/tenders/{tender_id}/bids", status_code=201)
+    def place_bid(tender_id: AggregateId, body: PlaceBid, economy: Economy, actor: Staff) -> View:
+        return economy.place_bid(actor, tender_id, body)
+
+    @api.post("/tenders/{tender_id}/closing")
+    def close_tender(tender_id: AggregateId, body: CloseTender, economy: Economy, actor: Staff) -> View:
+        return economy.close_tender(actor, tender_id, body)
+
+    @api.post("/tenders/{tender_id}/award")
+    def award_tender(tender_id: AggregateId, body: AwardTender, economy: Economy, actor: Staff) -> View:
+        return economy.award_tender(actor, tender_id, body)
+
+    @api.get("/tenders/{tender_id}")
+    def tender(tender_id: AggregateId, economy: Economy, actor: Staff) -> View:
+        return economy.tender(actor, tender_id)
+
+    # -- property fees ----------------------------------------------------------------------------
+
+    @api.post("/communities/{community_id}/property-fee-accounts", status_code=201, response_model=Created)
+    def open_fee_account(community_id: CommunityId, body: OpenFeeAccount, economy: Economy,
+                         actor: Staff) -> Created:
+        return Created(id=str(economy.open_fee_account(actor, community_id, body)))
+
+    @api.post("/property-fee-accounts/{account_id}/schedules")
+    def set_fee_schedule(account_id: AggregateId, body: SetFeeSchedule, economy: Economy, actor: Staff) -> View:
+        return economy.set_fee_schedule(actor, account_id, body)
+
+    @api.post("/property-fee-accounts/{account_id}/bills")
+    def bill_property_fee(account_id: AggregateId, body: BillMonth, economy: Economy, actor: Staff) -> View:
+        return economy.bill_property_fee(actor, account_id, body)
+
+    @api.post("/property-fee-accounts/{account_id}/payments")
+    def pay_property_fee(account_id: AggregateId, body: PayPropertyFee, economy: Economy, actor: Staff) -> View:
+        return economy.pay_property_fee(actor, account_id, body)
+
+    @api.get("/property-fee-accounts/{account_id}")
+    def fee_account(account_id: AggregateId, economy: Economy, actor: Staff, as_of: date | None = None) -> View:
+        return economy.fee_account(actor, account_id, as_of)
+
+    @api.post("/communities/{community_id}/property-fee-billing-runs")
+    def run_property_fee_billing(community_id: CommunityId, body: BillMonth, economy: Economy,
+                                 actor: Staff) -> View:
+        return economy.run_property_fee_billing(actor, community_id, body)
+
+    @api.get("/communities/{community_id}/property-fees")
+    def property_fees(community_id: CommunityId, economy: Economy, actor: Staff, as_of: date | None = None) -> View:
+        return economy.property_fees(actor, community_id, as_of)
 
     return api

@@ -16,19 +16,28 @@ from services.economy.domain import (
     AssetRegister,
     CollectiveFund,
     CommunityCompany,
+    DisclosureBook,
     Enterprise,
     IncomeSource,
     IncomeSurvey,
     OnePerCommunity,
+    PropertyFeeAccount,
+    PropertyFeeRegister,
+    Tender,
+    collection_rate,
+    disclosure_figures,
     month_bounds,
 )
 from services.economy.commands import (
-    BillMonth, CorrectIncomeSurvey, DeclareDistribution, FoundCompany, IncurDebt, LeaseAsset, PayDistribution, PayRent,
-    ReceiveTaxRebate, RecordExpense, RecordIncome, RegisterAsset, RegisterEnterprise, RepayDebt, ReportIncomeSurvey,
-    ReportJobs, ReportRevenue, ReverseEntry, TerminateLease, TransferToLandReserve, WriteOffRent,
+    AwardTender, BillMonth, CloseTender, CorrectDisclosure, CorrectIncomeSurvey, DeclareDistribution, FoundCompany,
+    IncurDebt, LeaseAsset, OpenFeeAccount, OpenTender, PayDistribution, PayPropertyFee, PayRent, PlaceBid,
+    PublishDisclosure, ReceiveTaxRebate, RecordExpense, RecordIncome, RegisterAsset, RegisterEnterprise, RepayDebt,
+    ReportIncomeSurvey, ReportJobs, ReportRevenue, ReverseEntry, SetFeeSchedule, TerminateLease, TransferToLandReserve,
+    WriteOffRent,
 )
 from shared.kernel import clock
 from shared.kernel.actor import Actor
+from shared.kernel.directory import KnownCommunity, known_community_id
 from shared.kernel.errors import Conflict, NotFound
 from shared.platform.eventstore import ServiceApplication
 
@@ -307,6 +316,184 @@ class EconomyApplication(ServiceApplication):
                 "outstanding": sum(s["outstanding"] for s in statements),
                 "aging": {b: sum(s["aging"][b] for s in statements) for b in AGING_BUCKETS},
                 "assets": [{k: s[k] for k in ("asset_id", "outstanding", "aging")} for s in statements if s["outstanding"]]}
+
+    # -- public disclosure (三务公开) --------------------------------------------------------------------
+
+    def publish_disclosure(self, actor: Actor, community_id: str, command: PublishDisclosure) -> dict[str, Any]:
+        """The month's figures, generated from the fund and the leases, frozen in the published event."""
+        actor.ensure_serves(community_id)
+        book: DisclosureBook = self._one_per_community(DisclosureBook, community_id)
+        figures = disclosure_figures(self._fund(community_id), self._assets(community_id), command.month)
+        book.publish(command.month, figures=figures, published_on=command.published_on)
+        self.save(book, actor=actor)
+        return self._disclosure_view(book.disclosure(command.month))
+
+    def correct_disclosure(self, actor: Actor, community_id: str, month: str,
+                           command: CorrectDisclosure) -> dict[str, Any]:
+        """The month's figures generated again (after a ledger correction), published with the reason."""
+        actor.ensure_serves(community_id)
+        book: DisclosureBook = self._one_per_community(DisclosureBook, community_id)
+        book.disclosure(month)
+        figures = disclosure_figures(self._fund(community_id), self._assets(community_id), month)
+        book.correct(month, figures=figures, reason=command.reason, corrected_on=command.corrected_on)
+        self.save(book, actor=actor)
+        return self._disclosure_view(book.disclosure(month))
+
+    def public_disclosures(self, community_id: str) -> dict[str, Any]:
+        """What residents see without a token: every published disclosure with its corrections, newest first."""
+        try:
+            community: KnownCommunity = self.get(known_community_id(community_id), KnownCommunity, "community")
+        except NotFound:
+            raise NotFound(f"community {community_id} is not in the district directory") from None
+        book: DisclosureBook = self._one_per_community(DisclosureBook, community_id)
+        return {"community_id": community_id, "name": community.name,
+                "disclosures": [self._disclosure_view(d) for _, d in sorted(book.disclosures.items(), reverse=True)]}
+
+    @staticmethod
+    def _disclosure_view(disclosure: dict[str, Any]) -> dict[str, Any]:
+        corrections = disclosure["corrections"]
+        return {**disclosure, "corrections": list(corrections),
+                "current_figures": corrections[-1]["figures"] if corrections else disclosure["figures"]}
+
+    # -- lease tendering --------------------------------------------------------------------------
+
+    def open_tender(self, actor: Actor, command: OpenTender) -> UUID:
+        asset: Asset = self._served(actor, command.asset_id, Asset, "asset")
+        tender = Tender.open(asset, lease_starts_on=command.lease_starts_on, lease_ends_on=command.lease_ends_on,
+                             minimum_rent=command.minimum_rent, deposit=command.deposit,
+                             closes_on=command.closes_on, opened_on=command.opened_on)
+        self.save(tender, actor=actor)
+        return tender.id
+
+    def place_bid(self, actor: Actor, tender_id: Id, command: PlaceBid) -> dict[str, Any]:
+        tender: Tender = self._served(actor, tender_id, Tender, "tender")
+        bidder: Enterprise = self.get(command.bidder_enterprise_id, Enterprise, "enterprise")
+        if bidder.community_id != tender.community_id:
+            raise Conflict(f"enterprise {command.bidder_enterprise_id} is registered in {bidder.community_id}, "
+                           f"not in {tender.community_id}")
+        bid_id = tender.place_bid(bidder_enterprise_id=str(bidder.id), monthly_rent=command.monthly_rent,
+                                  placed_on=command.placed_on)
+        self.save(tender, actor=actor)
+        return {"bid_id": bid_id, **self._tender_view(tender)}
+
+    def close_tender(self, actor: Actor, tender_id: Id, command: CloseTender) -> dict[str, Any]:
+        tender: Tender = self._served(actor, tender_id, Tender, "tender")
+        tender.close(closed_on=command.closed_on)
+        self.save(tender, actor=actor)
+        return self._tender_view(tender)
+
+    def award_tender(self, actor: Actor, tender_id: Id, command: AwardTender) -> dict[str, Any]:
+        """The winning bid becomes a lease of the asset (the lease rules apply), tender and asset in one save."""
+        tender: Tender = self._served(actor, tender_id, Tender, "tender")
+        asset: Asset = self.get(tender.asset_id, Asset, "asset")
+        bid_id = tender.winner(command.bid_id, command.reason)
+        bid = tender.bids[bid_id]
+        lease_id = asset.lease(tenant_enterprise_id=bid["bidder_enterprise_id"], monthly_rent=bid["monthly_rent"],
+                               starts_on=tender.lease_starts_on, ends_on=tender.lease_ends_on, deposit=tender.deposit)
+        tender.record_award(bid_id, lease_id=lease_id, reason=command.reason, awarded_on=command.awarded_on)
+        self.save(tender, asset, actor=actor)
+        return self._tender_view(tender)
+
+    def tender(self, actor: Actor, tender_id: Id) -> dict[str, Any]:
+        return self._tender_view(self._served(actor, tender_id, Tender, "tender"))
+
+    @staticmethod
+    def _tender_view(tender: Tender) -> dict[str, Any]:
+        """Bids stay sealed (who and how much) until the tender closes."""
+        sealed = tender.closed_on is None
+        bids = [{"bid_id": bid_id, "placed_on": bid["placed_on"],
+                 **({} if sealed else {"bidder_enterprise_id": bid["bidder_enterprise_id"],
+                                       "monthly_rent": bid["monthly_rent"]})}
+                for bid_id, bid in tender.bids.items()]
+        return {"id": str(tender.id), "community_id": tender.community_id, "asset_id": tender.asset_id,
+                "status": tender.status, "lease_starts_on": tender.lease_starts_on,
+                "lease_ends_on": tender.lease_ends_on, "minimum_rent": tender.minimum_rent,
+                "deposit": tender.deposit, "opened_on": tender.opened_on, "closes_on": tender.closes_on,
+                "closed_on": tender.closed_on, "sealed": sealed, "bids": bids,
+                "highest_bid_id": None if sealed else tender.highest_bid(), "award": tender.award}
+
+    # -- property fees ----------------------------------------------------------------------------
+
+    def open_fee_account(self, actor: Actor, community_id: str, command: OpenFeeAccount) -> UUID:
+        actor.ensure_serves(community_id)
+        account = PropertyFeeAccount.open(community_id, dwelling=command.dwelling, area_m2=command.area_m2,
+                                          opened_on=command.opened_on)
+        if account.id in self.repository:
+            raise Conflict(f"household {account.dwelling} already has a property-fee account ({account.id})")
+        register: PropertyFeeRegister = self._one_per_community(PropertyFeeRegister, community_id)
+        register.list_account(str(account.id))
+        self.save(account, register, actor=actor)
+        return account.id
+
+    def set_fee_schedule(self, actor: Actor, account_id: Id, command: SetFeeSchedule) -> dict[str, Any]:
+        account: PropertyFeeAccount = self._served(actor, account_id, PropertyFeeAccount, "property-fee account")
+        account.set_schedule(basis=command.basis, rate=command.rate, effective_from=command.effective_from)
+        self.save(account, actor=actor)
+        return self._fee_account_view(account, clock.today())
+
+    def bill_property_fee(self, actor: Actor, account_id: Id, command: BillMonth) -> dict[str, Any]:
+        """Bill one household for a month; a month already billed is not billed again (`billed` is false)."""
+        account: PropertyFeeAccount = self._served(actor, account_id, PropertyFeeAccount, "property-fee account")
+        billed = account.bill(command.month)
+        if billed:
+            self.save(account, actor=actor)
+        return {"billed": billed, **self._fee_account_view(account, clock.today())}
+
+    def run_property_fee_billing(self, actor: Actor, community_id: str, command: BillMonth) -> dict[str, Any]:
+        """Bill the month to every household with a schedule for it; households already billed are skipped,
+        and those that cannot be billed are listed with the reason, nothing else changed for them."""
+        actor.ensure_serves(community_id)
+        month_bounds(command.month)
+        billed, not_billed, touched = [], [], []
+        for account in self._fee_accounts(community_id):
+            try:
+                if not account.bill(command.month):
+                    continue
+            except Conflict as refused:
+                not_billed.append({"account_id": str(account.id), "reason": str(refused)})
+                continue
+            touched.append(account)
+            billed.append({"account_id": str(account.id), "amount": account.bills[command.month][1]})
+        if touched:
+            self.save(*touched, actor=actor)
+        return {"community_id": community_id, "month": command.month, "billed": billed, "not_billed": not_billed,
+                "total_billed": sum(b["amount"] for b in billed)}
+
+    def pay_property_fee(self, actor: Actor, account_id: Id, command: PayPropertyFee) -> dict[str, Any]:
+        account: PropertyFeeAccount = self._served(actor, account_id, PropertyFeeAccount, "property-fee account")
+        account.pay(amount=command.amount, paid_on=command.paid_on)
+        self.save(account, actor=actor)
+        return self._fee_account_view(account, command.paid_on)
+
+    def fee_account(self, actor: Actor, account_id: Id, as_of: date | None = None) -> dict[str, Any]:
+        account = self._served(actor, account_id, PropertyFeeAccount, "property-fee account")
+        return self._fee_account_view(account, as_of or clock.today())
+
+    def property_fees(self, actor: Actor, community_id: str, as_of: date | None = None) -> dict[str, Any]:
+        """The community's collection: billed, paid, arrears (aged), households in arrears, collection rate."""
+        actor.ensure_serves(community_id)
+        day = as_of or clock.today()
+        statements = [(account, account.statement(day)) for account in self._fee_accounts(community_id)]
+        billed = sum(s["billed"] for _, s in statements)
+        paid = sum(s["paid"] for _, s in statements)
+        return {"community_id": community_id, "as_of": day, "households": len(statements), "billed": billed,
+                "paid": paid, "outstanding": billed - paid, "collection_rate": collection_rate(billed, paid),
+                "aging": {b: sum(s["aging"][b] for _, s in statements) for b in AGING_BUCKETS},
+                "households_in_arrears": sum(1 for _, s in statements if s["outstanding"]),
+                "in_arrears": [{"account_id": str(a.id), "dwelling": a.dwelling, "outstanding": s["outstanding"]}
+                               for a, s in statements if s["outstanding"]]}
+
+    def _fee_accounts(self, community_id: str) -> list[PropertyFeeAccount]:
+        register: PropertyFeeRegister = self._one_per_community(PropertyFeeRegister, community_id)
+        return [self.get(account_id, PropertyFeeAccount, "property-fee account") for account_id in register.account_ids]
+
+    @staticmethod
+    def _fee_account_view(account: PropertyFeeAccount, as_of: date) -> dict[str, Any]:
+        return {"id": str(account.id), "community_id": account.community_id, "dwelling": account.dwelling,
+                "area_m2": account.area_m2, "opened_on": account.opened_on, "as_of": as_of,
+                "schedules": [{"effective_from": m, "basis": basis, "rate": rate} for m, basis, rate in account.schedules],
+                "bills": [{"month": m, "due_on": due, "amount": amount} for m, (due, amount) in sorted(account.bills.items())],
+                "statement": account.statement(as_of)}
 
     # -- views of in-memory aggregates ----------------------------------------------------------------
 

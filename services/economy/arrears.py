@@ -1,4 +1,4 @@
-"""Arrears aging: how outstanding rent is bucketed by days overdue.
+"""Arrears aging: how outstanding rent (and property fees) is bucketed by days overdue; the collection rate.
 
 Pure functions over plain values, so the economy domain (lease statements) and
 the district read side (its economy projection) apply the same rule without
@@ -8,6 +8,7 @@ the read side importing the write model.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from shared.kernel.errors import Invalid
 
@@ -57,3 +58,24 @@ def age_arrears(charges: list[tuple[str, date, int]], credits: int, as_of: date)
         if amount > settled:
             buckets[aging_bucket((as_of - due_on).days)] += amount - settled
     return buckets
+
+
+def account_statement(charges: dict[str, tuple[date, int]], credits: dict[str, list[tuple[date, int]]],
+                      as_of: date | None = None) -> dict[str, Any]:
+    """What was billed (month -> due date, amount), each kind of credit (paid, written off, ...) and what is
+    outstanding, up to `as_of` if given (then with the arrears aged), else everything recorded."""
+    day = as_of or date.max
+    billed = [(month, due_on, amount) for month, (due_on, amount) in charges.items() if month_bounds(month)[0] <= day]
+    statement: dict[str, Any] = {"billed": sum(amount for _, _, amount in billed)}
+    for kind, entries in credits.items():
+        statement[kind] = sum(amount for on, amount in entries if on <= day)
+    credited = sum(statement[kind] for kind in credits)
+    statement["outstanding"] = statement["billed"] - credited
+    if as_of is not None:
+        statement["aging"] = age_arrears(billed, credited, as_of)
+    return statement
+
+
+def collection_rate(billed: int, paid: int) -> float | None:
+    """Share of what was billed that was paid; None before anything was billed."""
+    return round(paid / billed, 4) if billed else None

@@ -8,7 +8,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from services.economy.domain import AssetType, CompanyKind, ExpenseCategory, IncomeSource, Sector, TerminationReason
+from services.economy.domain import (
+    AssetType, CompanyKind, ExpenseCategory, FeeBasis, IncomeSource, Sector, TerminationReason,
+)
 
 Fen = Annotated[StrictInt, Field(gt=0, le=10**15, description="fen")]
 FenOrZero = Annotated[StrictInt, Field(ge=0, le=10**15, description="fen")]
@@ -145,3 +147,66 @@ class ReportIncomeSurvey(Command):
 class CorrectIncomeSurvey(Command):
     per_capita_net_income: Fen
     reason: Reason
+
+
+# -- public disclosure ---------------------------------------------------------------------------------
+
+
+class PublishDisclosure(Command):
+    month: Month
+    published_on: date
+
+
+class CorrectDisclosure(Command):
+    reason: Reason
+    corrected_on: date
+
+
+# -- lease tendering -----------------------------------------------------------------------------------
+
+
+class OpenTender(Command):
+    asset_id: str = Field(min_length=1, max_length=64)
+    lease_starts_on: date
+    lease_ends_on: date
+    minimum_rent: Fen
+    deposit: FenOrZero = 0
+    opened_on: date
+    closes_on: date
+
+
+class PlaceBid(Command):
+    bidder_enterprise_id: str = Field(min_length=1, max_length=64)
+    monthly_rent: Fen
+    placed_on: date
+
+
+class CloseTender(Command):
+    closed_on: date
+
+
+class AwardTender(Command):
+    bid_id: str | None = Field(default=None, min_length=1, max_length=64,
+                               description="a bid other than the highest; needs a reason")
+    reason: Reason | None = None
+    awarded_on: date
+
+
+# -- property fees -------------------------------------------------------------------------------------
+
+
+class OpenFeeAccount(Command):
+    dwelling: str = Field(min_length=1, max_length=64, description="building-unit-room, never a person's name")
+    area_m2: StrictInt = Field(gt=0, le=10**5)
+    opened_on: date
+
+
+class SetFeeSchedule(Command):
+    basis: FeeBasis
+    rate: Fen = Field(description="fen per m² per month (per_m2) or fen per month (fixed)")
+    effective_from: Month
+
+
+class PayPropertyFee(Command):
+    amount: Fen
+    paid_on: date

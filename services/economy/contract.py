@@ -10,11 +10,15 @@ from __future__ import annotations
 import hashlib
 
 from services.economy import events as public
-from services.economy.domain import Asset, AssetRegister, CollectiveFund, CommunityCompany, Enterprise, IncomeSurvey
+from services.economy.domain import (
+    Asset, AssetRegister, CollectiveFund, CommunityCompany, DisclosureBook, Enterprise, IncomeSurvey, PropertyFeeAccount,
+    PropertyFeeRegister, Tender,
+)
 from shared.platform.envelope import EventContract
 
 contract = EventContract(public.public_events)
-contract.withholds(AssetRegister.Opened, AssetRegister.AssetListed, CollectiveFund.Opened)
+contract.withholds(AssetRegister.Opened, AssetRegister.AssetListed, CollectiveFund.Opened, DisclosureBook.Opened,
+                   PropertyFeeRegister.Opened, PropertyFeeRegister.AccountListed)
 
 
 def referrer_ref(attracted_by: str | None) -> str | None:
@@ -49,3 +53,19 @@ for stored, published in ((CommunityCompany.Founded, public.CompanyFounded),
                           (CommunityCompany.RevenueReported, public.CompanyRevenueReported),
                           (CommunityCompany.JobsReported, public.CompanyJobsReported)):
     contract.copies(stored, published, id_field="company_id")
+
+# Disclosures: the figures as frozen in the stored event; a correction's reason stays on the residents' page.
+contract.copies(DisclosureBook.Published, public.DisclosurePublished)
+contract.copies(DisclosureBook.Corrected, public.DisclosureCorrected)
+
+# Tenders: a bid is published without its bidder or amount (sealed); both are revealed by the award.
+for stored, published in ((Tender.Opened, public.TenderOpened), (Tender.BidPlaced, public.TenderBidPlaced),
+                          (Tender.Closed, public.TenderClosed), (Tender.Awarded, public.TenderAwarded)):
+    contract.copies(stored, published, id_field="tender_id")
+
+# Property fees: the dwelling is withheld; the account id names the household.
+for stored, published in ((PropertyFeeAccount.Opened, public.PropertyFeeAccountOpened),
+                          (PropertyFeeAccount.ScheduleSet, public.PropertyFeeScheduleSet),
+                          (PropertyFeeAccount.Billed, public.PropertyFeeBilled),
+                          (PropertyFeeAccount.Paid, public.PropertyFeePaid)):
+    contract.copies(stored, published, id_field="account_id")

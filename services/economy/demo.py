@@ -7,16 +7,24 @@ million yuan of legacy debt and 420,000 yuan owed to 4 villager groups (both
 cleared over the year from re-let factory rent and land-reserve compensation);
 Xizhuchao's 1.3 million yuan collective income (150k rent, 300k tax rebates,
 the rest remitted by its cleaning company and farm-machinery cooperative) and
-31,000 yuan per-capita income. Everything is saved in batches.
+31,000 yuan per-capita income. Every community publishes its monthly disclosure (三务公开) early in the
+following month; Huasheng re-lets its defaulted factory by tender and corrects one disclosure after a
+double-booked expense is reversed; Xizhuchao bills property fees to the households of its taken-over
+estates, collected fully after a year of door-to-door work; Jinpen pays 50,000 yuan for its ten public
+notice boards (党务居务公开栏). Everything is saved in batches.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import date, timedelta
 
 from services.economy.application import EconomyApplication
-from services.economy.domain import Asset, AssetRegister, CollectiveFund, CommunityCompany, Enterprise, IncomeSurvey
+from services.economy.domain import (
+    Asset, AssetRegister, CollectiveFund, CommunityCompany, DisclosureBook, Enterprise, IncomeSurvey, PropertyFeeAccount,
+    PropertyFeeRegister, Tender, disclosure_figures,
+)
 from shared.kernel.actor import pseudonym
 from shared.kernel.clock import recorded_at
 from shared.platform.seeding import YUAN, Batch, SeedPart
@@ -31,12 +39,18 @@ class EconomySeed(SeedPart):
         with recorded_at(self.seeding.start - timedelta(days=1)):
             self.fund = CollectiveFund(self.cid)
             self.register = AssetRegister(self.cid)
+            self.book = DisclosureBook(self.cid)
         self.leases: list[tuple[Asset, str, float]] = []  # asset, lease id, payment reliability
+        self.assets: list[Asset] = []
         self.scheduled: dict[int, list[Callable[[], None]]] = {}
+        # Its own stream: the new public-affairs history leaves every other seeded figure as it was.
+        self.affairs_rng = random.Random(f"{self.seeding.seed}:{self.cid}:public-affairs")
+        for month in range(1, 12):  # the previous month's disclosure, on the 5th
+            self.at(month, lambda month=month: self.disclose(month - 1))
         getattr(self, f"_{self.kind.replace('-', '_')}", self._synthetic)()
         self.monthly()
         self.surveys()
-        self.batch.add(self.fund, self.register)
+        self.batch.add(self.fund, self.register, self.book)
         self.batch.flush()
 
     def at(self, month: int, action: Callable[[], None]) -> None:
@@ -52,6 +66,7 @@ class EconomySeed(SeedPart):
                                    registered_on=self.seeding.start.date() - timedelta(days=1))
             self.register.list_asset(str(asset.id))
         self.batch.add(asset)
+        self.assets.append(asset)
         self.count["assets"] += 1
         return asset
 
@@ -77,6 +92,87 @@ class EconomySeed(SeedPart):
         self.leases.append((asset, lease_id, reliability))
         self.count["leases"] += 1
         return lease_id
+
+    def disclose(self, month: int, day: int = 5) -> None:
+        """Publish the month's disclosure from the ledger as it stands (run early in the next month)."""
+        t = self.seeding.in_month(self.affairs_rng, month + 1, day=day)
+        if not self.seeding.past(t):
+            return
+        with recorded_at(t):
+            self.book.publish(self.seeding.month_key(month), published_on=t.date(),
+                              figures=disclosure_figures(self.fund, self.assets, self.seeding.month_key(month)))
+        self.count["disclosures"] += 1
+
+    def tender_lease(self, asset: Asset, bidders: list[tuple[Enterprise, int]], month: int, *, starts_on: date,
+                     years: int, award: bool = True) -> None:
+        """A tender opened on the 6th of `month`, sealed bids until the 20th; closed on the 21st and the highest
+        bid leased from `starts_on` for `years` when `award`, else left open (its bids still sealed)."""
+        rng = self.affairs_rng
+        opened = self.seeding.in_month(rng, month, day=6)
+        with recorded_at(opened):
+            tender = Tender.open(asset, lease_starts_on=starts_on,
+                                 lease_ends_on=starts_on.replace(year=starts_on.year + years) - timedelta(days=1),
+                                 minimum_rent=min(rent for _, rent in bidders) * YUAN, deposit=0,
+                                 closes_on=self.seeding.months[month].replace(day=20), opened_on=opened.date())
+        self.batch.add(tender)
+        self.count["tenders"] += 1
+        for n, (bidder, rent) in enumerate(bidders):
+            t = self.seeding.in_month(rng, month, day=8 + n * 3)
+            if t.date() < opened.date() or not self.seeding.past(t):
+                continue
+            with recorded_at(t):
+                tender.place_bid(bidder_enterprise_id=str(bidder.id), monthly_rent=rent * YUAN, placed_on=t.date())
+        if not award:
+            return
+        closed = self.seeding.in_month(rng, month, day=21)
+        with recorded_at(closed):
+            tender.close(closed_on=closed.date())
+            winner = tender.winner()
+            bid = tender.bids[winner]
+            lease_id = asset.lease(tenant_enterprise_id=bid["bidder_enterprise_id"], monthly_rent=bid["monthly_rent"],
+                                   starts_on=tender.lease_starts_on, ends_on=tender.lease_ends_on, deposit=0)
+            tender.record_award(winner, lease_id=lease_id, reason=None, awarded_on=closed.date())
+        self.leases.append((asset, lease_id, 0.97))
+        self.count["leases"] += 1
+
+    def property_fees(self, estates: list[tuple[str, int]], rate_fen_per_m2: int, holdouts: float) -> None:
+        """Households of the estates billed monthly per m²; a share holds out for the first half year, then
+        pays its arrears over months 6-9 once its problems are solved; everyone pays after the 10th."""
+        rng = self.affairs_rng
+        with recorded_at(self.seeding.start - timedelta(days=1)):
+            register = PropertyFeeRegister(self.cid)
+            accounts = []
+            for estate, households in estates:
+                for n in range(households):
+                    dwelling = f"{estate}{n // 24 + 1}-{n % 24 // 12 + 1}-{n % 12 // 2 + 1}0{n % 2 + 1}"
+                    account = PropertyFeeAccount.open(self.cid, dwelling=dwelling, area_m2=rng.randrange(68, 136),
+                                                      opened_on=self.seeding.months[0])
+                    account.set_schedule(basis="per_m2", rate=rate_fen_per_m2,
+                                         effective_from=self.seeding.month_key(0))
+                    register.list_account(str(account.id))
+                    accounts.append((account, rng.random() < holdouts, rng.randrange(6, 10)))
+        self.batch.add(register)
+
+        def month_of_fees(month: int) -> None:
+            key = self.seeding.month_key(month)
+            with recorded_at(self.seeding.in_month(rng, month, day=1, hour=2)):
+                for account, _, _ in accounts:
+                    account.bill(key)
+            for account, holds_out, settles in accounts:
+                day = self.seeding.months[month].replace(day=rng.randint(10, 28))
+                outstanding = account.statement()["outstanding"]
+                if day >= self.seeding.now.date() or not outstanding or (holds_out and month < settles):
+                    continue  # (this month's later payers have not paid yet)
+                t = self.seeding.in_month(rng, month, day=day.day)
+                with recorded_at(t):
+                    account.pay(amount=outstanding, paid_on=t.date())
+                self.count["property_fee_payments"] += 1
+
+        for month in range(12):
+            self.at(month, lambda month=month: month_of_fees(month))
+        for account, _, _ in accounts:
+            self.batch.add(account)
+        self.count["property_fee_households"] = len(accounts)
 
     def income(self, source: str, yuan: int, month: int, reference: str = "") -> None:
         t = self.seeding.in_month(self.rng, month)
@@ -172,11 +268,37 @@ class EconomySeed(SeedPart):
             self.lease(factory, tenant, rng.randrange(55_000, 80_000, 1000), 0)
         newcomer = self.enterprise("常州智能装备有限公司", "manufacturing", (220, 140), month=3)
 
-        def relet() -> None:  # the defaulting tenant leaves; the factory is re-let to a better enterprise
+        rivals = [self.enterprise(name, "manufacturing", jobs, month=3) for name, jobs in (
+            ("金坛永固建材有限公司", (60, 30)), ("常州恒信包装有限公司", (45, 25)))]
+
+        def relet() -> None:  # the defaulting tenant leaves; the factory is re-let by tender (重新发包) to the best bid
             t = self.seeding.in_month(rng, 3, day=5)
             with recorded_at(t):
                 factories[0].terminate_lease(old_lease, reason="default", terminated_on=t.date())
-            self.lease(factories[0], newcomer, 72_000, 4)
+            self.tender_lease(factories[0], [(rivals[0], 58_000), (newcomer, 72_000), (rivals[1], 64_000)], 3,
+                              starts_on=self.seeding.months[4], years=3)
+
+        self.mistake = ""
+
+        def double_booked() -> None:  # recorded twice in month 5, disclosed, reversed, then the disclosure corrected
+            t = self.seeding.in_month(self.affairs_rng, 5, day=27)
+            with recorded_at(t):
+                self.mistake = self.fund.record_expense(category="maintenance", amount=18_000 * YUAN,
+                                                        spent_on=t.date(), description="厂房屋面维修（重复入账）")
+
+        def correct() -> None:
+            t = self.seeding.in_month(self.affairs_rng, 6, day=12)
+            if not self.seeding.past(t):
+                return
+            with recorded_at(t):
+                self.fund.reverse_entry(self.mistake, reason="厂房屋面维修费重复入账", reversed_on=t.date())
+                month = self.seeding.month_key(5)
+                self.book.correct(month, figures=disclosure_figures(self.fund, self.assets, month),
+                                  reason="5月维修支出重复入账18,000元，已冲销，更正公布", corrected_on=t.date())
+            self.count["disclosure_corrections"] += 1
+
+        self.at(5, double_booked)
+        self.at(6, correct)
 
         land = self.asset("land", "华胜村东地块（收储）", 26_000, 0)
 
@@ -214,8 +336,15 @@ class EconomySeed(SeedPart):
         coop_land = self.enterprise("连云港西诸朝农机专业合作社", "agriculture", (35, 30))
         farm = self.enterprise("开发区绿野种植家庭农场", "agriculture", (12, 10))
         trader = self.enterprise("西诸朝便民超市", "wholesale_retail", (8, 8))
-        for asset, tenant, rent in ((land[0], coop_land, 4_500), (land[1], farm, 4_000), (shop, trader, 4_000)):
-            self.lease(asset, tenant, rent, 0)  # 12,500 a month: 150k a year
+        for asset, tenant, rent, years in ((land[0], coop_land, 4_500, 3), (land[1], farm, 4_000, 3),
+                                           (shop, trader, 4_000, 1)):  # the shop's one-year lease ends this month
+            self.lease(asset, tenant, rent, 0, years=years)  # 12,500 a month: 150k a year
+        # The shop is put out to tender again for next year (对外招标): open this month, its bids still sealed.
+        following = (self.seeding.months[11].replace(day=28) + timedelta(days=4)).replace(day=1)
+        self.at(11, lambda: self.tender_lease(shop, [(trader, 4_200), (farm, 4_500)], 11, starts_on=following, years=1,
+                                              award=False))
+        # The estates taken over in 2018 (原有居民集中区): 0.80 yuan per m² a month; 1 in 6 households held out.
+        self.property_fees([("西诸朝新村", 168), ("朝阳小区", 96), ("幸福家园", 72)], 80, holdouts=1 / 6)
         taxpayers = [self.enterprise(name, sector, jobs, month=m) for name, sector, jobs, m in (
             ("连云港港城物流有限公司", "logistics", (140, 60), 0), ("江苏开发区医药科技有限公司", "manufacturing", (380, 90), 0),
             ("连云港海辰建材有限公司", "construction", (95, 40), 5), ("西诸朝商贸有限公司", "wholesale_retail", (30, 22), 7))]
@@ -240,6 +369,7 @@ class EconomySeed(SeedPart):
                 self.at(5 + n, lambda o=operator, yuan=rng.randrange(150_000, 260_000, 1000), m=5 + n:
                         self.tax_rebate(o, yuan, m))
         self.at(1, lambda: self.expense("public_services", 240_000, 1, "36名保洁员工资（19万平方米）"))
+        self.at(2, lambda: self.expense("public_services", 50_000, 2, "党务、居务公开栏及宣传栏10块"))
 
     def _hualong_jiayuan(self) -> None:
         rng = self.rng

@@ -16,7 +16,9 @@ from typing import Any
 from eventsourcing.domain import event
 
 from shared.kernel.aggregate import CommunityAggregate
-from services.economy.arrears import AGING_BUCKETS, age_arrears, month_bounds  # noqa: F401  (application uses them from here)
+from services.economy.arrears import (  # noqa: F401  (application uses them from here)
+    AGING_BUCKETS, account_statement, age_arrears, collection_rate, month_bounds,
+)
 from shared.kernel.errors import Conflict, Invalid, NotFound
 
 NAMESPACE = uuid.UUID("3d1f0c52-8a8e-4c8b-9d55-2f5d0b6e7a31")
@@ -123,16 +125,9 @@ class Lease:
 
     def statement(self, as_of: date | None = None) -> dict[str, Any]:
         """Billed, paid, written off and outstanding (up to `as_of` if given), with arrears aging."""
-        day = as_of or date.max
-        charges = [(m, due, amount) for m, (due, amount) in self.charges.items() if month_bounds(m)[0] <= day]
-        billed = sum(amount for _, _, amount in charges)
-        paid = sum(amount for on, amount in self.payments if on <= day)
-        written_off = sum(amount for on, amount, _ in self.write_offs if on <= day)
-        statement = {"lease_id": self.lease_id, "billed": billed, "paid": paid, "written_off": written_off,
-                     "outstanding": billed - paid - written_off}
-        if as_of is not None:
-            statement["aging"] = age_arrears(charges, paid + written_off, as_of)
-        return statement
+        written_off = [(on, amount) for on, amount, _ in self.write_offs]
+        return {"lease_id": self.lease_id,
+                **account_statement(self.charges, {"paid": self.payments, "written_off": written_off}, as_of)}
 
     @property
     def outstanding(self) -> int:
@@ -184,15 +179,20 @@ class Asset(CommunityAggregate):
         self._ensure_held()
         money(monthly_rent, "monthly_rent")
         money(deposit, "deposit", allow_zero=True)
+        self.ensure_free(starts_on, ends_on)
+        lease_id = str(uuid.uuid4())
+        self._leased(lease_id, str(tenant_enterprise_id), monthly_rent, starts_on, ends_on, deposit)
+        return lease_id
+
+    def ensure_free(self, starts_on: date, ends_on: date) -> None:
+        """Refuses a period that an existing lease of this asset overlaps (leases of one asset never overlap)."""
+        self._ensure_held()
         if ends_on < starts_on:
             raise Invalid("ends_on must not be before starts_on", "ends_on")
         for other in self.leases.values():
             if other.overlaps(starts_on, ends_on):
                 raise Conflict(f"asset {self.id} is already leased from {other.starts_on} to {other.effective_end} "
                                f"(lease {other.lease_id}); leases of one asset must not overlap")
-        lease_id = str(uuid.uuid4())
-        self._leased(lease_id, str(tenant_enterprise_id), monthly_rent, starts_on, ends_on, deposit)
-        return lease_id
 
     @event("Leased")
     def _leased(self, lease_id: str, tenant_enterprise_id: str, monthly_rent: int, starts_on: date, ends_on: date,
@@ -368,6 +368,8 @@ class CollectiveFund(OnePerCommunity):
         self.debts: dict[str, int] = {}  # creditor -> outstanding
         self.debt_repaid = 0
         self.distributions: dict[str, dict[str, int]] = {}  # villager group -> declared, paid
+        # (day, movement, amount) of debts and distributions, so a month's disclosure can state them as of its end
+        self.movements: list[tuple[date, str, int]] = []
 
     @property
     def income(self) -> int:
@@ -443,6 +445,7 @@ class CollectiveFund(OnePerCommunity):
     @event("DebtIncurred")
     def _debt_incurred(self, creditor: str, amount: int, incurred_on: date) -> None:
         self.debts[creditor] = self.debts.get(creditor, 0) + amount
+        self.movements.append((incurred_on, "debt_incurred", amount))
 
     def repay_debt(self, *, creditor: str, amount: int, repaid_on: date) -> None:
         money(amount, "amount")
@@ -455,6 +458,7 @@ class CollectiveFund(OnePerCommunity):
     def _debt_repaid(self, creditor: str, amount: int, repaid_on: date) -> None:
         self.debts[creditor] -= amount
         self.debt_repaid += amount
+        self.movements.append((repaid_on, "debt_repaid", amount))
 
     def declare_distribution(self, *, villager_group: str, amount: int, declared_on: date) -> None:
         money(amount, "amount")
@@ -464,6 +468,7 @@ class CollectiveFund(OnePerCommunity):
     def _distribution_declared(self, villager_group: str, amount: int, declared_on: date) -> None:
         owed = self.distributions.setdefault(villager_group, {"declared": 0, "paid": 0})
         owed["declared"] += amount
+        self.movements.append((declared_on, "distribution_declared", amount))
 
     def pay_distribution(self, *, villager_group: str, amount: int, paid_on: date) -> None:
         money(amount, "amount")
@@ -477,6 +482,7 @@ class CollectiveFund(OnePerCommunity):
     @event("DistributionPaid")
     def _distribution_paid(self, villager_group: str, amount: int, paid_on: date) -> None:
         self.distributions[villager_group]["paid"] += amount
+        self.movements.append((paid_on, "distribution_paid", amount))
 
 
 # -- community-owned companies and income surveys --------------------------------------------------
@@ -548,3 +554,313 @@ class IncomeSurvey(CommunityAggregate):
     def _corrected(self, year: int, previous: int, per_capita_net_income: int, reason: str) -> None:
         self.per_capita_net_income = per_capita_net_income
         self.corrections += 1
+
+
+# -- public disclosure of collective affairs (三务公开) ----------------------------------------------
+
+
+def disclosure_figures(fund: CollectiveFund, assets: list[Asset], month: str) -> dict[str, Any]:
+    """What the collective discloses for a month, read from its ledger: the month's income and expenses
+    (reversed entries left out), its debt and distribution movements and what stands at the month's end,
+    and its leases (running at the month's end, rent billed and received in the month, rent outstanding)."""
+    first, last = month_bounds(month)
+    in_month = [e for e in fund.entries.values() if first <= e["on"] <= last and not e["reversed"]]
+    totals: dict[str, dict[str, int]] = {"income": {}, "expense": {}}
+    for entry in in_month:
+        by_label = totals[entry["kind"]]
+        by_label[entry["label"]] = by_label.get(entry["label"], 0) + entry["amount"]
+    moved = {kind: [0, 0] for kind in ("debt_incurred", "debt_repaid", "distribution_declared", "distribution_paid")}
+    for on, kind, amount in fund.movements:  # [in the month, up to its end]
+        if on <= last:
+            moved[kind][1] += amount
+            if on >= first:
+                moved[kind][0] += amount
+    leases = [lease for asset in assets for lease in asset.leases.values()]
+    running = [lease for lease in leases if lease.starts_on <= last <= lease.effective_end]
+    income, expenses = sum(totals["income"].values()), sum(totals["expense"].values())
+    return {
+        "income": income, "income_by_source": dict(sorted(totals["income"].items())),
+        "expenses": expenses, "expenses_by_category": dict(sorted(totals["expense"].items())),
+        "net_income": income - expenses,
+        "debt_incurred": moved["debt_incurred"][0], "debt_repaid": moved["debt_repaid"][0],
+        "debt_outstanding": moved["debt_incurred"][1] - moved["debt_repaid"][1],
+        "distributions_declared": moved["distribution_declared"][0],
+        "distributions_paid": moved["distribution_paid"][0],
+        "distributions_owed": moved["distribution_declared"][1] - moved["distribution_paid"][1],
+        "leases_running": len(running), "monthly_rent_running": sum(lease.monthly_rent for lease in running),
+        "rent_billed": sum(amount for lease in leases for m, (_, amount) in lease.charges.items() if m == month),
+        "rent_received": sum(amount for lease in leases for on, amount in lease.payments if first <= on <= last),
+        "rent_outstanding": sum(lease.statement(last)["outstanding"] for lease in leases),
+    }
+
+
+class DisclosureBook(OnePerCommunity):
+    """The community's published monthly disclosures and their corrections. Figures are frozen in the event
+    that publishes them; a correction is a new published event referring to the disclosure, never an edit."""
+
+    label = "disclosure book"
+
+    @event("Opened")
+    def __init__(self, community_id: str) -> None:
+        self.community_id = community_id
+        self.disclosures: dict[str, dict[str, Any]] = {}  # month -> disclosure
+
+    @staticmethod
+    def disclosure_id(community_id: str, month: str) -> str:
+        return str(uuid.uuid5(NAMESPACE, f"disclosure/{community_id}/{month}"))
+
+    def disclosure(self, month: str) -> dict[str, Any]:
+        found = self.disclosures.get(month)
+        if found is None:
+            raise NotFound(f"{self.community_id} has published no disclosure for {month}")
+        return found
+
+    def publish(self, month: str, *, figures: dict[str, Any], published_on: date) -> str:
+        if month in self.disclosures:
+            raise Conflict(f"the disclosure of {month} was published on {self.disclosures[month]['published_on']}; "
+                           f"publish a correction instead")
+        if published_on <= month_bounds(month)[1]:
+            raise Invalid(f"the disclosure of {month} can be published once the month has ended "
+                          f"(after {month_bounds(month)[1]})", "published_on")
+        disclosure_id = self.disclosure_id(self.community_id, month)
+        self._published(disclosure_id, month, figures, published_on)
+        return disclosure_id
+
+    @event("Published")
+    def _published(self, disclosure_id: str, month: str, figures: dict[str, Any], published_on: date) -> None:
+        self.disclosures[month] = {"disclosure_id": disclosure_id, "month": month, "figures": figures,
+                                   "published_on": published_on, "corrections": []}
+
+    def correct(self, month: str, *, figures: dict[str, Any], reason: str, corrected_on: date) -> int:
+        """Publishes the month's figures again, with the reason; refused when nothing changed."""
+        disclosure = self.disclosure(month)
+        if not reason.strip():
+            raise Invalid("a correction needs its reason", "reason")
+        current = disclosure["corrections"][-1]["figures"] if disclosure["corrections"] else disclosure["figures"]
+        if figures == current:
+            raise Conflict(f"the ledger still gives the published figures of {month}; there is nothing to correct")
+        if corrected_on < disclosure["published_on"]:
+            raise Invalid(f"corrected_on must not be before the disclosure ({disclosure['published_on']})",
+                          "corrected_on")
+        number = len(disclosure["corrections"]) + 1
+        self._corrected(disclosure["disclosure_id"], number, month, figures, reason, corrected_on)
+        return number
+
+    @event("Corrected")
+    def _corrected(self, disclosure_id: str, correction_number: int, month: str, figures: dict[str, Any],
+                   reason: str, corrected_on: date) -> None:
+        self.disclosures[month]["corrections"].append({"correction_number": correction_number, "figures": figures,
+                                                       "reason": reason, "corrected_on": corrected_on})
+
+
+# -- lease tendering (招标发包) ----------------------------------------------------------------------
+
+
+class Tender(CommunityAggregate):
+    """A tender for leasing an asset: sealed bids until it closes, then a winner and the lease made from it.
+
+    The winner is the highest bid (the earliest of equal bids) unless another is chosen with a reason."""
+
+    @event("Opened")
+    def __init__(self, community_id: str, asset_id: str, lease_starts_on: date, lease_ends_on: date,
+                 minimum_rent: int, deposit: int, closes_on: date, opened_on: date) -> None:
+        self.community_id = community_id
+        self.asset_id = asset_id
+        self.lease_starts_on = lease_starts_on
+        self.lease_ends_on = lease_ends_on
+        self.minimum_rent = minimum_rent
+        self.deposit = deposit
+        self.closes_on = closes_on
+        self.opened_on = opened_on
+        self.bids: dict[str, dict[str, Any]] = {}  # bid id -> bidder, monthly rent, placed on
+        self.closed_on: date | None = None
+        self.award: dict[str, Any] | None = None
+
+    @classmethod
+    def open(cls, asset: Asset, *, lease_starts_on: date, lease_ends_on: date, minimum_rent: int, deposit: int,
+             closes_on: date, opened_on: date) -> Tender:
+        money(minimum_rent, "minimum_rent")
+        money(deposit, "deposit", allow_zero=True)
+        if closes_on < opened_on:
+            raise Invalid("closes_on must not be before opened_on", "closes_on")
+        if lease_starts_on <= closes_on:
+            raise Invalid("the lease must start after the tender closes", "lease_starts_on")
+        asset.ensure_free(lease_starts_on, lease_ends_on)
+        return cls(asset.community_id, str(asset.id), lease_starts_on, lease_ends_on, minimum_rent, deposit,
+                   closes_on, opened_on)
+
+    @property
+    def status(self) -> str:
+        return "awarded" if self.award else "closed" if self.closed_on else "open"
+
+    def place_bid(self, *, bidder_enterprise_id: str, monthly_rent: int, placed_on: date) -> str:
+        money(monthly_rent, "monthly_rent")
+        if self.closed_on is not None or placed_on > self.closes_on:
+            raise Conflict(f"tender {self.id} closed{' on ' + str(self.closed_on) if self.closed_on else ''} "
+                           f"(bids until {self.closes_on}); no bids after close")
+        if placed_on < self.opened_on:
+            raise Invalid(f"placed_on must not be before the tender opened ({self.opened_on})", "placed_on")
+        if monthly_rent < self.minimum_rent:
+            raise Invalid(f"the bid is below the tender's minimum rent of {self.minimum_rent} fen", "monthly_rent")
+        if any(b["bidder_enterprise_id"] == bidder_enterprise_id for b in self.bids.values()):
+            raise Conflict(f"enterprise {bidder_enterprise_id} has already bid in tender {self.id}; one sealed bid each")
+        bid_id = str(uuid.uuid4())
+        self._bid_placed(bid_id, bidder_enterprise_id, monthly_rent, placed_on)
+        return bid_id
+
+    @event("BidPlaced")
+    def _bid_placed(self, bid_id: str, bidder_enterprise_id: str, monthly_rent: int, placed_on: date) -> None:
+        self.bids[bid_id] = {"bidder_enterprise_id": bidder_enterprise_id, "monthly_rent": monthly_rent,
+                             "placed_on": placed_on}
+
+    def close(self, *, closed_on: date) -> None:
+        if self.closed_on is not None:
+            raise Conflict(f"tender {self.id} was already closed on {self.closed_on}")
+        if closed_on < self.closes_on:
+            raise Conflict(f"tender {self.id} takes bids until {self.closes_on}; it cannot close before then")
+        highest = self.highest_bid()
+        self._closed(closed_on, len(self.bids), self.bids[highest]["monthly_rent"] if highest else 0)
+
+    @event("Closed")
+    def _closed(self, closed_on: date, bids: int, highest_rent: int) -> None:
+        self.closed_on = closed_on
+
+    def highest_bid(self) -> str | None:
+        ranked = sorted(self.bids.items(), key=lambda b: (-b[1]["monthly_rent"], b[1]["placed_on"], b[0]))
+        return ranked[0][0] if ranked else None
+
+    def winner(self, bid_id: str | None = None, reason: str | None = None) -> str:
+        """The winning bid (checked, nothing changed): the highest unless `bid_id` is chosen with a reason."""
+        if self.closed_on is None:
+            raise Conflict(f"tender {self.id} is still open (until {self.closes_on}); close it first")
+        if self.award:
+            raise Conflict(f"tender {self.id} was already awarded to bid {self.award['bid_id']}")
+        highest = self.highest_bid()
+        if highest is None:
+            raise Conflict(f"tender {self.id} closed without bids; there is nothing to award")
+        chosen = str(bid_id) if bid_id else highest
+        if chosen not in self.bids:
+            raise NotFound(f"bid {bid_id} not found in tender {self.id}")
+        if self.bids[chosen]["monthly_rent"] < self.bids[highest]["monthly_rent"] and not (reason or "").strip():
+            raise Invalid("the chosen bid is not the highest; record the reason it wins", "reason")
+        return chosen
+
+    def record_award(self, bid_id: str, *, lease_id: str, reason: str | None, awarded_on: date) -> None:
+        bid = self.bids[bid_id]
+        self._awarded(bid_id, bid["bidder_enterprise_id"], bid["monthly_rent"], bid_id == self.highest_bid(),
+                      reason or "", lease_id, awarded_on)
+
+    @event("Awarded")
+    def _awarded(self, bid_id: str, bidder_enterprise_id: str, monthly_rent: int, highest: bool, reason: str,
+                 lease_id: str, awarded_on: date) -> None:
+        self.award = {"bid_id": bid_id, "bidder_enterprise_id": bidder_enterprise_id, "monthly_rent": monthly_rent,
+                      "highest": highest, "reason": reason, "lease_id": lease_id, "awarded_on": awarded_on}
+
+
+# -- property fees (物业费) --------------------------------------------------------------------------
+
+PROPERTY_FEE_DUE_DAY = 15
+"""A month's property fee falls due on this day of that month."""
+
+
+class FeeBasis(StrEnum):
+    PER_M2 = "per_m2"  # fen per square metre per month
+    FIXED = "fixed"  # fen per month
+
+
+class PropertyFeeAccount(CommunityAggregate):
+    """One household's property fees: the schedules it is billed on, its monthly bills and its payments.
+
+    The household is named by its dwelling (building-unit-room), never by a person; its id derives from it."""
+
+    @staticmethod
+    def id_for(community_id: str, dwelling: str) -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, f"property-fees/{community_id}/{dwelling}")
+
+    @classmethod
+    def create_id(cls, community_id: str, dwelling: str, area_m2: int, opened_on: date) -> uuid.UUID:
+        return cls.id_for(community_id, dwelling)
+
+    @event("Opened")
+    def __init__(self, community_id: str, dwelling: str, area_m2: int, opened_on: date) -> None:
+        self.community_id = community_id
+        self.dwelling = dwelling
+        self.area_m2 = area_m2
+        self.opened_on = opened_on
+        self.schedules: list[tuple[str, str, int]] = []  # (from month, basis, rate), in month order
+        self.bills: dict[str, tuple[date, int]] = {}  # month -> (due date, amount)
+        self.payments: list[tuple[date, int]] = []
+
+    @classmethod
+    def open(cls, community_id: str, *, dwelling: str, area_m2: int, opened_on: date) -> PropertyFeeAccount:
+        if not dwelling.strip():
+            raise Invalid("dwelling must name the building, unit and room", "dwelling")
+        if isinstance(area_m2, bool) or not isinstance(area_m2, int) or area_m2 <= 0:
+            raise Invalid("area_m2 must be a whole number of square metres, more than 0", "area_m2")
+        return cls(community_id, dwelling.strip(), area_m2, opened_on)
+
+    def set_schedule(self, *, basis: str, rate: int, effective_from: str) -> None:
+        """From `effective_from` on, the household is billed `rate` (per m² or fixed) a month."""
+        money(rate, "rate")
+        month_bounds(effective_from)
+        if any(month >= effective_from for month in self.bills):
+            raise Conflict(f"{max(self.bills)} is already billed; a schedule cannot change billed months")
+        if self.schedules and effective_from <= self.schedules[-1][0]:
+            raise Conflict(f"a schedule already applies from {self.schedules[-1][0]}; a new one must start later")
+        self._schedule_set(FeeBasis(basis).value, rate, effective_from)
+
+    @event("ScheduleSet")
+    def _schedule_set(self, basis: str, rate: int, effective_from: str) -> None:
+        self.schedules.append((effective_from, basis, rate))
+
+    def fee_for(self, month: str) -> int:
+        applying = [s for s in self.schedules if s[0] <= month]
+        if not applying:
+            raise Conflict(f"household {self.dwelling} has no fee schedule for {month}")
+        _, basis, rate = applying[-1]
+        return rate * self.area_m2 if basis == FeeBasis.PER_M2 else rate
+
+    def bill(self, month: str) -> bool:
+        """Bill a month's fee; a month already billed changes nothing (returns False)."""
+        first, _ = month_bounds(month)
+        if month in self.bills:
+            return False
+        if first < self.opened_on.replace(day=1):
+            raise Conflict(f"household {self.dwelling}'s account opened on {self.opened_on}; it is not billed for {month}")
+        self._billed(month, self.fee_for(month), first.replace(day=PROPERTY_FEE_DUE_DAY))
+        return True
+
+    @event("Billed")
+    def _billed(self, month: str, amount: int, due_on: date) -> None:
+        self.bills[month] = (due_on, amount)
+
+    def statement(self, as_of: date | None = None) -> dict[str, Any]:
+        """Billed, paid and outstanding (up to `as_of` if given), with arrears aged by days overdue."""
+        return account_statement(self.bills, {"paid": self.payments}, as_of)
+
+    def pay(self, *, amount: int, paid_on: date) -> None:
+        money(amount, "amount")
+        outstanding = self.statement()["outstanding"]
+        if amount > outstanding:
+            raise Conflict(f"household {self.dwelling} has {outstanding} fen of property fees outstanding; "
+                           f"a payment of {amount} fen would overpay it")
+        self._paid(amount, paid_on)
+
+    @event("Paid")
+    def _paid(self, amount: int, paid_on: date) -> None:
+        self.payments.append((paid_on, amount))
+
+
+class PropertyFeeRegister(OnePerCommunity):
+    """The community's property-fee accounts, so one command can bill every household for a month."""
+
+    label = "property fee register"
+
+    @event("Opened")
+    def __init__(self, community_id: str) -> None:
+        self.community_id = community_id
+        self.account_ids: list[str] = []
+
+    @event("AccountListed")
+    def list_account(self, account_id: str) -> None:
+        self.account_ids.append(account_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.platform.envelope import PublicEvent, PublicEventSet
 
@@ -28,6 +28,7 @@ ExpenseCategory = StrEnum("ExpenseCategory", ["maintenance", "staff", "public_se
 Sector = StrEnum("Sector", ["manufacturing", "wholesale_retail", "logistics", "services", "agriculture",
                             "construction", "other"])
 CompanyKind = StrEnum("CompanyKind", ["cleaning", "farm_cooperative", "market", "other"])
+FeeBasis = StrEnum("FeeBasis", ["per_m2", "fixed"])
 
 
 class AssetRegistered(PublicEvent):
@@ -199,9 +200,130 @@ class PerCapitaIncomeCorrected(PublicEvent):
     per_capita_net_income: int = Money
 
 
+# -- public disclosure (三务公开): the figures exactly as published to residents ----------------------
+
+
+class DisclosureFigures(BaseModel):
+    """A month of the collective's affairs as disclosed: movements in the month and what stands at its end."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    income: int = Money
+    income_by_source: dict[str, int]
+    expenses: int = Money
+    expenses_by_category: dict[str, int]
+    net_income: int = Field(description="fen; negative when expenses exceed income")
+    debt_incurred: int = Money
+    debt_repaid: int = Money
+    debt_outstanding: int = Money
+    distributions_declared: int = Money
+    distributions_paid: int = Money
+    distributions_owed: int = Money
+    leases_running: int = Field(ge=0)
+    monthly_rent_running: int = Money
+    rent_billed: int = Money
+    rent_received: int = Money
+    rent_outstanding: int = Money
+
+
+class DisclosurePublished(PublicEvent):
+    event_name = "DisclosurePublished"
+    disclosure_id: str
+    month: str = Month
+    published_on: date
+    figures: DisclosureFigures
+
+
+class DisclosureCorrected(PublicEvent):
+    """The month's figures published again; refers to the disclosure it corrects (its reason is on the page)."""
+
+    event_name = "DisclosureCorrected"
+    disclosure_id: str
+    correction_number: int = Field(ge=1)
+    month: str = Month
+    corrected_on: date
+    figures: DisclosureFigures
+
+
+# -- lease tendering: bids stay sealed (no bidder, no amount) until the tender closes ----------------------
+
+
+class TenderEvent(PublicEvent):
+    tender_id: str
+
+
+class TenderOpened(TenderEvent):
+    event_name = "TenderOpened"
+    asset_id: str
+    lease_starts_on: date
+    lease_ends_on: date
+    minimum_rent: int = Money
+    opened_on: date
+    closes_on: date
+
+
+class TenderBidPlaced(TenderEvent):
+    event_name = "TenderBidPlaced"
+    bid_id: str
+    placed_on: date
+
+
+class TenderClosed(TenderEvent):
+    event_name = "TenderClosed"
+    closed_on: date
+    bids: int = Field(ge=0)
+    highest_rent: int = Field(ge=0, description="fen a month; 0 without bids")
+
+
+class TenderAwarded(TenderEvent):
+    """The lease made from the winning bid follows as AssetLeased with the same lease id."""
+
+    event_name = "TenderAwarded"
+    bid_id: str
+    bidder_enterprise_id: str
+    monthly_rent: int = Money
+    highest: bool = Field(description="false when another bid won, with a recorded reason")
+    lease_id: str
+    awarded_on: date
+
+
+# -- property fees: per household account, named by an id only ------------------------------------------
+
+
+class PropertyFeeEvent(PublicEvent):
+    account_id: str
+
+
+class PropertyFeeAccountOpened(PropertyFeeEvent):
+    event_name = "PropertyFeeAccountOpened"
+    area_m2: int = Field(gt=0)
+    opened_on: date
+
+
+class PropertyFeeScheduleSet(PropertyFeeEvent):
+    event_name = "PropertyFeeScheduleSet"
+    basis: FeeBasis
+    rate: int = Money
+    effective_from: str = Month
+
+
+class PropertyFeeBilled(PropertyFeeEvent):
+    event_name = "PropertyFeeBilled"
+    month: str = Month
+    amount: int = Money
+    due_on: date
+
+
+class PropertyFeePaid(PropertyFeeEvent):
+    event_name = "PropertyFeePaid"
+    amount: int = Money
+    paid_on: date
+
+
 public_events = PublicEventSet("economy", [
     AssetRegistered, AssetLeased, RentBilled, RentPaid, RentWrittenOff, LeaseTerminated,
     AssetTransferredToLandReserve, EnterpriseRegistered, EnterpriseJobsReported, TaxRebateReceived, IncomeRecorded,
     ExpenseRecorded, FundEntryReversed, DebtIncurred, DebtRepaid, DistributionDeclared, DistributionPaid,
     CompanyFounded, CompanyRevenueReported, CompanyJobsReported, PerCapitaIncomeReported, PerCapitaIncomeCorrected,
+    DisclosurePublished, DisclosureCorrected, TenderOpened, TenderBidPlaced, TenderClosed, TenderAwarded,
+    PropertyFeeAccountOpened, PropertyFeeScheduleSet, PropertyFeeBilled, PropertyFeePaid,
 ])

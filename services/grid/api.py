@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from services.grid.application import GridApplication
 from services.grid.commands import (
     AssignCase, AssignWorker, CloseCase, CompleteInspection, DrawCell, EndFollowUp, EscalateCase, FailMediation,
-    HoldSession, OpenMediation, RecordVisit, RegisterCommunity, RegisterRental, RegisterTenant, RejectCase, ReopenCase,
+    HoldSession, OpenMediation, RecordHouseholdVisit, RecordVisit, RegisterCommunity, RegisterRental, RegisterTenant, RejectCase, ReopenCase,
     ReportCase, ResolveCase, SettleMediation, StartFollowUp, UpdateCommunity,
 )
 from services.grid.domain import CaseCategory, CaseStatus, MediationStatus, SpecialGroup
@@ -216,6 +216,16 @@ def router() -> APIRouter:
     @api.get("/follow-ups/{follow_up_id}")
     def get_follow_up(follow_up_id: str, grid: Grid, actor: CaseWorker) -> View:
         return grid.follow_up(actor, follow_up_id)
+
+    # -- household visits (走访) -----------------------------------------------
+    @api.post("/visits", status_code=201)
+    def record_visit(body: RecordHouseholdVisit, grid: Grid, actor: CaseWorker) -> View:
+        visit = grid.record_visit(actor, body)
+        return {"id": str(visit.id), "case_id": visit.case_id, "follow_up_id": visit.follow_up_id}
+
+    @api.get("/visits/{visit_id}")
+    def get_visit(visit_id: str, grid: Grid, actor: CaseWorker) -> View:
+        return grid.visit(actor, visit_id)
 
     api.include_router(open311.router(), prefix="/open311/v2")
     return api

@@ -15,18 +15,19 @@ from pydantic import BaseModel
 
 from services.grid.commands import (
     AssignCase, AssignWorker, CloseCase, CompleteInspection, DrawCell, EndFollowUp, EscalateCase, FailMediation,
-    HoldSession, OpenMediation, RecordVisit, RegisterCommunity, RegisterRental, RegisterTenant, RejectCase, ReopenCase,
+    HoldSession, OpenMediation, RecordHouseholdVisit, RecordVisit, RegisterCommunity, RegisterRental, RegisterTenant, RejectCase, ReopenCase,
     ReportCase, ResolveCase, SettleMediation, StartFollowUp, UpdateCommunity,
 )
 from services.grid.domain import (
     Case, Channel, Community, FollowUp, GridCell, Inspection, InspectionType, Mediation, RentalHouse, SpecialGroup,
+    Visit, VisitTarget,
 )
 from shared.kernel.actor import Actor, Role
 from shared.kernel.aggregate import CommunityAggregate
-from shared.kernel.errors import Invalid, NotFound
+from shared.kernel.errors import Forbidden, Invalid, NotFound
 from shared.platform.eventstore import ServiceApplication
 
-PRIVATE_FIELDS = {"reporter_contact", "landlord", "details", "person", "notes", "actor"}
+PRIVATE_FIELDS = {"reporter_contact", "landlord", "details", "person", "notes", "findings", "actor"}
 """Personal data: kept in stored events, never shown in a history or published."""
 
 
@@ -364,6 +365,61 @@ class GridApplication(ServiceApplication):
 
     def follow_up(self, actor: Actor, follow_up_id: str) -> dict[str, Any]:
         return self.staff_view(self._served(actor, follow_up_id, FollowUp, "follow-up"))
+
+    # -- household visits (走访) -------------------------------------------------------------
+
+    def record_visit(self, actor: Actor, command: RecordHouseholdVisit) -> Visit:
+        """The visit, the case or follow-up it opens, and (for a special-group person) the visit counted on
+        their follow-up: one save, after every rule of each has been checked."""
+        community_id = command.community_id
+        _authorize(actor, community_id)
+        try:
+            cell: GridCell = self._in_community(command.grid_cell_id, GridCell, "grid_cell", community_id)
+        except NotFound:
+            raise Invalid(f"grid cell {command.grid_cell_id} not found", field="grid_cell_id") from None
+        person = self._visited_person(command) if command.target_kind == VisitTarget.PERSON else None
+        opened: Case | FollowUp | None = None
+        if command.case is not None:
+            opened = Case.report(community_id=community_id, category=command.case.category,
+                                 description=command.case.description, channel=Channel.GRID_WORKER,
+                                 grid_cell_id=str(cell.id), attributes=command.case.attributes)
+        elif command.start_follow_up is not None:
+            opened = FollowUp(community_id=community_id, group=SpecialGroup(command.start_follow_up.group).value,
+                              person=command.start_follow_up.person, grid_cell_id=str(cell.id))
+        visit = Visit.record(
+            cell=cell, worker_id=self._visitor(actor, command.worker_id), target_kind=command.target_kind,
+            target_id=command.target_id, purpose=command.purpose, visited_on=command.visited_on,
+            findings=command.findings, follow_up=command.follow_up, person_follow_up=person,
+            case_id=str(opened.id) if isinstance(opened, Case) else None,
+            follow_up_id=str(opened.id) if isinstance(opened, FollowUp) else None)
+        if person is not None:
+            person.record_visit(command.findings)  # 409 if their follow-up has ended
+        self.save(visit, *(a for a in (opened, person) if a is not None), actor=actor)
+        return visit
+
+    @staticmethod
+    def _visitor(actor: Actor, worker_id: str | None) -> str:
+        """A grid worker records their own visits; staff and admins name the worker who visited."""
+        if actor.role == Role.GRID_WORKER:
+            if worker_id not in (None, actor.pseudonym):
+                raise Forbidden("a grid worker records only their own visits")
+            return actor.pseudonym
+        if worker_id is None:
+            raise Invalid("worker_id is required unless a grid worker records their own visit", field="worker_id")
+        return worker_id
+
+    def _visited_person(self, command: RecordHouseholdVisit) -> FollowUp:
+        try:
+            follow_up: FollowUp = self.get(command.target_id, FollowUp, "follow-up")
+        except NotFound:
+            raise Invalid(f"follow-up {command.target_id} not found", field="target_id") from None
+        if follow_up.community_id != command.community_id:
+            raise Invalid(f"follow-up {command.target_id} is not in community {command.community_id}",
+                          field="target_id")
+        return follow_up
+
+    def visit(self, actor: Actor, visit_id: str) -> dict[str, Any]:
+        return self.staff_view(self._served(actor, visit_id, Visit, "visit"))
 
     @staticmethod
     def staff_view(aggregate: CommunityAggregate) -> dict[str, Any]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.grid.domain import (
     AssigneeKind, CaseCategory, Channel, DisputeType, EscalationLevel, FollowUpOutcome, InspectionType,
-    RejectionReason, SpecialGroup,
+    RejectionReason, SpecialGroup, VISIT_TARGET_ID, VisitFollowUp, VisitPurpose, VisitTarget,
 )
 
 COMMUNITY_ID = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
@@ -196,3 +197,49 @@ class RecordVisit(Command):
 class EndFollowUp(Command):
     outcome: FollowUpOutcome
     reoffended: bool
+
+
+class VisitCase(Command):
+    """The case a visit opens: reported by the grid worker in the visit's cell."""
+
+    category: CaseCategory
+    description: Text
+    attributes: dict[str, str] = Field(default_factory=dict)
+
+
+class VisitFollowUpStart(Command):
+    """The special-group follow-up a visit starts, in the visit's cell."""
+
+    group: SpecialGroup
+    person: dict[str, str] = Field(default_factory=dict, description="Personal data; kept in the service")
+
+
+class RecordHouseholdVisit(Command):
+    """A visit (走访) to a household (an opaque register reference) or a special-group person (their follow-up id).
+
+    A grid worker records their own visit; staff record a worker's visit with `worker_id`. Asking for a
+    follow-up opens a case (`case`) or starts a special-group follow-up (`start_follow_up`)."""
+
+    community_id: str = COMMUNITY_ID
+    grid_cell_id: str = Field(min_length=1, max_length=64)
+    target_kind: VisitTarget
+    target_id: str = Field(pattern=VISIT_TARGET_ID, description="Opaque household reference or follow-up id")
+    purpose: VisitPurpose
+    visited_on: date
+    findings: str = Field(default="", max_length=2000, description="Kept in the service; may be personal")
+    worker_id: str | None = Field(default=None, min_length=1, max_length=64,
+                                  description="Pseudonymous worker id; a grid worker's own when omitted")
+    case: VisitCase | None = None
+    start_follow_up: VisitFollowUpStart | None = None
+
+    @model_validator(mode="after")
+    def one_follow_up(self) -> RecordHouseholdVisit:
+        if self.case is not None and self.start_follow_up is not None:
+            raise ValueError("a visit opens a case or starts a follow-up, not both")
+        return self
+
+    @property
+    def follow_up(self) -> VisitFollowUp:
+        if self.case is not None:
+            return VisitFollowUp.OPEN_CASE
+        return VisitFollowUp.START_FOLLOW_UP if self.start_follow_up is not None else VisitFollowUp.NONE

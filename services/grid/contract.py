@@ -6,7 +6,7 @@ personal in a stored event stays in the event store.
 
 from __future__ import annotations
 
-from services.grid.domain import Case, Community, FollowUp, GridCell, Inspection, Mediation, RentalHouse
+from services.grid.domain import Case, Community, FollowUp, GridCell, Inspection, Mediation, RentalHouse, Visit
 from services.grid import events as public
 from shared.platform.envelope import EventContract
 
@@ -44,3 +44,5 @@ contract.copies(RentalHouse.TenantDeparted, public.TenantHouseholdDeparted, id_f
 for stored, published in ((FollowUp.Started, public.FollowUpStarted), (FollowUp.VisitRecorded,
                           public.FollowUpVisitRecorded), (FollowUp.Ended, public.FollowUpEnded)):
     contract.copies(stored, published, id_field="follow_up_id")
+
+contract.copies(Visit.Recorded, public.VisitRecorded, id_field="visit_id")

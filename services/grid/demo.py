@@ -7,6 +7,14 @@ floating-population registration rate, its 51 mediations (12 neighbour, 34
 family, 5 other; 47 settled) and 5 released prisoners followed up with none
 reoffending; Xizhuchao's 63 manholes inspected and its lamp repairs.
 
+Household visits (走访) by each cell's own workers: Xizhuchao's door-to-door round after it took over
+its unmanaged estate (every household of the estate's two cells visited within 60 days, so those cells
+show full coverage that quarter), Hualong Jiayuan's work-injury case pushed through 22 visits to one
+household, Huasheng's and Jinpen's Spring Festival visits to poor households (40 and 60), every
+special-group follow-up visit made as a visit to the person, and a sample of routine visits (1-3 a cell a
+month in the reported communities, 0-1 in synthetic ones; a few open a case). Household references are
+the cell's register numbers (e.g. `xizhuchao-01-0117`), never names or addresses.
+
 Scale-down: Xizhuchao's 196 lamps appear as 24 lighting cases, Jinpen's three
 years of mediations are all recorded in the last twelve months; synthetic
 communities get ~4 cases a month and 5-12 rental houses. Cells, cases, mediations,
@@ -15,13 +23,15 @@ rentals and follow-ups are saved in batches; inspections go through the use case
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from services.grid.application import GridApplication
 from services.grid.commands import CompleteInspection, ReportCase
-from services.grid.domain import Case, FollowUp, GridCell, Mediation, RentalHouse
+from services.grid.domain import Case, FollowUp, GridCell, Mediation, RentalHouse, Visit, local_today
 from shared.kernel.actor import pseudonym
 from shared.kernel.clock import recorded_at
 from shared.platform.seeding import Batch, SeedPart, person_name, phone_number
@@ -33,6 +43,16 @@ CASE_MIX = [  # (category, weight, description)
     ("elderly_assistance", 12, "独居老人需要上门帮助"), ("other", 8, "其他居民诉求"),
 ]
 SATISFACTION = [5, 5, 5, 5, 4, 4, 4, 3, 2]
+VISIT_MIX = [  # (purpose, weight, findings)
+    ("routine", 40, "家庭情况正常，已宣传政策"), ("elderly_care", 18, "独居老人身体状况良好"),
+    ("hardship", 14, "家庭收入偏低，已告知救助政策"), ("dispute", 8, "邻里矛盾已疏导"),
+    ("safety", 10, "检查用电用气安全"), ("opinion", 10, "征求居民对小区管理的意见"),
+]
+VISIT_CASES = [  # what a routine visit sometimes finds and reports as a case: (category, description, attributes)
+    ("elderly_assistance", "走访发现独居老人需要上门帮助", {}),
+    ("safety_hazard", "走访发现楼道电动车充电", {"hazard_kind": "electrical"}),
+    ("sanitation", "走访发现楼栋垃圾堆放", {}),
+]
 
 
 class GridSeed(SeedPart):
@@ -55,14 +75,17 @@ class GridSeed(SeedPart):
         self.batch.flush()
         self.inspections()
         self.rentals()
+        # Visits draw from their own stream, so the figures seeded before and after them stay as they were.
+        self.visit_rng = random.Random(f"visits:{self.seeding.seed}:{self.cid}")
         self.follow_ups()
+        self.visits()
         self.batch.flush()
 
     def cells(self) -> None:
         n = {"jinpen": 20, "huasheng": 10, "hualong-jiayuan": 12, "xizhuchao": 8}.get(self.kind,
                                                                                      self.rng.randint(4, 9))
         households = self.plan["households"]
-        self.cell_ids, self.workers = [], []
+        self.cell_ids, self.workers, self.drawn = [], [], {}
         with recorded_at(self.seeding.start - timedelta(days=2)):
             for i in range(n):
                 cell = GridCell(community_id=self.cid, name=f"第{i + 1}网格", households=households // n)
@@ -72,6 +95,7 @@ class GridSeed(SeedPart):
                     self.workers.append(worker)
                 self.batch.add(cell)
                 self.cell_ids.append(str(cell.id))
+                self.drawn[str(cell.id)] = cell
         self.batch.flush()  # cases validate their cell against the store
         self.count["grid_cells"] = n
         self.count["grid_workers"] = len(self.workers)
@@ -262,6 +286,8 @@ class GridSeed(SeedPart):
                 if not self.seeding.past(t):
                     break
                 with recorded_at(t):
+                    self.visit(follow_up.grid_cell_id, "person", str(follow_up.id), "special_group",
+                               "走访了解就业与家庭情况", person=follow_up)
                     follow_up.record_visit(notes="走访了解就业与家庭情况")
                 last = t
             if i < 2 and follow_up.visits >= 6:  # two completed their follow-up; nobody reoffended
@@ -269,3 +295,74 @@ class GridSeed(SeedPart):
                     follow_up.end(outcome="completed", reoffended=False)
             self.batch.add(follow_up)
             self.count["follow_ups"] += 1
+
+    # -- household visits (走访) ---------------------------------------------------------------------
+
+    def visit(self, cell_id: str, target_kind: str, target_id: str, purpose: str, findings: str,
+              person: FollowUp | None = None, opens: Case | None = None) -> Visit:
+        """One visit by a worker of the cell, on the date of the moment being recorded."""
+        cell = self.drawn[cell_id]
+        visit = Visit.record(cell=cell, worker_id=self.visit_rng.choice(cell.workers), target_kind=target_kind,
+                             target_id=target_id, purpose=purpose, visited_on=local_today(), findings=findings,
+                             person_follow_up=person, follow_up="open_case" if opens else "none",
+                             case_id=str(opens.id) if opens else None)
+        self.batch.add(visit)
+        self.count["visits"] += 1
+        return visit
+
+    def household(self, cell_id: str, number: int) -> str:
+        """The register number of a household of the cell (its cells hold households // cells each)."""
+        return f"{self.cid}-{self.cell_ids.index(cell_id) + 1:02d}-{number + 1:04d}"
+
+    @contextmanager
+    def visit_stream(self) -> Iterator[None]:
+        """Case lifecycles draw from the visits' stream while visits open cases."""
+        rng, self.rng = self.rng, self.visit_rng
+        try:
+            yield
+        finally:
+            self.rng = rng
+
+    def visits(self) -> None:
+        rng, seeding = self.visit_rng, self.seeding
+        reported = self.kind != "synthetic"
+        for cell_id, cell in self.drawn.items():
+            for month in range(12):
+                for _ in range(rng.randint(1, 3) if reported else rng.randint(0, 1)):
+                    t = seeding.in_month(rng, month)
+                    purpose, _, findings = rng.choices(VISIT_MIX, weights=[w for _, w, _ in VISIT_MIX])[0]
+                    opens = None
+                    if rng.random() < 0.04:
+                        category, description, attributes = rng.choice(VISIT_CASES)
+                        with recorded_at(t):
+                            opens = Case.report(community_id=self.cid, category=category, description=description,
+                                                channel="grid_worker", grid_cell_id=cell_id, attributes=attributes)
+                        with self.visit_stream():
+                            self.lifecycle(opens, t, [])
+                        self.batch.add(opens)
+                        self.count["cases"] += 1
+                    with recorded_at(t):
+                        self.visit(cell_id, "household", self.household(cell_id, rng.randrange(cell.households)),
+                                   purpose, findings, opens=opens)
+        if self.kind == "xizhuchao":  # the estate taken over: every household of two cells, within 60 days
+            quarter_start = max(i for i in range(10) if seeding.months[i].month in (1, 4, 7, 10))
+            start = seeding.in_month(rng, quarter_start, day=1, hour=1)
+            for cell_id in self.cell_ids[:2]:
+                for number in range(self.drawn[cell_id].households):
+                    with recorded_at(start + timedelta(days=rng.uniform(0, 60), hours=rng.uniform(0, 8))):
+                        self.visit(cell_id, "household", self.household(cell_id, number), "opinion",
+                                   "逐户上门走访，征求对物业接管的意见")
+        if self.kind == "hualong-jiayuan":  # a work-injury compensation pushed through 22 visits to one household
+            cell_id = self.cell_ids[0]
+            for n in range(22):
+                with recorded_at(seeding.in_month(rng, n * 12 // 22, day=min(28, 1 + (n % 2) * 14))):
+                    self.visit(cell_id, "household", self.household(cell_id, 41), "dispute",
+                               "协助工伤赔偿，跟进企业协商进展")
+        festival = {"huasheng": 40, "jinpen": 60}.get(self.kind, 0)
+        months = [i for i, first in enumerate(seeding.months) if first.month in (1, 2)]
+        if festival and months:  # Spring Festival visits to poor households
+            for _ in range(festival):
+                cell_id = rng.choice(self.cell_ids)
+                with recorded_at(seeding.in_month(rng, months[0])):
+                    self.visit(cell_id, "household", self.household(cell_id, rng.randrange(
+                        self.drawn[cell_id].households)), "festival", "春节慰问困难家庭，送去米面油")

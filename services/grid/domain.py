@@ -6,8 +6,9 @@ lives only in stored events; the public contract never maps it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4, uuid5
@@ -528,3 +529,82 @@ class FollowUp(CommunityAggregate):
     @event("Ended")
     def _ended(self, outcome: str, reoffended: bool, group: str, grid_cell_id: str | None) -> None:
         self.active, self.outcome, self.reoffended = False, outcome, reoffended
+
+
+class VisitPurpose(StrEnum):
+    ROUTINE = "routine"  # 日常走访
+    SPECIAL_GROUP = "special_group"  # 安置帮教 / 社区矫正
+    ELDERLY_CARE = "elderly_care"  # 独居、空巢老人
+    HARDSHIP = "hardship"  # 低保、困难家庭
+    FESTIVAL = "festival"  # 节日慰问
+    DISPUTE = "dispute"  # 矛盾纠纷排查
+    SAFETY = "safety"  # 安全隐患
+    OPINION = "opinion"  # 征求意见 (e.g. before a property takeover)
+
+
+class VisitTarget(StrEnum):
+    HOUSEHOLD = "household"
+    PERSON = "person"  # a special-group person, referenced by their follow-up
+
+
+class VisitFollowUp(StrEnum):
+    NONE = "none"
+    OPEN_CASE = "open_case"
+    START_FOLLOW_UP = "start_follow_up"
+
+
+def local_today() -> date:
+    """Today in the district's time zone (UTC+8): a visit made this morning in Beijing is not in the future."""
+    return (clock.now() + timedelta(hours=8)).date()
+
+
+VISIT_TARGET_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+"""A household or person reference: an opaque id (a register number or follow-up id), never a name or address."""
+
+
+class Visit(CommunityAggregate):
+    """A grid worker's visit (走访) to a household or a special-group person in a grid cell of theirs.
+
+    The findings are kept in the service (they may be personal). A follow-up of the visit is a case
+    or a special-group follow-up, opened by the same rules as any other and referenced here.
+    """
+
+    @classmethod
+    def record(cls, *, cell: GridCell, worker_id: str, target_kind: str, target_id: str, purpose: str,
+               visited_on: date, findings: str, follow_up: str = VisitFollowUp.NONE,
+               person_follow_up: FollowUp | None = None, case_id: str | None = None,
+               follow_up_id: str | None = None, today: date | None = None) -> Visit:
+        target_kind, purpose, follow_up = VisitTarget(target_kind), VisitPurpose(purpose), VisitFollowUp(follow_up)
+        if worker_id not in cell.workers:
+            raise Invalid(f"worker {worker_id} does not serve grid cell {cell.name}", field="worker_id")
+        if visited_on > (today or local_today()):
+            raise Invalid(f"a visit on {visited_on} has not happened yet", field="visited_on")
+        if not re.fullmatch(VISIT_TARGET_ID, target_id):
+            raise Invalid("target_id must be an opaque reference (letters, digits, . _ : -), not a name or address",
+                          field="target_id")
+        if target_kind == VisitTarget.PERSON:
+            if person_follow_up is None or str(person_follow_up.id) != target_id:
+                raise Invalid("a person is visited through their follow-up: target_id is the follow-up id",
+                              field="target_id")
+            if person_follow_up.grid_cell_id not in (None, str(cell.id)):
+                raise Invalid(f"follow-up {target_id} is in another grid cell", field="target_id")
+            if follow_up == VisitFollowUp.START_FOLLOW_UP:
+                raise Conflict(f"the person of follow-up {target_id} is already followed up")
+        if follow_up != VisitFollowUp.NONE and not findings.strip():
+            raise Invalid("a visit that needs a follow-up records what was found", field="findings")
+        if (follow_up == VisitFollowUp.OPEN_CASE) != (case_id is not None) or \
+                (follow_up == VisitFollowUp.START_FOLLOW_UP) != (follow_up_id is not None):
+            raise Invalid("the follow-up opened must match the follow-up asked for", field="follow_up")
+        return cls(community_id=cell.community_id, grid_cell_id=str(cell.id), worker_id=worker_id,
+                   target_kind=target_kind.value, target_id=target_id, purpose=purpose.value,
+                   visited_on=visited_on.isoformat(), findings=findings, follow_up=follow_up.value,
+                   case_id=case_id, follow_up_id=follow_up_id)
+
+    @event("Recorded")
+    def __init__(self, community_id: str, grid_cell_id: str, worker_id: str, target_kind: str, target_id: str,
+                 purpose: str, visited_on: str, findings: str, follow_up: str, case_id: str | None,
+                 follow_up_id: str | None) -> None:
+        self.community_id, self.grid_cell_id, self.worker_id = community_id, grid_cell_id, worker_id
+        self.target_kind, self.target_id, self.purpose = target_kind, target_id, purpose
+        self.visited_on, self.findings, self.follow_up = visited_on, findings, follow_up
+        self.case_id, self.follow_up_id = case_id, follow_up_id

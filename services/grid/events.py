@@ -9,7 +9,7 @@ needs no other state. The mapping from stored events is `services.grid.contract`
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import Field
@@ -197,10 +197,27 @@ class FollowUpEnded(FollowUpEvent):
     reoffended: bool
 
 
+class VisitRecorded(PublicEvent):
+    """A grid worker visited a household or a special-group person (走访). The findings are withheld (they may be
+    personal); the household or person is an opaque reference (a register number, or the follow-up id)."""
+
+    event_name = "VisitRecorded"
+    visit_id: str
+    grid_cell_id: str
+    worker_id: str = Field(description="Pseudonymous worker id")
+    target_kind: str = Field(description="household or person")
+    target_id: str = Field(max_length=64, description="Opaque household reference, or the person's follow-up id")
+    purpose: str
+    visited_on: date
+    follow_up: str = Field(description="none, open_case or start_follow_up")
+    case_id: str | None = Field(default=None, description="The case the visit opened")
+    follow_up_id: str | None = Field(default=None, description="The special-group follow-up the visit started")
+
+
 public_events = PublicEventSet("grid", [
     CommunityRegistered, CommunityDetailsUpdated, GridCellDrawn, GridWorkerAssigned, GridWorkerUnassigned,
     CaseReported, CaseResolved, CaseAccepted, CaseAssigned, CaseEscalated, CaseClosed, CaseReopened, CaseRejected,
     CaseNoteAdded, MediationOpened, MediationSessionHeld, MediationSettled, MediationFailed, InspectionCompleted,
     RentalHouseRegistered, TenantHouseholdRegistered, TenantHouseholdDeparted, FollowUpStarted,
-    FollowUpVisitRecorded, FollowUpEnded,
+    FollowUpVisitRecorded, FollowUpEnded, VisitRecorded,
 ])

@@ -83,6 +83,15 @@ class InvalidEnvelope(ValueError):
     pass
 
 
+def decode_message(raw: bytes, contracts: Mapping[str, PublicEventSet]) -> tuple[Envelope, PublicEvent]:
+    """A consumed message's envelope and its public event, by the contract of the service that sent it."""
+    envelope = Envelope.from_bytes(raw)
+    contract = contracts.get(envelope.service)
+    if contract is None:
+        raise InvalidEnvelope(f"unknown source {envelope.source}")
+    return envelope, contract.decode(envelope)
+
+
 def envelope_id(service: str, aggregate_id: str, aggregate_version: int) -> str:
     """Stable for a given stored event, so a re-published event keeps its id."""
     return str(uuid.uuid5(ENVELOPE_NAMESPACE, f"{service}/{aggregate_id}/{aggregate_version}"))

@@ -6,7 +6,9 @@ partitions, status codes. Never ids or free text.
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 
 from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -60,6 +62,26 @@ READSTORE_WRITE_SECONDS = Histogram(
     buckets=(0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5, 10),
 )
 READSTORE_WRITES = Counter("shequ_readstore_writes_total", "Read-model document writes", ["collection"])
+DEAD_LETTERS = Gauge(
+    "shequ_dead_letters", "Dead letters recorded in the read store, by status (open: waiting for a replay or a "
+    "discard: the DLQ depth); counted from the store when scraped, so any process with the store reports it",
+    ["status"], multiprocess_mode="mostrecent",  # every worker counts the same store: the latest count stands
+)
+
+_scrape_hooks: dict[str, Callable[[], None]] = {}
+
+
+def on_scrape(name: str, hook: Callable[[], None]) -> None:
+    """Run `hook` before each /metrics answer (a gauge read from a store at scrape); the last one per name."""
+    _scrape_hooks[name] = hook
+
+
+def refresh_for_scrape() -> None:
+    for name, hook in list(_scrape_hooks.items()):
+        try:
+            hook()
+        except Exception:  # noqa: BLE001 - a scrape answers with what it has
+            logging.getLogger("shequ.metrics").warning("metric hook %s failed", name, exc_info=True)
 
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -3,10 +3,12 @@
 Correctness rules, and how they are kept:
 - Idempotent: every read-model document keeps, beside the figures it holds,
   the last aggregate version it applied for each aggregate that touched it
-  (`_seen`). An event whose version is not newer is skipped, so a redelivered
-  batch or a re-published event never changes a figure twice. Because the
-  guard lives in the same document as the figures, one document write is
-  atomic: no transaction needed.
+  (`_seen`), and the versions below it that it could not apply (`_gaps`: the
+  events dead-lettered from it). An event whose version is not newer and not
+  a gap is skipped, so a redelivered batch, a re-published event or a second
+  replay of a dead letter never changes a figure twice. Because the guard
+  lives in the same document as the figures, one document write is atomic:
+  no transaction needed.
 - Coalesced: a batch loads each touched document once and writes it once.
 - Concurrency-safe: documents carry a revision (`_rev`); a write that lost a
   race (another projector instance touched the same document) is retried on
@@ -31,8 +33,9 @@ from pymongo.database import Database
 
 from shared.platform import metrics
 from shared.platform.changelog import ChangeLog
+from shared.platform.deadletters import DeadLetterStore
 from shared.platform.kafka import Delivery, dead_letter
-from shared.platform.envelope import Envelope, InvalidEnvelope, PublicEvent, PublicEventSet
+from shared.platform.envelope import Envelope, InvalidEnvelope, PublicEvent, PublicEventSet, decode_message
 from shared.platform.subscription import Subscription, close, poll, reached
 
 log = logging.getLogger("shequ.projector")
@@ -285,14 +288,18 @@ class ReadModelWriter:
             applied = duplicates = 0
             if applied_at is not None:
                 applied_at.clear()
+            gapped = 0
             for position, (envelope, event, delivery) in enumerate(items):
-                if position in failed:
-                    continue
                 if doc is None:
                     doc = projection.new_document(doc_id, envelope)
                     doc.setdefault("_seen", {})
+                if position in failed:
+                    # The document remembers what it lacks, so a replay of the dead letter applies it even
+                    # after later versions of the aggregate were applied.
+                    gapped += _add_gap(doc, envelope.subject, envelope.aggregateversion)
+                    continue
                 seen = doc["_seen"]
-                if seen.get(envelope.subject, 0) >= envelope.aggregateversion:
+                if not _missing(doc, envelope.subject, envelope.aggregateversion):
                     duplicates += 1
                     continue
                 try:
@@ -306,7 +313,8 @@ class ReadModelWriter:
                     document = reload()  # the failed handler may have half-changed `doc`
                     base = document.get("_rev") if document is not None else None
                     break
-                seen[envelope.subject] = envelope.aggregateversion
+                seen[envelope.subject] = max(seen.get(envelope.subject, 0), envelope.aggregateversion)
+                _fill_gap(doc, envelope.subject, envelope.aggregateversion)
                 if log.isEnabledFor(logging.DEBUG):
                     log.debug("applied %s %s v%s to %s/%s", envelope.type, envelope.subject,
                               envelope.aggregateversion, projection.collection, doc_id, extra=_trace_fields(envelope))
@@ -317,7 +325,7 @@ class ReadModelWriter:
                 if applied_at is not None:
                     applied_at.append(position)
             else:
-                return (doc if applied else None), base, applied, duplicates
+                return (doc if applied or gapped else None), base, applied, duplicates
 
     def _write(self, collection: Any, writes: list[tuple[str, dict[str, Any], int | None, int, int]]) -> set[str]:
         """Insert (base None) or replace each document if it is still at revision `base`, in one bulk write.
@@ -396,6 +404,7 @@ class ProjectorRuntime:
         projections = list(projections)
         self._arguments["projections"] = projections
         self.writer = ReadModelWriter(db, projections)
+        self.dead_letters = DeadLetterStore(db)
         self.db = db
         self.contracts = dict(contracts)
         self.topics = list(topics)
@@ -426,11 +435,7 @@ class ProjectorRuntime:
     # -- decoding ---------------------------------------------------------------
 
     def decode(self, delivery: Delivery) -> tuple[Envelope, PublicEvent]:
-        envelope = Envelope.from_bytes(delivery.value)
-        contract = self.contracts.get(envelope.service)
-        if contract is None:
-            raise InvalidEnvelope(f"unknown source {envelope.source}")
-        return envelope, contract.decode(envelope)
+        return decode_message(delivery.value, self.contracts)
 
     def _decode_again(self, delivery: Delivery) -> tuple[Envelope, PublicEvent]:
         return self.decode(delivery)
@@ -470,6 +475,9 @@ class ProjectorRuntime:
             dlq.flush(timeout=15)
             for future in futures:
                 future.get(timeout=15)
+        envelopes = {id(d): e for e, _, d in decoded}
+        for delivery, reason in dead:  # before the offsets are committed: an operator can replay it
+            self.dead_letters.record(delivery, reason, consumer=self.member_name, envelope=envelopes.get(id(delivery)))
         result.dead_lettered = len(dead)
         for delivery, reason in dead:
             metrics.PROJECTOR_DEAD_LETTERED.labels(delivery.topic, _reason_label(reason)).inc()
@@ -581,11 +589,37 @@ def _by_collection(keys: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
 
 
 def _holds(document: dict[str, Any] | None, items: list[tuple[Envelope, PublicEvent, Delivery]]) -> bool:
-    """Whether a stored document has applied every one of these events (its `_seen` versions)."""
+    """Whether a stored document has taken every one of these events: applied it, or recorded it as a gap."""
     if document is None:
         return False
     seen = document.get("_seen", {})
-    return all(seen.get(envelope.subject, 0) >= envelope.aggregateversion for envelope, _, _ in items)
+    gaps = document.get("_gaps", {})
+    return all(seen.get(e.subject, 0) >= e.aggregateversion or e.aggregateversion in gaps.get(e.subject, ())
+               for e, _, _ in items)
+
+
+def _missing(document: dict[str, Any], subject: str, version: int) -> bool:
+    """Whether the document has not applied this version of the aggregate: newer than its `_seen`, or a gap."""
+    return document["_seen"].get(subject, 0) < version or version in document.get("_gaps", {}).get(subject, ())
+
+
+def _add_gap(document: dict[str, Any], subject: str, version: int) -> int:
+    gaps = document.setdefault("_gaps", {}).setdefault(subject, [])
+    if version in gaps:
+        return 0
+    gaps.append(version)
+    return 1
+
+
+def _fill_gap(document: dict[str, Any], subject: str, version: int) -> None:
+    gaps = document.get("_gaps")
+    if not gaps or version not in gaps.get(subject, ()):
+        return
+    gaps[subject].remove(version)
+    if not gaps[subject]:
+        del gaps[subject]
+    if not gaps:
+        del document["_gaps"]
 
 
 def _trace_fields(envelope: Envelope) -> dict[str, Any]:

@@ -178,8 +178,9 @@ def projected(db: Any, projections: Sequence[Any], *, aggregate: str, version: i
             continue
         document = db[projection.collection].find_one({"_id": community})
         seen = ((document or {}).get("_seen") or {}).get(aggregate)
+        dead_lettered = version in ((document or {}).get("_gaps") or {}).get(aggregate, ())
         models.append({"collection": projection.collection, "document": community, "seen_version": seen,
-                       "projected": seen is not None and seen >= version})
+                       "projected": seen is not None and seen >= version and not dead_lettered})
     return {"aggregate": aggregate, "version": version, "type": event_type, "community": community,
             "read_models": models, "projected": all(m["projected"] for m in models) if models else None}
 

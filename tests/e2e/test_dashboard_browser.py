@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from services.district.projections.community_visits import quarter_of
 from shared.platform.broker import free_port
 from tests.demo_process import mint_token, start_demo, stop_demo, wait_settled
 from tests.kafka_helpers import wait_for
@@ -36,6 +37,7 @@ COMMUNITY = {"id": "dashboard-e2e", "name": "仪表盘测试社区", "district":
              "residents": 3480, "floating_population": 410}
 CASES = ["noise", "sanitation", "noise", "drainage", "roads_and_lighting"]
 STAFF_CASES = [("jinpen", "neighbour_dispute"), ("huasheng", "sanitation")]
+VISIT_CELLS = [("走访一格", 40), ("走访二格", 60)]
 
 
 def _missing_browser() -> str | None:
@@ -87,6 +89,20 @@ def seed(http: httpx.Client, admin: dict[str, str], staff: dict[str, str]) -> di
         assert response.status_code == 201, response.text
         ids.append(response.json()["id"])
     assert http.post(f"/grid/cases/{ids[0]}/resolve", headers=admin, json={"outcome": "fixed"}).status_code == 200
+    # Household visits in one of two cells: two households, one of them visited twice.
+    cells = []
+    for name, households in VISIT_CELLS:
+        response = http.post("/grid/cells", headers=admin, json={"community_id": cid, "name": name,
+                                                                 "households": households})
+        assert response.status_code == 201, response.text
+        cells.append(response.json()["id"])
+    assigned = http.post(f"/grid/cells/{cells[0]}/workers", headers=admin, json={"worker_id": "dashboard-worker"})
+    assert assigned.status_code == 200, assigned.text
+    for household in ("DB-01-0001", "DB-01-0002", "DB-01-0001"):
+        response = http.post("/grid/visits", headers=admin, json={
+            "community_id": cid, "grid_cell_id": cells[0], "target_kind": "household", "target_id": household,
+            "purpose": "routine", "visited_on": date.today().isoformat(), "worker_id": "dashboard-worker"})
+        assert response.status_code == 201, response.text
     for community, category in STAFF_CASES:
         response = http.post("/grid/cases", headers=staff,
                              json={"community_id": community, "category": category, "description": "dashboard test"})
@@ -139,7 +155,8 @@ def seed(http: httpx.Client, admin: dict[str, str], staff: dict[str, str]) -> di
         joined = http.post(f"/volunteering/teams/{team.json()['id']}/join", headers=admin,
                            json={"volunteer_id": volunteer})
         assert joined.status_code == 200, joined.text
-    return {"reported": len(CASES), "resolved": 1, "volunteers": len(volunteers)}
+    return {"reported": len(CASES), "resolved": 1, "volunteers": len(volunteers), "households_visited": 2,
+            "cells": cells}
 
 
 # -- the browser ------------------------------------------------------------------------------------------
@@ -222,6 +239,25 @@ def expected_overview(overview: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# The public-affairs panel of the economy pane: figure paths under `economy` (disclosures, tenders, expiring
+# leases, property fees), each shown with the API's value.
+PUBLIC_AFFAIRS = ["disclosures.published", "disclosures.corrections", "tenders.awarded", "tenders.bids",
+                  "leases_expiring", "property_fees.rate", "property_fees.households", "property_fees.arrears",
+                  "property_fees.households_in_arrears"]
+
+
+def public_affairs_shown(driver: Any, scope: str, economy: dict[str, Any]) -> list[tuple[str, str | None, str]]:
+    """(figure, shown, expected) for each public-affairs figure of the pane `scope` ("district", "community")."""
+    shown = figures(driver, '[data-figure="economy.public_affairs"]')
+    out = []
+    for path in PUBLIC_AFFAIRS:
+        value: Any = economy
+        for key in path.split("."):
+            value = value[key]
+        out.append((path, shown.get(f"{scope}.economy.{path}"), as_shown(value)))
+    return out
+
+
 def as_shown(value: Any) -> str:
     """How a raw API number appears in data-value (JavaScript's String(number)); missing is empty."""
     if value is None:
@@ -275,6 +311,8 @@ def test_dashboard_in_chromium_shows_the_api_figures(demo):
                 done = (cases.get("reported") == expected["reported"] and cases.get("resolved") == expected["resolved"]
                         and mine["indicators"]["arrears_fen"]
                         and mine["indicators"]["volunteers"] == expected["volunteers"]
+                        and (mine.get("visits") or {}).get("quarters", {}).get(quarter_of(date.today()), {}).get(
+                            "households_visited") == expected["households_visited"]
                         and mine["freshness"]["projector_lag_events"] == 0)
                 return mine if done else None
 
@@ -294,6 +332,11 @@ def test_dashboard_in_chromium_shows_the_api_figures(demo):
             shown = figures(driver, '[data-figure="overview"]')
             for name, value in expected_overview(overview).items():
                 assert shown.get(name) == as_shown(value), (name, shown.get(name), value)
+            district_visits = figures(driver, '[data-figure="domain.grid"]')
+            for quarter, counts in overview["visits"]["quarters"].items():
+                for name in ("visits", "households_visited", "registered_households", "coverage"):
+                    figure = f"district.visits.quarters.{quarter}.{name}"
+                    assert district_visits.get(figure) == as_shown(counts[name]), figure
             assert int(shown["overview.communities"]) >= 1
             number = driver.find_element("css selector", '[data-figure="overview.residents"]').text
             assert number.replace(",", "") == str(overview["residents"])
@@ -309,6 +352,9 @@ def test_dashboard_in_chromium_shows_the_api_figures(demo):
             assert (overview["freshness"]["as_of"] or "") <= shown_as_of <= later, (shown_as_of, later)
             assert attr(driver, '[data-figure="freshness"]', "data-lag") == "0"
             assert "数据截至" in driver.find_element("css selector", '[data-figure="freshness"]').text
+
+            for path, shown_value, expected_value in public_affairs_shown(driver, "district", overview["economy"]):
+                assert shown_value == expected_value, (path, shown_value, expected_value)
 
             table = http.get("/district/communities", headers=operator, params={"limit": 20}).json()
             assert row_ids(driver) == [r["community_id"] for r in table["rows"]]
@@ -350,9 +396,25 @@ def test_dashboard_in_chromium_shows_the_api_figures(demo):
             assert shown["community.residents"] == str(COMMUNITY["residents"])
             assert shown["community.arrears"] == str(detail["indicators"]["arrears_fen"]) == "9000000"
             assert shown["community.volunteers"] == "3"
-            for panel in ("grid.cases_month", "grid.cases_by_category", "grid.cells", "economy.income_month",
+            for panel in ("grid.cases_month", "grid.cases_by_category", "grid.cells", "grid.visits", "grid.visit_cells",
+                          "economy.income_month",
                           "economy.arrears_aging", "chart.teams"):  # (no welfare events in this community)
                 assert driver.find_elements("css selector", f'[data-figure="{panel}"]'), panel
+            # Visit coverage: the quarters and the latest quarter's cells, exactly the API's figures.
+            visits = detail["visits"]
+            quarter = visits["latest_quarter"]
+            assert quarter == quarter_of(date.today())
+            assert visits["quarters"][quarter]["coverage"] == round(2 / 100, 4)
+            for name in ("visits", "households_visited", "persons_visited", "registered_households", "coverage"):
+                figure = f"community.visits.quarters.{quarter}.{name}"
+                assert shown[figure] == as_shown(visits["quarters"][quarter][name]), figure
+            assert shown["community.visits.latest.coverage"] == as_shown(visits["quarters"][quarter]["coverage"])
+            for cell_id, cell in visits["quarters"][quarter]["cells"].items():
+                for name in ("registered_households", "households_visited", "coverage"):
+                    figure = f"community.visits.quarters.{quarter}.cells.{cell_id}.{name}"
+                    assert shown[figure] == as_shown(cell[name]), figure
+            assert shown[f"community.visits.quarters.{quarter}.cells.{expected['cells'][0]}.coverage"] == "0.05"
+            assert shown[f"community.visits.quarters.{quarter}.cells.{expected['cells'][1]}.coverage"] == "0"
             rows = driver.find_elements("css selector", '[data-figure="community.grid.cases_table"] tbody tr')
             assert len(rows) == len(detail["grid"]["cases_by_category"]) == len(set(CASES))
             assert driver.find_elements("css selector", '[data-figure="economy.income_month"] svg polyline')
@@ -377,11 +439,40 @@ def test_dashboard_in_chromium_shows_the_api_figures(demo):
             WebDriverWait(driver, 10).until(
                 lambda d: d.execute_script("return document.documentElement.lang") == "zh-CN")
 
-            # A seeded community's page, for the record.
-            if "jinpen" in row_ids(driver) or http.get("/district/communities/jinpen", headers=operator).is_success:
-                driver.get(f"{base}/district/#/community/jinpen")
-                wait_ready(driver, "community")
-                driver.save_screenshot(str(ARTIFACTS / "dashboard-jinpen.png"))
+            # A seeded community's page: its disbursement rows are named by programme, as the API names them.
+            jinpen = http.get("/district/communities/jinpen", headers=operator).json()
+            disbursed, served = jinpen["welfare"]["disbursed"], jinpen["welfare"]["programmes"]
+            assert disbursed and set(disbursed) <= set(served), (sorted(disbursed), served)
+            assert set(served) <= set(overview["welfare"]["programmes"])
+            driver.get(f"{base}/district/#/community/jinpen")
+            wait_ready(driver, "community")
+            driver.find_element("css selector", '[data-figure="tab.welfare"]').click()
+            names = driver.execute_script(
+                "var out = {}; document.querySelectorAll('[data-figure^=\"community.welfare.programmes.\"]')"
+                ".forEach(function (el) { var m = /^community\\.welfare\\.programmes\\.(.+)\\.name$/"
+                ".exec(el.getAttribute('data-figure')); if (m && el.offsetParent) { out[m[1]] = el.textContent; } });"
+                "return out;")
+            assert names == {pid: served[pid]["name"] for pid in disbursed}
+            driver.save_screenshot(str(ARTIFACTS / "dashboard-jinpen.png"))
+
+            # Xizhuchao: monthly disclosures, its one-year shop lease about to expire, its estates' property fees.
+            driver.get(f"{base}/district/#/community/xizhuchao")
+            wait_ready(driver, "community")
+            xizhuchao = http.get("/district/communities/xizhuchao", headers=operator).json()
+            for path, shown_value, expected_value in public_affairs_shown(driver, "community", xizhuchao["economy"]):
+                assert shown_value == expected_value, (path, shown_value, expected_value)
+            assert xizhuchao["economy"]["property_fees"]["households"] > 0
+            assert xizhuchao["economy"]["leases_expiring"] >= 1
+            # Residents read the disclosures the panel counts at the community's public address, without a token.
+            public = http.get("/economy/public/communities/xizhuchao/disclosures")
+            assert public.status_code == 200, public.text
+            assert len(public.json()["disclosures"]) == xizhuchao["economy"]["disclosures"]["published"]
+            page = http.get("/economy/public/communities/xizhuchao/disclosures.html")
+            assert page.status_code == 200 and "西诸朝社区 三务公开" in page.text
+            driver.find_element("css selector", '[data-figure="tab.economy"]').click()
+            driver.execute_script("document.querySelector('[data-figure=\"economy.public_affairs\"]')"
+                                  ".scrollIntoView();")
+            driver.save_screenshot(str(ARTIFACTS / "dashboard-xizhuchao-public-affairs.png"))
 
             errors = severe(driver)
             assert not errors, errors

@@ -67,6 +67,16 @@ COMMON: list[tuple[str, Path]] = [
     ("grid.followups.reoffending_rate", "grid.followups.reoffending_rate"),
     ("grid.followups.by_group.{group}.active", "grid.followups.by_group.{group}.active"),
     ("grid.followups.by_group.{group}.reoffended", "grid.followups.by_group.{group}.reoffended"),
+    # household visits (走访): coverage by quarter, and the latest quarter's
+    ("visits.quarters.{quarter}.visits", "visits.quarters.{quarter}.visits"),
+    ("visits.quarters.{quarter}.households_visited", "visits.quarters.{quarter}.households_visited"),
+    ("visits.quarters.{quarter}.persons_visited", "visits.quarters.{quarter}.persons_visited"),
+    ("visits.quarters.{quarter}.registered_households", "visits.quarters.{quarter}.registered_households"),
+    ("visits.quarters.{quarter}.coverage", "visits.quarters.{quarter}.coverage"),
+    ("visits.registered_households", "visits.registered_households"),
+    ("visits.latest.coverage", lambda b: b["visits"]["quarters"][b["visits"]["latest_quarter"]]["coverage"]),
+    ("visits.latest.households_visited",
+     lambda b: b["visits"]["quarters"][b["visits"]["latest_quarter"]]["households_visited"]),
     # economy
     ("economy.income_ytd", "economy.income_ytd"),
     ("economy.income_ytd_by_source.{source}", "economy.income_ytd_by_source.{source}"),

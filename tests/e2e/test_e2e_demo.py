@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+from datetime import date
 
 import httpx
 import pytest
@@ -13,6 +14,37 @@ from tests.demo_process import process_alive, start_demo, stop_demo, wait_settle
 from tests.kafka_helpers import wait_for
 
 pytestmark = pytest.mark.e2e
+
+
+def check_household_visits(http: httpx.Client, staff: dict, operator: dict) -> None:
+    """Visits over HTTP, one opening a case: the district's coverage of the cell and its community follow."""
+    cell = http.post("/grid/cells", headers=staff, json={"community_id": "jinpen", "name": "走访网格", "households": 8})
+    assert cell.status_code == 201, cell.text
+    cell_id = cell.json()["id"]
+    assert http.post(f"/grid/cells/{cell_id}/workers", headers=staff, json={"worker_id": "e2e-worker"}).is_success
+    today = date.today()
+    visit = {"community_id": "jinpen", "grid_cell_id": cell_id, "target_kind": "household", "purpose": "elderly_care",
+             "visited_on": today.isoformat(), "worker_id": "e2e-worker", "findings": "独居老人"}
+    for household in ("E2E-1", "E2E-2", "E2E-1"):
+        assert http.post("/grid/visits", headers=staff, json={**visit, "target_id": household}).status_code == 201
+    opened = http.post("/grid/visits", headers=staff, json={
+        **visit, "target_id": "E2E-3", "case": {"category": "elderly_assistance", "description": "需要上门帮助"}})
+    assert opened.status_code == 201, opened.text
+    assert http.get(f"/grid/cases/{opened.json()['case_id']}", headers=staff).json()["channel"] == "grid_worker"
+    refused = http.post("/grid/visits", headers=staff, json={**visit, "target_id": "E2E-4", "worker_id": "stranger"})
+    assert refused.status_code == 422 and "does not serve" in refused.text
+    quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+    def covered():
+        jinpen = http.get("/district/communities/jinpen", headers=operator).json()
+        cells = (jinpen.get("visits") or {}).get("quarters", {}).get(quarter, {}).get("cells", {})
+        return cells.get(cell_id) if cells.get(cell_id, {}).get("visits") == 4 else None
+
+    figures = wait_for(covered, timeout=15)
+    assert (figures["households_visited"], figures["registered_households"], figures["coverage"]) == (3, 8, 0.375)
+    assert figures["cases_opened"] == 1 and figures["by_purpose"] == {"elderly_care": 4}
+    overview = http.get("/district/overview", headers=operator).json()["visits"]["quarters"][quarter]
+    assert overview["households_visited"] >= 3
 
 
 def test_demo_end_to_end_then_ctrl_c_leaves_nothing_running(tmp_path):
@@ -48,6 +80,7 @@ def test_demo_end_to_end_then_ctrl_c_leaves_nothing_running(tmp_path):
 
             figures = wait_for(reflected, timeout=15)
             assert figures["open"] == before["open"] + 2
+            check_household_visits(http, staff, operator)
             jinpen = http.get("/district/communities/jinpen", headers=operator).json()
             assert jinpen["grid"]["cases"]["reported"] >= 2
             metrics = http.get("/grid/metrics").text

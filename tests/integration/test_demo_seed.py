@@ -61,6 +61,7 @@ def comparable(queries: DistrictQueries) -> dict:
     overview = queries.overview()
     overview.pop("freshness")
     overview["welfare"]["disbursed"] = sorted(map(str, overview["welfare"].get("disbursed", {}).values()))
+    overview["welfare"]["programmes"] = sorted(map(str, overview["welfare"].get("programmes", {}).values()))
     rows = [{k: v for k, v in row.items() if k != "as_of"} for row in queries.communities(limit=1000)["rows"]]
     return {"overview": overview, "rows": rows}
 
@@ -154,6 +155,20 @@ def test_district_shows_the_reported_figures(queries):
 
     xizhuchao = queries.community("xizhuchao")["indicators"]
     assert xizhuchao["per_capita_income_fen"] == 31_000 * 100
+
+    # Visits (走访): Xizhuchao's door-to-door round covers the taken-over estate's two cells in one quarter;
+    # Jinpen's released prisoners are visited in person; Hualong Jiayuan's work-injury case took 22 visits.
+    xizhuchao_visits = queries.community("xizhuchao")["visits"]
+    full = [(q, c["name"]) for q, quarter in xizhuchao_visits["quarters"].items()
+            for c in quarter["cells"].values() if c["coverage"] == 1.0]
+    assert len(full) == 2 and len({q for q, _ in full}) == 1 and {n for _, n in full} == {"第1网格", "第2网格"}
+    assert xizhuchao_visits["registered_households"] == 2180 // 8 * 8
+    jinpen_visits = queries.community("jinpen")["visits"]["quarters"].values()
+    assert sum(q["persons_visited"] for q in jinpen_visits) >= 5
+    assert sum(q["by_purpose"].get("festival", 0) for q in jinpen_visits) == 60
+    hualong = queries.community("hualong-jiayuan")["visits"]["quarters"].values()
+    assert sum(q["by_purpose"].get("dispute", 0) for q in hualong) >= 22
+    assert all(0 <= q["coverage"] <= 1 for q in hualong)
 
     overview = queries.overview()
     assert overview["communities"] == 7

@@ -23,7 +23,9 @@ from fastapi.testclient import TestClient
 
 from bootstrap.demo import seed_district
 from services.district import api
-from services.district.queries import INDICATORS, NON_ADDITIVE, SERIES, AlertThresholds, DistrictQueries
+from services.district.queries import (
+    COLLECTIONS, INDICATORS, NON_ADDITIVE, SERIES, AlertThresholds, DistrictQueries,
+)
 from services.district.projections import projections
 from bootstrap.registry import domain_services
 from shared.platform.auth import DevelopmentKeys
@@ -232,6 +234,24 @@ def test_district_rates_are_recomputed_from_the_summed_parts(overview, communiti
     assert grid["resolve_hours"]["all"]["p90"] >= grid["resolve_hours"]["all"]["median"]
 
 
+def test_visit_coverage_is_recomputed_over_every_communitys_households(overview, communities, district):
+    visits = overview["visits"]
+    assert visits["registered_households"] == sum(c["visits"]["registered_households"] for c in communities.values())
+    assert visits["latest_quarter"] == max(q for c in communities.values() for q in c["visits"]["quarters"])
+    for quarter, figures in visits["quarters"].items():
+        visited = sum(c["visits"]["quarters"].get(quarter, {}).get("households_visited", 0)
+                      for c in communities.values())
+        assert figures["households_visited"] == visited, quarter
+        assert figures["coverage"] == round(visited / visits["registered_households"], 4), quarter
+    for community in communities.values():
+        for quarter in community["visits"]["quarters"].values():
+            cells = quarter["cells"].values()
+            assert quarter["households_visited"] == sum(c["households_visited"] for c in cells)
+            assert quarter["registered_households"] == sum(c["registered_households"] for c in cells)
+    # Rebuilt from the topics, the coverage documents equal what the live projector wrote.
+    assert district.rebuilt["community_visits"] == district.live["community_visits"] != {}
+
+
 # -- every named figure is served ---------------------------------------------------------------------------
 
 # (path, where): "c" = community detail, "o" = overview; "k": the key must be there, its value may be null.
@@ -264,6 +284,11 @@ FIGURES: list[tuple[str, str]] = [
     ("economy/distributions/owed", "co"), ("economy/distributions/paid", "co"),
     ("economy/per_capita_income_by_year/*", "co"),
     ("economy/income_growth", "ok"), ("income_growth", "ck"),
+    ("economy/disclosures/published", "co"), ("economy/disclosures/corrections", "co"),
+    ("economy/disclosures/latest_month", "co"), ("economy/tenders/opened", "co"), ("economy/tenders/awarded", "co"),
+    ("economy/tenders/bids", "co"), ("economy/leases_expiring", "co"), ("economy/property_fees/billed", "co"),
+    ("economy/property_fees/paid", "co"), ("economy/property_fees/arrears", "co"),
+    ("economy/property_fees/households_in_arrears", "co"), ("economy/property_fees/rate", "co"),
     # welfare
     ("welfare/beneficiaries/*", "co"), ("welfare/beneficiary_share_of_residents", "co"),
     ("welfare/allowance_households", "co"), ("welfare/allowance_monthly_fen", "co"),
@@ -277,6 +302,12 @@ FIGURES: list[tuple[str, str]] = [
     ("volunteering/help_requests/fulfilled", "co"), ("volunteering/help_requests/median_hours_to_fulfil", "co"),
     ("volunteering/points/awarded", "co"), ("volunteering/points/redeemed", "co"),
     ("volunteering/team_leaderboard/0/hours", "co"), ("volunteering/team_leaderboard/0/name", "co"),
+    # household visits (走访)
+    ("visits/registered_households", "co"), ("visits/latest_quarter", "co"),
+    ("visits/quarters/*/visits", "co"), ("visits/quarters/*/households_visited", "co"),
+    ("visits/quarters/*/persons_visited", "co"), ("visits/quarters/*/coverage", "co"),
+    ("visits/quarters/*/by_purpose/*", "co"), ("visits/quarters/*/cells/*/coverage", "c"),
+    ("visits/quarters/*/cells/*/registered_households", "c"), ("visits/quarters/*/cells/*/households_visited", "c"),
 ]
 
 
@@ -395,9 +426,45 @@ def test_alerts_with_configurable_thresholds(queries, communities):
     assert pending == {cid for cid, c in communities.items() if (c["indicators"]["cycles_pending_approval"] or 0) >= 1}
     assert strict["thresholds"]["overdue_cases"] == 1
     lax = queries.alerts(AlertThresholds(overdue_cases=10**6, arrears_growth_fen=10**12,
-                                         cycles_pending_approval=10**6, dead_lettered=10**6))
+                                         cycles_pending_approval=10**6, dead_lettered=10**6, lease_expiry_days=0))
     assert lax["alerts"] == []
     assert not [a for a in strict["alerts"] if a["kind"] == "dead_lettered_events"]  # nothing was dead-lettered
+
+
+def test_leases_ending_within_the_threshold_are_warned_of(queries, district: District):
+    """Xizhuchao's one-year shop lease ends this month: a warning at 60 days; none with warnings off (0)."""
+    alerts = queries.alerts(AlertThresholds(lease_expiry_days=60))["alerts"]
+    expiring = {a["community_id"]: a for a in alerts if a["kind"] == "leases_expiring"}
+    assert "xizhuchao" in expiring
+    warning = expiring["xizhuchao"]
+    assert warning["threshold"] == 60 and warning["value"] == len(warning["leases"]) >= 1
+    for lease in warning["leases"]:
+        assert 0 <= lease["days_left"] <= 60
+        assert district.live["community_economy"]["xizhuchao"]["leases"][lease["lease_id"]]["ends_on"] == \
+            lease["ends_on"]
+    assert queries.community("xizhuchao")["economy"]["leases_expiring"] == warning["value"]
+    assert not [a for a in queries.alerts(AlertThresholds(lease_expiry_days=0))["alerts"]
+                if a["kind"] == "leases_expiring"]
+
+
+def test_public_affairs_figures_follow_the_demo(communities, overview, district: District):
+    """Monthly disclosures everywhere, Huasheng's tender and correction, Xizhuchao's open tender and property fees."""
+    for cid, figures in communities.items():
+        assert figures["economy"]["disclosures"]["published"] == district.report.scale[cid]["disclosures"], cid
+    huasheng = communities["huasheng"]["economy"]
+    assert huasheng["disclosures"]["corrections"] == 1
+    assert huasheng["tenders"] == {"opened": 1, "open": 0, "closed": 0, "awarded": 1, "bids": 3}
+    # Xizhuchao's shop is out to tender again this month: open, two sealed bids by the 20th.
+    assert communities["xizhuchao"]["economy"]["tenders"] == {"opened": 1, "open": 1, "closed": 0, "awarded": 0,
+                                                             "bids": 2}
+    assert communities["xizhuchao"]["indicators"]["tenders_open"] == 1
+    fees = communities["xizhuchao"]["economy"]["property_fees"]
+    assert fees["households"] == district.report.scale["xizhuchao"]["property_fee_households"]
+    assert fees["arrears"] == fees["billed"] - fees["paid"] > 0
+    assert fees["rate"] == round(fees["paid"] / fees["billed"], 4) > 0.9
+    total = overview["economy"]["property_fees"]
+    assert total["rate"] == round(total["paid"] / total["billed"], 4)
+    assert communities["xizhuchao"]["indicators"]["property_fee_collection_rate"] == fees["rate"]
 
 
 def test_dead_lettered_events_raise_an_alert(district: District):
@@ -558,6 +625,7 @@ def test_an_empty_district_has_well_formed_zero_figures(read_db):
     assert overview["volunteering"]["registered_volunteers"] == 0
     assert overview["volunteering"]["help_requests"]["fulfilled"] == 0
     assert overview["volunteering"]["points"] == {"awarded": 0, "redeemed": 0, "outstanding": 0}
+    assert overview["visits"]["quarters"] == {} and overview["visits"]["latest_quarter"] is None
     assert overview["freshness"]["as_of"] is None
     assert queries.communities()["rows"] == [] and queries.communities()["total"] == 0
     assert queries.alerts()["alerts"] == []
@@ -632,10 +700,10 @@ def test_expired_figures_are_recomputed_from_the_documents_already_read(district
 
     queries = DistrictQueries(Counting(district.db), clock=lambda: current["now"], cache_seconds=5)
     soon = queries.overview()
-    assert reads.count("documents") == 5  # one read of every collection's documents
+    assert reads.count("documents") == len(COLLECTIONS)  # one read of every collection's documents
     current["now"] = datetime(2030, 1, 1, tzinfo=UTC)
     later = queries.overview()
-    assert reads.count("documents") == 5  # nothing changed: recomputed from what was read
+    assert reads.count("documents") == len(COLLECTIONS)  # nothing changed: recomputed from what was read
     assert later["grid"]["cases"]["overdue"] > soon["grid"]["cases"]["overdue"]
     fresh = DistrictQueries(district.db, clock=lambda: current["now"]).overview()
     assert {k: v for k, v in later.items() if k != "freshness"} == {k: v for k, v in fresh.items()

@@ -418,7 +418,8 @@ def test_relay_treats_a_converter_that_cannot_build_its_model_as_a_violation(set
 
 PUBLIC_ENUMS = [("grid", "CaseCategory"), ("economy", "AssetType"), ("economy", "TerminationReason"),
                 ("economy", "IncomeSource"), ("economy", "ExpenseCategory"), ("economy", "Sector"),
-                ("economy", "CompanyKind"), ("volunteering", "TeamPurpose"), ("volunteering", "Urgency")]
+                ("economy", "CompanyKind"), ("economy", "FeeBasis"), ("volunteering", "TeamPurpose"),
+                ("volunteering", "Urgency")]
 
 
 @pytest.mark.parametrize(("service", "name"), PUBLIC_ENUMS)

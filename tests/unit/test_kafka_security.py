@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import kafka as kafka_python
+import pymongo
 import pytest
 from pydantic import ValidationError
 
@@ -12,6 +13,9 @@ from shared.platform import kafka
 from shared.platform.consumer import EventConsumer
 from shared.platform.projector import ProjectorRuntime
 from shared.platform.settings import Settings
+
+# A real client that never connects: the projector is only built here, to read its Kafka configs.
+UNCONNECTED_DB = pymongo.MongoClient("mongodb://127.0.0.1:9", connect=False)["shequ_district"]
 
 SASL_SSL = {"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
             "KAFKA_SASL_USERNAME": "shequ-relay", "KAFKA_SASL_PASSWORD": "s3cret",
@@ -48,7 +52,7 @@ def test_sasl_ssl_settings_reach_every_client(made: list[tuple[str, dict[str, An
     kafka.KafkaAdmin("kafka-1:9093")
     consumer = EventConsumer("kafka-1:9093", "shequ-volunteering-reactions", [], "shequ.district.dlq")
     consumer._consumer_factory(), consumer._producer_factory()
-    projector = ProjectorRuntime(db=None, projections=[], contracts={}, topics=["shequ.grid.v1"],  # type: ignore[arg-type]
+    projector = ProjectorRuntime(db=UNCONNECTED_DB, projections=[], contracts={}, topics=["shequ.grid.v1"],  # type: ignore[arg-type]
                                  bootstrap_servers="kafka-1:9093", group_id="shequ-district",
                                  dead_letter_topic="shequ.district.dlq")
     projector._consumer_factory(), projector._consumer_factory(group=False), projector._producer_factory()

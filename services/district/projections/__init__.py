@@ -13,10 +13,13 @@ from typing import Any
 
 from services.district.projections.community_economy import CommunityEconomy
 from services.district.projections.community_grid import CommunityGrid
+from services.district.projections.community_visits import CommunityVisits
+from services.district.projections.community_public_affairs import CommunityPublicAffairs
 from services.district.projections.community_volunteering import CommunityVolunteering
 from services.district.projections.community_welfare import CommunityWelfare
 from services.district.projections.directory import CommunityDirectory
 
 
 def projections() -> list[Any]:
-    return [CommunityDirectory(), CommunityGrid(), CommunityEconomy(), CommunityWelfare(), CommunityVolunteering()]
+    return [CommunityDirectory(), CommunityGrid(), CommunityEconomy(), CommunityWelfare(), CommunityVolunteering(),
+            CommunityVisits(), CommunityPublicAffairs()]

@@ -32,7 +32,8 @@ class CommunityEconomy:
     collection = "community_economy"
 
     def handles(self, event_type: str) -> bool:
-        return event_type.startswith(SERVICE_PREFIX)
+        # Disclosures, tenders and property fees are community_public_affairs' (tender leases arrive as AssetLeased).
+        return event_type.startswith(SERVICE_PREFIX) and hasattr(self, f"_on_{event_type.split('.')[2]}")
 
     def document_id(self, envelope: Envelope, event: Any) -> str:
         return envelope.communityid

@@ -15,7 +15,7 @@ _EVENTS = {
     "PersonCategoryAdded", "PersonCategoryRemoved", "PersonMovedOut", "PersonDied", "AllowanceGranted",
     "AllowanceAdjusted", "AllowanceSuspended", "AllowanceResumed", "AllowanceEnded", "EntitlementsCalculated",
     "PaymentCycleApproved", "PaymentCycleDisbursed", "ReliefDistributed", "PlacementStarted", "PlacementEnded",
-    "WagePaid",
+    "WagePaid", "ProgrammeDefined",
 }
 
 
@@ -76,6 +76,8 @@ class CommunityWelfare:
             month = months.setdefault(event.month, {"count": 0, "total_fen": 0})
             month["count"] += event.count
             month["total_fen"] += event.total_fen
+        elif name == "ProgrammeDefined":  # names the programme's rows in the disbursement table
+            doc.setdefault("programmes", {})[event.programme_id] = {"name": event.name, "kind": str(event.kind)}
         elif name == "ReliefDistributed":
             occasion = doc["relief"].setdefault(event.occasion, {"count": 0, "value_fen": 0})
             occasion["count"] += 1
@@ -102,6 +104,7 @@ def welfare_figures(doc: dict[str, Any]) -> dict[str, Any]:
         "allowance_households": doc["allowance"]["households"],
         "allowance_monthly_fen": doc["allowance"]["monthly_fen"],
         "disbursed": doc["disbursed"],
+        "programmes": doc.get("programmes", {}),
         "cycles_pending_approval": len(doc["pending_cycles"]),
         "relief": doc["relief"],
         "assisted_employment": {

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.economy.config import SERVICE as ECONOMY
-
 YUAN = 100  # fen
-
-
-@pytest.fixture
-def economy(service_client):
-    return service_client(ECONOMY)
 
 
 @pytest.fixture

@@ -97,6 +97,9 @@ def test_figures_and_idempotence(app, read_db):
     assert figures["disabled_by_type_and_grade"] == {"intellectual-2": 1}
     assert figures["allowance_households"] == 1 and figures["allowance_monthly_fen"] == 45_000
     assert list(figures["disbursed"].values()) == [{"2024-03": {"count": 1, "total_fen": 10_000}}]
+    disbursed_programme = next(iter(figures["disbursed"]))
+    assert figures["programmes"][disbursed_programme]["name"]  # the table names its rows
+    assert all(p["name"] and p["kind"] for p in figures["programmes"].values())
     assert figures["cycles_pending_approval"] == 1
     assert figures["relief"] == {"festival_visit": {"count": 2, "value_fen": 35_000}}
     assert figures["assisted_employment"] == {"placements": 1, "wages_fen": 100_000, "insurance_fen": 42_000,

@@ -29,7 +29,7 @@ export function renderOverview(main, seq) {
         h('section', { 'data-figure': 'overview' }, kpiGroups('overview.', overviewFigures(ov))),
         h('div', { 'class': 'grid-2 grid-top' }, renderAlerts(res[1]), rankings.el),
         domainTabs('district', { grid: ov.grid, economy: ov.economy, welfare: ov.welfare, volunteering: ov.volunteering,
-          income_growth: dig(ov, 'economy', 'income_growth') }, { district: true }),
+          income_growth: dig(ov, 'economy', 'income_growth'), visits: ov.visits }, { district: true }),
         communities.el
       ]);
       return Promise.all([communities.load(), rankings.load()]);

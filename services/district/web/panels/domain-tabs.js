@@ -4,16 +4,18 @@ import { t } from '../i18n.js';
 import { emptyState } from '../widgets.js';
 import { economyDetails } from './economy.js';
 import { gridDetails } from './grid.js';
+import { visitsPanels } from './visits.js';
 import { volunteeringDetails } from './volunteering.js';
 import { welfareDetails } from './welfare.js';
 
 var DOMAINS = ['grid', 'economy', 'welfare', 'volunteering'];
 var activeDomain = 'grid';
-/** Tabs, one pane per domain (all rendered, one shown). d: {grid, economy, welfare, volunteering, income_growth}. */
+/** Tabs, one pane per domain (all rendered, one shown). d: {grid, economy, welfare, volunteering, income_growth, visits}. */
 export function domainTabs(scope, d, opts) {
   var p = scope + '.';
   var panes = {
-    grid: d.grid ? gridDetails(p, d.grid, opts.cells ? (d.grid.cells || {}) : null) : [emptyState()],
+    grid: d.grid ? gridDetails(p, d.grid, opts.cells ? (d.grid.cells || {}) : null).concat(visitsPanels(p, d.visits, opts.cells))
+      : [emptyState()],
     economy: d.economy ? economyDetails(p, d.economy, d.income_growth) : [emptyState()],
     welfare: d.welfare ? welfareDetails(p, d.welfare) : [emptyState()],
     volunteering: d.volunteering ? volunteeringDetails(p, d.volunteering, opts.district) : [emptyState()]

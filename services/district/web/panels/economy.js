@@ -1,10 +1,12 @@
-/* The collective economy pane: income, expenses, debt, rent arrears by age, occupancy, enterprises, per-capita income. */
+/* The collective economy pane: income, expenses, debt, rent arrears by age, occupancy, enterprises, per-capita income,
+   then its public affairs (disclosures, tenders, expiring leases, property fees). */
 import { barChart, COLORS, lineChart } from '../charts.js';
 import { contiguousMonths, keys, sortedKeys } from '../data.js';
 import { h } from '../dom.js';
 import { fmtMoney } from '../format.js';
 import { label, t } from '../i18n.js';
 import { emptyState, panel, stat, stats, subWith, val } from '../widgets.js';
+import { publicAffairsDetails } from './public-affairs.js';
 
 /** The pane's elements; `p` prefixes every data-figure, `growth` is the income growth over the last quarter. */
 export function economyDetails(p, e, growth) {
@@ -58,5 +60,5 @@ export function economyDetails(p, e, growth) {
       panel('economy.per_capita', 'e.per_capita_table', years.length ? barChart(years.slice().reverse().map(function (y) {
         return { label: y, value: pci[y], figure: p + 'economy.per_capita_income_by_year.' + y };
       }), { format: fmtMoney, color: COLORS[1], width: 380, labelWidth: 50, valueWidth: 90 }) : emptyState()))
-  ];
+  ].concat(publicAffairsDetails(p, e));
 }

@@ -26,7 +26,9 @@ export function welfareDetails(p, w) {
   var dMonths = keys(monthSet).sort().slice(-12);
   var progs = keys(disbursed).sort();
   var disbRows = progs.map(function (pid) {
-    return { key: pid, cells: [h('span', { 'class': 'mono', title: pid, text: pid.slice(0, 8) })].concat(dMonths.map(function (m) {
+    var named = (w.programmes || {})[pid];
+    return { key: pid, cells: [named ? fig('span', p + 'welfare.programmes.' + pid + '.name', null, named.name)
+      : h('span', { 'class': 'mono', title: pid, text: pid.slice(0, 8) })].concat(dMonths.map(function (m) {
       var x = disbursed[pid][m];
       var amount = x && typeof x === 'object' ? x.total_fen : x;
       return x === undefined ? h('span', { 'class': 'muted', text: '·' })
