@@ -97,10 +97,12 @@ class ServerThread:
         import uvicorn
 
         from shared.platform.broker import free_port
+        from shared.platform.http import server_options
 
         self.port = free_port()
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error",
-                                                    lifespan="off", access_log=False))
+                                                    lifespan="off", access_log=False,
+                                                    **server_options()))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property

@@ -38,8 +38,10 @@ def _exit_on_sigterm() -> None:
 def _serve(app: object, host: str, port: int, on_started: object = None) -> None:
     import uvicorn
 
+    from shared.platform.http import server_options
+
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3,
-                            lifespan="off")
+                            lifespan="off", **server_options())
     server = uvicorn.Server(config)
     if on_started is not None:
         def announce() -> None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -24,7 +24,7 @@ from shared.kernel.actor import ALL_COMMUNITIES, pseudonym, Role
 from shared.kernel.actor import Actor
 from shared.kernel.errors import DomainError, NotFound
 from shared.kernel import clock
-from shared.platform.http import OneHopRoute
+from shared.platform.http import JSONResponse, OneHopRoute
 
 WRITERS = {Role.COMMUNITY_STAFF.value, Role.GRID_WORKER.value, Role.ADMIN.value}
 DEFAULT_WINDOW = timedelta(days=90)

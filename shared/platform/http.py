@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import html
+import importlib.util
 import inspect
 import logging
 import time
@@ -19,7 +20,8 @@ from typing import Any
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse as StarletteJSONResponse
+from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -39,6 +41,38 @@ DEFAULT_MAX_BODY_BYTES = 256 * 1024
 RETRY_AFTER_SECONDS = 2
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 OPERATIONAL_PATHS = ("/healthz", "/readyz", "/metrics")
+
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; the stdlib encoder is the fallback
+    orjson = None  # type: ignore[assignment]
+
+
+class JSONResponse(StarletteJSONResponse):
+    """A JSON body the platform builds itself (errors, readiness, replays), encoded by orjson when installed.
+
+    Same bytes as Starlette's (UTF-8, Chinese text unescaped, compact) at a fraction of the cost. Not the
+    app's default response class on purpose: FastAPI already encodes a route's declared return type with
+    pydantic-core straight to bytes, and a response class other than the default would turn that off.
+    """
+
+    def render(self, content: Any) -> bytes:
+        if orjson is None:  # pragma: no cover
+            return super().render(content)
+        try:
+            return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+        except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: the stdlib encoder's answer (or error)
+            return super().render(content)
+
+
+def server_options() -> dict[str, str]:
+    """uvicorn's HTTP parser and event loop: the C ones (httptools, uvloop) when installed, else the pure-Python ones.
+
+    Explicit rather than uvicorn's "auto", so what production runs is decided (and tested) here.
+    """
+    return {"http": "httptools" if importlib.util.find_spec("httptools") else "h11",
+            "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"}
 
 
 class OneHopRoute(APIRoute):
