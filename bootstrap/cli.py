@@ -39,7 +39,7 @@ def _serve(app: object, host: str, port: int, on_started: object = None) -> None
     import uvicorn
 
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3,
-                            lifespan="off")
+                            lifespan="on")
     server = uvicorn.Server(config)
     if on_started is not None:
         def announce() -> None:

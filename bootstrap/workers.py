@@ -100,7 +100,7 @@ def serve_workers(role: str, host: str, port: int, workers: int, on_started: Any
 
     os.environ[ROLE_VARIABLE] = role
     config = uvicorn.Config(f"{__name__}:http_app", factory=True, host=host, port=port, workers=workers,
-                            log_level="warning", timeout_graceful_shutdown=3, lifespan="off")
+                            log_level="warning", timeout_graceful_shutdown=3, lifespan="on")
     supervisor = Multiprocess(config, sockets=[config.bind_socket()])
     if on_started is not None:
         def announce() -> None:  # ready when a worker answers
