@@ -529,7 +529,7 @@ class DistrictQueries:
                     self.refresh()
                 except Exception:  # the read store away, say: requests recompute themselves meanwhile
                     log.warning("district figures not refreshed", exc_info=True)
-                stop.wait(min(poll_seconds, self.refresh_seconds))
+                stop.wait(min(poll_seconds, self.refresh_seconds) if self.refresh_seconds > 0 else poll_seconds)
 
         thread = threading.Thread(target=run, name="district-refresh", daemon=True)
         thread.start()
