@@ -130,7 +130,9 @@ def demo(
         if platform is not None:
             platform.stop()
         if projector is not None:
-            _stop_process(projector)
+            from shared.platform.child_server import stop_process
+
+            stop_process(projector, timeout=10.0)
         if docstore is not None:
             docstore.stop()
         if broker is not None:
@@ -153,7 +155,7 @@ def _start_projector_process(settings, bootstrap: str):  # noqa: ANN001, ANN202
     import os
     import subprocess
 
-    from shared.platform.broker import _die_with_parent, free_port
+    from shared.platform.child_server import die_with_parent, free_port
 
     metrics_port = free_port()
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "MONGO_URL": settings.mongo_url,
@@ -164,25 +166,11 @@ def _start_projector_process(settings, bootstrap: str):  # noqa: ANN001, ANN202
             [sys.executable, "-m", "bootstrap.cli", "project", "--metrics-port", str(metrics_port),
              "--metrics-host", "127.0.0.1"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-            start_new_session=True, preexec_fn=_die_with_parent)  # noqa: PLW1509
+            start_new_session=True, preexec_fn=die_with_parent)  # noqa: PLW1509
     console.print(f"district projector (shequ project) pid {process.pid}, metrics on port {metrics_port}")
     print(f"SHEQU_PROJECTOR_PID={process.pid}", flush=True)
     print(f"SHEQU_PROJECTOR_METRICS=http://127.0.0.1:{metrics_port}/metrics", flush=True)
     return process
-
-
-def _stop_process(process, timeout: float = 10.0) -> None:  # noqa: ANN001
-    import signal
-    import subprocess
-
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=timeout)
 
 
 DEMO_COMMUNITIES = ("huasheng", "hualong-jiayuan", "xizhuchao", "jinpen")

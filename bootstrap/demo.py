@@ -29,10 +29,13 @@ cases call, on aggregates held in memory, and saved through the service's
 event); the welfare registry, households, programme enrolment and payment
 cycles, and inspections go through the application use cases one by one.
 Measured on the 2-core demo machine: the default size (4 reported + 20
-synthetic communities, seed 42) stores about 33.1k events (grid 14.3k, of
+synthetic communities, seed 42) stored about 33.1k events (grid 14.3k, of
 which 3.0k household visits; economy 3.9k, welfare 5.7k, volunteering 9.3k) in
-~25 s, before any relay or projector competes for the CPU; `shequ demo` prints
-its own figures.
+~25 s, before any relay or projector competes for the CPU; with welfare's
+employment services and minimum-allowance cycle welfare stores about 12.1k
+(the whole district about 39.5k), seeded in 82 s while the shared machine was
+busy with other work (load ~11), so not comparable; `shequ demo` prints its
+own figures.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import functools
 import io
 import threading
 import time
@@ -18,7 +19,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from services.district.projections.community_allowance import CommunityAllowance, allowance_figures
 from services.district.projections.community_economy import CommunityEconomy, arrears_as_of, economy_figures
+from services.district.projections.community_employment import (
+    CommunityEmployment, employment_figures, employment_rates,
+)
 from services.district.projections.community_grid import CommunityGrid, grid_figures
 from services.district.projections.community_visits import COVERAGE_DENOMINATOR, CommunityVisits, visit_figures
 from services.district.projections.community_public_affairs import (
@@ -37,6 +42,8 @@ DOMAIN_COLLECTIONS = {
     "welfare": CommunityWelfare.collection,
     "volunteering": CommunityVolunteering.collection,
     "visits": CommunityVisits.collection,
+    "employment": CommunityEmployment.collection,  # welfare's employment services
+    "minimum_allowance": CommunityAllowance.collection,  # welfare's 低保 cycle
 }
 
 # Figures that are not counts or amounts: never summed into district totals (the district's
@@ -45,7 +52,7 @@ NON_ADDITIVE = {
     "community_id", "as_of", "directory", "cells", "by_lease", "team_leaderboard", "resolve_hours", "average",
     "rate", "success_rate", "registration_rate", "reoffending_rate", "median_hours_to_fulfil",
     "volunteers_per_1000_residents", "per_capita_income_by_year", "floating_population_estimate",
-    "beneficiary_share_of_residents", "income_growth", "median", "p90", "coverage", "programmes",
+    "beneficiary_share_of_residents", "income_growth", "median", "p90", "coverage", "programmes", "placement_rate",
 }
 
 # Directory first, then one collection per domain: the documents of one community.
@@ -154,6 +161,13 @@ INDICATORS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "relief_value_fen": lambda f: sum(r["value_fen"] for r in (_dig(f, "welfare", "relief") or {}).values())
     if f.get("welfare") else None,
     "assisted_employment_placements": lambda f: _dig(f, "welfare", "assisted_employment", "placements"),
+    "job_seekers": lambda f: _dig(f, "employment", "seekers"),
+    "job_placements": lambda f: _dig(f, "employment", "placements"),
+    "placement_rate": lambda f: _dig(f, "employment", "placement_rate"),
+    "retention_6_months_rate": lambda f: _dig(f, "employment", "retention", "6", "rate"),
+    "allowance_persons": lambda f: _dig(f, "minimum_allowance", "persons"),
+    "allowance_applications_open": lambda f: _dig(f, "minimum_allowance", "applications_open"),
+    "allowance_objections_open": lambda f: _dig(f, "minimum_allowance", "objections", "open"),
     "volunteers": lambda f: _dig(f, "volunteering", "registered_volunteers"),
     "active_volunteers": lambda f: _dig(f, "volunteering", "active_volunteers_90d"),
     "volunteers_per_1000_residents": lambda f: _dig(f, "volunteering", "volunteers_per_1000_residents"),
@@ -173,6 +187,7 @@ SERIES: dict[str, Callable[[dict[str, Any]], dict[str, float]]] = {
     "cases_resolved": lambda f: {m: v["resolved"] for m, v in (_dig(f, "grid", "cases_by_month") or {}).items()},
     "volunteer_hours": lambda f: _dig(f, "volunteering", "hours_by_month") or {},
     "welfare_disbursed_fen": lambda f: _merge_months((_dig(f, "welfare", "disbursed") or {}).values()),
+    "minimum_allowance_paid_fen": lambda f: _dig(f, "minimum_allowance", "paid_by_month") or {},
 }
 
 
@@ -246,6 +261,8 @@ def _zero_figures(now: datetime) -> dict[str, dict[str, Any]]:
                     "beneficiary_share_of_residents": None},
         "volunteering": volunteering_figures(CommunityVolunteering().new_document("", None), now),  # type: ignore
         "visits": visit_figures(CommunityVisits().new_document("", None)),  # type: ignore[arg-type]
+        "employment": employment_figures(CommunityEmployment().new_document("", None)),  # type: ignore[arg-type]
+        "minimum_allowance": allowance_figures(CommunityAllowance().new_document("", None)),  # type: ignore
     }
 
 
@@ -277,6 +294,7 @@ class _Community:
 SUM_BLOCKS = 32
 
 
+@functools.lru_cache(maxsize=65_536)
 def _sum_block(community_id: str) -> int:
     return zlib.crc32(community_id.encode()) % SUM_BLOCKS
 
@@ -479,6 +497,10 @@ class DistrictQueries:
             figures["volunteering"] = volunteering_figures(docs["volunteering"], now, residents)
         if "visits" in docs:
             figures["visits"] = visit_figures(docs["visits"])
+        if "employment" in docs:
+            figures["employment"] = employment_figures(docs["employment"])
+        if "minimum_allowance" in docs:
+            figures["minimum_allowance"] = allowance_figures(docs["minimum_allowance"])
         figures["as_of"] = max(as_of) if as_of else None
         return figures
 
@@ -625,6 +647,10 @@ class DistrictQueries:
         for quarter in visits["quarters"].values():
             quarter["registered_households"] = visits["registered_households"]
             quarter["coverage"] = _ratio(quarter["households_visited"], visits["registered_households"])
+
+        employment_rates(totals["employment"])
+        allowance = totals["minimum_allowance"]
+        allowance["paid_by_month"] = dict(sorted(allowance["paid_by_month"].items()))
 
     def community(self, community_id: str) -> dict[str, Any]:
         docs = self._documents([community_id]).get(community_id)

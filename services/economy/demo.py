@@ -79,6 +79,7 @@ class EconomySeed(SeedPart):
             enterprise.report_jobs(total=jobs[0], local=jobs[1], reported_on=t.date())
         self.batch.add(enterprise)
         self.count["enterprises"] += 1
+        self.seeding.enterprises.setdefault(self.cid, []).append(str(enterprise.id))  # for welfare's vacancies
         return enterprise
 
     def lease(self, asset: Asset, tenant: Enterprise, rent_yuan: int, month: int = 0, reliability: float = 0.97,

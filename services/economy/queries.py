@@ -217,7 +217,9 @@ def _aged_in(bucket: str, today: date) -> tuple[str, ...]:
     if less_than is not None:
         conditions.append("c.due_on > ?")
         params.append(_day(today - timedelta(days=less_than)))
-    return f"EXISTS (SELECT 1 FROM {{economy_rent_charges}} c WHERE {' AND '.join(conditions)})", *params
+    # A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a join over every lease's charges.
+    unsettled = f"SELECT MIN(c.due_on) FROM {{economy_rent_charges}} c WHERE {' AND '.join(conditions)}"
+    return f"({unsettled}) IS NOT NULL", *params
 
 
 def list_debts(view: QueryView, actor: Actor, *, community_id: str | None = None, outstanding: bool | None = None,

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from services.welfare.application import WelfareApplication
@@ -19,6 +19,14 @@ from services.welfare.commands import (
     Adjust, CategoryIn, DefineProgramme, DistributeRelief, End, EndPlacement, Exit, Grant, OnDate, OpenCycle,
     OpenStation, PayWage, PersonRef, Reason, RegisterHousehold, RegisterPerson, RemoveCategory, StartPlacement,
     Threshold,
+)
+from services.welfare.commands import (
+    ApplyForAllowance, ApproveAllowance, ChangeOfCircumstances, Circumstances, CommunityReview, DecideAppeal,
+    LodgeAppeal, LodgeObjection, PeriodicReview, ResolveObjection, StartNotice,
+)
+from services.welfare.commands import (
+    Attendance, Certify, EmployerAnswer, Interview, PostVacancy, Refer, RegisterSeeker, Retention, ScheduleCourse,
+    SeekerRef, StartJob, Withdraw,
 )
 from services.welfare.domain import AllowanceStatus, Category, Occasion
 from services.welfare.queries import CycleListStatus, list_cycles, list_households, list_persons, list_relief
@@ -151,6 +159,55 @@ def router() -> APIRouter:
     def end(household_id: str, body: End, app: Welfare, actor: Officer) -> dict[str, Any]:
         return app.end_allowance(actor, household_id, body)
 
+    # the minimum-allowance (低保) cycle on a household: application, investigation, community review,
+    # public notice with objections, approval; change of circumstances, periodic review, appeal
+    @api.post("/households/{household_id}/application")
+    def apply_for_allowance(household_id: str, body: ApplyForAllowance, app: Welfare, actor: Officer
+                            ) -> dict[str, Any]:
+        return app.apply_for_allowance(actor, household_id, body)
+
+    @api.post("/households/{household_id}/investigation")
+    def investigate(household_id: str, body: Circumstances, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.investigate(actor, household_id, body)
+
+    @api.post("/households/{household_id}/circumstances")
+    def change_circumstances(household_id: str, body: ChangeOfCircumstances, app: Welfare, actor: Officer
+                             ) -> dict[str, Any]:
+        return app.change_circumstances(actor, household_id, body)
+
+    @api.post("/households/{household_id}/community-review")
+    def community_review(household_id: str, body: CommunityReview, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.community_review(actor, household_id, body)
+
+    @api.post("/households/{household_id}/notice")
+    def start_notice(household_id: str, body: StartNotice, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.start_notice(actor, household_id, body)
+
+    @api.post("/households/{household_id}/objections")
+    def lodge_objection(household_id: str, body: LodgeObjection, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.lodge_objection(actor, household_id, body)
+
+    @api.post("/households/{household_id}/objections/{number}/resolution")
+    def resolve_objection(household_id: str, number: Annotated[int, Path(ge=1, le=10_000)], body: ResolveObjection,
+                          app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.resolve_objection(actor, household_id, number, body)
+
+    @api.post("/households/{household_id}/approval")
+    def approve_allowance(household_id: str, body: ApproveAllowance, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.approve_allowance(actor, household_id, body)
+
+    @api.post("/households/{household_id}/review")
+    def review_allowance(household_id: str, body: PeriodicReview, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.review_allowance(actor, household_id, body)
+
+    @api.post("/households/{household_id}/appeal")
+    def lodge_appeal(household_id: str, body: LodgeAppeal, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.lodge_appeal(actor, household_id, body)
+
+    @api.post("/households/{household_id}/appeal/decision")
+    def decide_appeal(household_id: str, body: DecideAppeal, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.decide_appeal(actor, household_id, body)
+
     # programmes and payment cycles
     @api.post("/programmes", status_code=201, response_model=Created)
     def define_programme(body: DefineProgramme, app: Welfare, actor: Officer) -> Created:
@@ -231,5 +288,78 @@ def router() -> APIRouter:
     @api.post("/stations/{station_id}/wages")
     def pay_wage(station_id: str, body: PayWage, app: Welfare, actor: Officer) -> dict[str, Any]:
         return app.pay_wage(actor, station_id, body)
+
+    # employment services: seekers, vacancies, referrals (interview, answer, placement, retention), training
+    @api.post("/seekers", status_code=201, response_model=Created)
+    def register_seeker(body: RegisterSeeker, app: Welfare, actor: Officer) -> Created:
+        return Created(id=str(app.register_seeker(actor, body)))
+
+    @api.get("/seekers/{seeker_id}")
+    def get_seeker(seeker_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.seeker(actor, seeker_id)
+
+    @api.post("/seekers/{seeker_id}/withdrawal")
+    def withdraw_seeker(seeker_id: str, body: Withdraw, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.withdraw_seeker(actor, seeker_id, body)
+
+    @api.post("/vacancies", status_code=201, response_model=Created)
+    def post_vacancy(body: PostVacancy, app: Welfare, actor: Officer) -> Created:
+        return Created(id=str(app.post_vacancy(actor, body)))
+
+    @api.get("/vacancies/{vacancy_id}")
+    def get_vacancy(vacancy_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.vacancy(actor, vacancy_id)
+
+    @api.post("/vacancies/{vacancy_id}/closure")
+    def close_vacancy(vacancy_id: str, body: Withdraw, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.close_vacancy(actor, vacancy_id, body)
+
+    @api.post("/referrals", status_code=201, response_model=Created)
+    def refer(body: Refer, app: Welfare, actor: Officer) -> Created:
+        return Created(id=str(app.refer(actor, body)))
+
+    @api.get("/referrals/{referral_id}")
+    def get_referral(referral_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.referral(actor, referral_id)
+
+    @api.post("/referrals/{referral_id}/interviews")
+    def record_interview(referral_id: str, body: Interview, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.record_interview(actor, referral_id, body)
+
+    @api.post("/referrals/{referral_id}/answer")
+    def employer_answer(referral_id: str, body: EmployerAnswer, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.employer_answer(actor, referral_id, body)
+
+    @api.post("/referrals/{referral_id}/placement")
+    def start_job(referral_id: str, body: StartJob, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.start_job(actor, referral_id, body)
+
+    @api.post("/referrals/{referral_id}/retention")
+    def record_retention(referral_id: str, body: Retention, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.record_retention(actor, referral_id, body)
+
+    @api.post("/referrals/{referral_id}/placement/end")
+    def end_job(referral_id: str, body: Withdraw, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.end_job(actor, referral_id, body)
+
+    @api.post("/courses", status_code=201, response_model=Created)
+    def schedule_course(body: ScheduleCourse, app: Welfare, actor: Officer) -> Created:
+        return Created(id=str(app.schedule_course(actor, body)))
+
+    @api.get("/courses/{course_id}")
+    def get_course(course_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.course(actor, course_id)
+
+    @api.post("/courses/{course_id}/enrolments")
+    def enrol_in_course(course_id: str, body: SeekerRef, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.enrol_in_course(actor, course_id, body)
+
+    @api.post("/courses/{course_id}/attendance")
+    def record_attendance(course_id: str, body: Attendance, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.record_attendance(actor, course_id, body)
+
+    @api.post("/courses/{course_id}/certificates")
+    def certify(course_id: str, body: Certify, app: Welfare, actor: Officer) -> dict[str, Any]:
+        return app.certify(actor, course_id, body)
 
     return api

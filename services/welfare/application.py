@@ -15,13 +15,17 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.postgres import PostgresDatastore
 
 from services.welfare.commands import (
-    Adjust, CategoryIn, DefineProgramme, DistributeRelief, End, EndPlacement, Exit, Grant, OnDate, OpenCycle,
-    OpenStation, PayWage, PersonRef, Reason, RegisterHousehold, RegisterPerson, RemoveCategory, StartPlacement,
-    Threshold,
+    Adjust, ApplyForAllowance, ApproveAllowance, Attendance, CategoryIn, Certify, ChangeOfCircumstances,
+    Circumstances, CommunityReview, DecideAppeal, DefineProgramme, DistributeRelief, EmployerAnswer, End,
+    EndPlacement, Exit, Grant, Interview, LodgeAppeal, LodgeObjection, OnDate, OpenCycle, OpenStation, PayWage,
+    PeriodicReview, PersonRef, PostVacancy, Reason, Refer, RegisterHousehold, RegisterPerson, RegisterSeeker,
+    RemoveCategory, ResolveObjection, Retention, ScheduleCourse, SeekerRef, StartJob, StartNotice, StartPlacement,
+    Threshold, Withdraw,
 )
 from services.welfare.domain import (
-    Facts, Household, LocalStandard, NationalIdClaim, PaymentCycle, PaymentLedger,
-    Person, PersonStatus, Programme, ReliefDistribution, Station, age_band, age_on,
+    AllowanceRoll, Facts, Household, JobSeeker, LocalStandard, NationalIdClaim, PaymentCycle, PaymentLedger, Person,
+    PersonStatus, Programme, Referral, ReferralStatus, ReliefDistribution, SeekerStatus, Standard, Station,
+    TrainingCourse, Vacancy, age_band, age_on,
 )
 from services.welfare.privacy import (
     CIPHER_KEY_ENV, ERASED, KEY_STORE_FILE, KeyStore, PostgresKeyTable, SqliteKeyTable, welfare_cipher_key,
@@ -179,16 +183,16 @@ class WelfareApplication(ServiceApplication):
 
     def set_threshold(self, actor: Actor, community_id: str, command: Threshold) -> dict[str, Any]:
         actor.ensure_serves(community_id)
-        threshold_fen, effective_from = command.threshold_fen, command.effective_from.isoformat()
+        rules = {"threshold_fen": command.threshold_fen, "effective_from": command.effective_from.isoformat(),
+                 "asset_limit_per_person_fen": command.asset_limit_per_person_fen,
+                 "notice_days": command.notice_days}
         standard = self._maybe(LocalStandard.id_for(community_id))
         if standard is None:
-            standard = LocalStandard(community_id=community_id, threshold_fen=threshold_fen,
-                                     effective_from=effective_from)
+            standard = LocalStandard(community_id=community_id, **rules)
         else:
-            standard.change(threshold_fen, effective_from)
+            standard.change(**rules)
         self.save(standard, actor=actor)
-        return {"community_id": community_id, "threshold_fen": standard.threshold_fen,
-                "effective_from": standard.effective_from}
+        return {"community_id": community_id, **rules}
 
     def _same_community(self, community_id: str, person_id: UUID | str, field: str) -> Person:
         person = self._person(person_id)
@@ -215,37 +219,123 @@ class WelfareApplication(ServiceApplication):
     def household(self, actor: Actor, household_id: UUID | str) -> dict[str, Any]:
         return household_view(self._household(actor, household_id))
 
+    def _standard(self, community_id: str) -> LocalStandard:
+        standard = self._maybe(LocalStandard.id_for(community_id))
+        if standard is None:
+            raise Conflict(f"community {community_id} has no minimum-allowance threshold set")
+        return standard
+
     def assess_household(self, actor: Actor, household_id: UUID | str, command: OnDate) -> dict[str, Any]:
         household = self._household(actor, household_id)
-        standard = self._maybe(LocalStandard.id_for(household.community_id))
-        if standard is None:
-            raise Conflict(f"community {household.community_id} has no minimum-allowance threshold set")
-        household.assess(standard.threshold_fen, command.on.isoformat())
+        household.assess(self._standard(household.community_id).threshold_fen, command.on.isoformat())
         return self._saved(actor, household, household_view)
 
     def grant_allowance(self, actor: Actor, household_id: UUID | str, command: Grant) -> dict[str, Any]:
         household = self._household(actor, household_id)
         household.grant(command.monthly_fen, command.from_date.isoformat())
-        return self._saved(actor, household, household_view)
+        return self._allowance_saved(actor, household)
 
     def adjust_allowance(self, actor: Actor, household_id: UUID | str, command: Adjust) -> dict[str, Any]:
         household = self._household(actor, household_id)
         household.adjust(command.monthly_fen, command.reason)
-        return self._saved(actor, household, household_view)
+        return self._allowance_saved(actor, household)
 
     def suspend_allowance(self, actor: Actor, household_id: UUID | str, command: Reason) -> dict[str, Any]:
         household = self._household(actor, household_id)
         household.suspend(command.reason)
-        return self._saved(actor, household, household_view)
+        return self._allowance_saved(actor, household)
 
     def resume_allowance(self, actor: Actor, household_id: UUID | str) -> dict[str, Any]:
         household = self._household(actor, household_id)
         household.resume()
-        return self._saved(actor, household, household_view)
+        return self._allowance_saved(actor, household)
 
     def end_allowance(self, actor: Actor, household_id: UUID | str, command: End) -> dict[str, Any]:
         household = self._household(actor, household_id)
         household.end(command.reason, command.on.isoformat())
+        return self._allowance_saved(actor, household)
+
+    # ------------------------------------------------------------ the minimum-allowance (低保) cycle
+
+    def _allowance_saved(self, actor: Actor, household: Household, *others: CommunityAggregate) -> dict[str, Any]:
+        """Saves a household whose allowance may have changed with its community's roll (what payment cycles
+        of the minimum-allowance programme pay), in step."""
+        roll = self._maybe(AllowanceRoll.id_for(household.community_id)) or AllowanceRoll(
+            community_id=household.community_id)
+        roll.sync(household)
+        return self._saved(actor, household, household_view, roll, *others)
+
+    def apply_for_allowance(self, actor: Actor, household_id: UUID | str, command: ApplyForAllowance
+                            ) -> dict[str, Any]:
+        household = self._household(actor, household_id)
+        household.apply(command.applicant_id, command.on.isoformat())
+        return self._saved(actor, household, household_view)
+
+    def _record_circumstances(self, actor: Actor, household_id: UUID | str, command: Circumstances, change: bool,
+                              reason: str) -> dict[str, Any]:
+        """Members as of the date join the household (from no other) or leave it, in the same save."""
+        household = self._household(actor, household_id)
+        standard = self._standard(household.community_id)
+        listed = {str(m.person_id): m.monthly_income_fen for m in command.members}
+        current = {str(m) for m in household.members}
+        joining = [self._same_community(household.community_id, p, "members") for p in listed if p not in current]
+        leaving = [self._person(p) for p in current - set(listed)]
+        household.record_circumstances(change, command.as_of.isoformat(), listed, command.assets_fen,
+                                       Standard(standard.threshold_fen, standard.asset_limit_per_person_fen), reason)
+        for person in joining:
+            person.join_household(household.id)
+        for person in leaving:
+            person.leave_household(household.id)
+        return self._saved(actor, household, household_view, *joining, *leaving)
+
+    def investigate(self, actor: Actor, household_id: UUID | str, command: Circumstances) -> dict[str, Any]:
+        return self._record_circumstances(actor, household_id, command, change=False, reason="investigation")
+
+    def change_circumstances(self, actor: Actor, household_id: UUID | str, command: ChangeOfCircumstances
+                             ) -> dict[str, Any]:
+        return self._record_circumstances(actor, household_id, command, change=True, reason=command.reason)
+
+    def community_review(self, actor: Actor, household_id: UUID | str, command: CommunityReview) -> dict[str, Any]:
+        household = self._household(actor, household_id)
+        household.community_review(command.on.isoformat(), command.passed, command.votes_for, command.votes_against)
+        return self._saved(actor, household, household_view)
+
+    def start_notice(self, actor: Actor, household_id: UUID | str, command: StartNotice) -> dict[str, Any]:
+        household = self._household(actor, household_id)
+        days = command.days or self._standard(household.community_id).notice_days
+        household.start_notice(command.starts_on.isoformat(), days)
+        return self._saved(actor, household, household_view)
+
+    def lodge_objection(self, actor: Actor, household_id: UUID | str, command: LodgeObjection) -> dict[str, Any]:
+        household = self._household(actor, household_id)
+        household.lodge_objection(command.on.isoformat(), command.ground)
+        return self._saved(actor, household, household_view)
+
+    def resolve_objection(self, actor: Actor, household_id: UUID | str, number: int,
+                          command: ResolveObjection) -> dict[str, Any]:
+        household = self._household(actor, household_id)
+        household.resolve_objection(number, command.on.isoformat(), command.upheld, command.finding)
+        return self._saved(actor, household, household_view)
+
+    def approve_allowance(self, actor: Actor, household_id: UUID | str, command: ApproveAllowance
+                          ) -> dict[str, Any]:
+        household = self._household(actor, household_id)
+        household.approve(command.monthly_fen, command.from_date.isoformat(), today())
+        return self._allowance_saved(actor, household)
+
+    def review_allowance(self, actor: Actor, household_id: UUID | str, command: PeriodicReview) -> dict[str, Any]:
+        household = self._household(actor, household_id)
+        household.review(command.on.isoformat(), command.outcome.value, command.monthly_fen, command.reason)
+        return self._allowance_saved(actor, household)
+
+    def lodge_appeal(self, actor: Actor, household_id: UUID | str, command: LodgeAppeal) -> dict[str, Any]:
+        household = self._household(actor, household_id)
+        household.lodge_appeal(command.on.isoformat(), command.grounds)
+        return self._saved(actor, household, household_view)
+
+    def decide_appeal(self, actor: Actor, household_id: UUID | str, command: DecideAppeal) -> dict[str, Any]:
+        household = self._household(actor, household_id)
+        household.decide_appeal(command.on.isoformat(), command.upheld, command.finding)
         return self._saved(actor, household, household_view)
 
     def _saved(self, actor: Actor, aggregate: Served, view: Callable[[Served], dict[str, Any]],
@@ -298,24 +388,42 @@ class WelfareApplication(ServiceApplication):
         return ledger or PaymentLedger(community_id=cycle.community_id, programme_id=cycle.programme_id,
                                        month=cycle.month)
 
+    def _payable(self, programme: Programme) -> dict[str, dict[str, Any]]:
+        """Who the programme pays now and how much: its enrolled persons the programme's amount, or, for the
+        minimum allowance, each household's payee on the community's roll the household's granted amount."""
+        if not programme.pays_the_allowance_roll:
+            return {person_id: {"amount_fen": programme.amount_fen} for person_id in programme.enrolled}
+        roll = self._maybe(AllowanceRoll.id_for(programme.community_id))
+        return {entry["payee"]: {"amount_fen": entry["monthly_fen"], "household_id": household_id}
+                for household_id, entry in (roll.households.items() if roll else ())}
+
+    @staticmethod
+    def _refusal(programme: Programme, person_id: str, facts: Facts, payable: dict[str, Any]) -> str | None:
+        """Why a person is not paid now, or None."""
+        if not programme.pays_the_allowance_roll:
+            return programme.eligibility.refusal(facts)
+        if not facts.active:
+            return "the payee is no longer an active resident"
+        return None if person_id in payable else "the household is no longer on the minimum allowance"
+
     def calculate(self, actor: Actor, cycle_id: UUID | str) -> dict[str, Any]:
         """Entitlements from the registry as it stands now, frozen into the event."""
         cycle = self._cycle(actor, cycle_id)
         programme: Programme = self.get(cycle.programme_id, Programme, "programme")
         ledger = self._ledger(cycle)
-        rule = programme.eligibility
+        payable = self._payable(programme)
         entitlements, excluded = [], []
-        for person_id in programme.enrolled:
+        for person_id, pay in payable.items():
             facts = self.facts(person_id)
             other = ledger.persons.get(person_id)
-            if why := rule.refusal(facts):
+            if why := self._refusal(programme, person_id, facts, payable):
                 excluded.append({"person_id": person_id, "reason": why})
             elif other and other != str(cycle.id):
                 excluded.append({"person_id": person_id, "reason": f"already in payment cycle {other}"})
             else:
-                entitlements.append({"person_id": person_id, "amount_fen": programme.amount_fen,
+                entitlements.append({"person_id": person_id, "amount_fen": pay["amount_fen"],
                                      "categories": list(facts.categories), "age_band": facts.age_band,
-                                     "household_id": facts.household_id,
+                                     "household_id": pay.get("household_id", facts.household_id),
                                      "income_per_person_fen": facts.income_per_person_fen})
         cycle.calculate(actor.pseudonym, clock.now().isoformat(), entitlements, excluded)
         ledger.claim(cycle.id, [e["person_id"] for e in entitlements])
@@ -324,9 +432,10 @@ class WelfareApplication(ServiceApplication):
     def approve(self, actor: Actor, cycle_id: UUID | str) -> dict[str, Any]:
         """Four-eyes approval; eligibility rechecked now, the ineligible dropped (listed in the view)."""
         cycle = self._cycle(actor, cycle_id)
-        rule = self.get(cycle.programme_id, Programme, "programme").eligibility
+        programme: Programme = self.get(cycle.programme_id, Programme, "programme")
+        payable = self._payable(programme)
         dropped = [{"person_id": e["person_id"], "reason": why} for e in cycle.entitlements
-                   if (why := rule.refusal(self.facts(e["person_id"])))]
+                   if (why := self._refusal(programme, e["person_id"], self.facts(e["person_id"]), payable))]
         cycle.approve(actor.pseudonym, dropped)
         ledger = self._ledger(cycle)
         if dropped:
@@ -394,13 +503,154 @@ class WelfareApplication(ServiceApplication):
         return self._saved(actor, station, station_view)
 
 
+    # ------------------------------------------------------------ employment services
+
+    def register_seeker(self, actor: Actor, command: RegisterSeeker) -> UUID:
+        """A registered person of the community joins the job-seeker register, or rejoins it after withdrawing
+        (one entry per person)."""
+        person = self._person(command.person_id)
+        actor.ensure_serves(person.community_id)
+        if person.status != PersonStatus.ACTIVE or person.erased:
+            raise Conflict(f"person {command.person_id} is {'erased' if person.erased else person.status}")
+        seeker_id = self.keys.dedupe_id(f"job-seeker:{person.id}")
+        on = command.registered_on.isoformat()
+        seeker = self._maybe(seeker_id)
+        if seeker is None:
+            seeker = JobSeeker(community_id=person.community_id, seeker_id=seeker_id, person_id=str(person.id),
+                               group=command.group, registered_on=on)
+        else:
+            seeker.register_again(command.group, on)
+        self.save(seeker, actor=actor)
+        return seeker.id
+
+    def seeker(self, actor: Actor, seeker_id: UUID | str) -> dict[str, Any]:
+        return seeker_view(self._served(actor, seeker_id, JobSeeker, "job seeker"))
+
+    def withdraw_seeker(self, actor: Actor, seeker_id: UUID | str, command: Withdraw) -> dict[str, Any]:
+        seeker = self._served(actor, seeker_id, JobSeeker, "job seeker")
+        seeker.withdraw(command.on.isoformat(), command.reason)
+        return self._saved(actor, seeker, seeker_view)
+
+    def post_vacancy(self, actor: Actor, command: PostVacancy) -> UUID:
+        actor.ensure_serves(command.community_id)
+        vacancy = Vacancy(community_id=command.community_id, enterprise_id=str(command.enterprise_id),
+                          title=command.title, positions=command.positions,
+                          monthly_wage_fen=command.monthly_wage_fen, posted_on=command.posted_on.isoformat())
+        self.save(vacancy, actor=actor)
+        return vacancy.id
+
+    def vacancy(self, actor: Actor, vacancy_id: UUID | str) -> dict[str, Any]:
+        return vacancy_view(self._served(actor, vacancy_id, Vacancy, "vacancy"))
+
+    def close_vacancy(self, actor: Actor, vacancy_id: UUID | str, command: Withdraw) -> dict[str, Any]:
+        vacancy = self._served(actor, vacancy_id, Vacancy, "vacancy")
+        vacancy.close(command.on.isoformat(), command.reason)
+        return self._saved(actor, vacancy, vacancy_view)
+
+    def refer(self, actor: Actor, command: Refer) -> UUID:
+        vacancy = self._served(actor, command.vacancy_id, Vacancy, "vacancy")
+        seeker = self._served(actor, command.seeker_id, JobSeeker, "job seeker")
+        if seeker.community_id != vacancy.community_id:
+            raise Invalid(f"job seeker {seeker.id} is registered in another community", field="seeker_id")
+        seeker.require_seeking("be referred")
+        vacancy.require_open("refer a seeker")
+        if command.on.isoformat() < vacancy.posted_on:
+            raise Invalid(f"the referral is dated before the vacancy was posted ({vacancy.posted_on})", field="on")
+        referral = Referral(community_id=vacancy.community_id, seeker_id=str(seeker.id), vacancy_id=str(vacancy.id),
+                            enterprise_id=vacancy.enterprise_id, group=seeker.group, on=command.on.isoformat())
+        self.save(referral, actor=actor)
+        return referral.id
+
+    def _referral(self, actor: Actor, referral_id: UUID | str) -> Referral:
+        return self._served(actor, referral_id, Referral, "referral")
+
+    def referral(self, actor: Actor, referral_id: UUID | str) -> dict[str, Any]:
+        return referral_view(self._referral(actor, referral_id))
+
+    def record_interview(self, actor: Actor, referral_id: UUID | str, command: Interview) -> dict[str, Any]:
+        referral = self._referral(actor, referral_id)
+        referral.record_interview(command.on.isoformat(), command.outcome)
+        return self._saved(actor, referral, referral_view)
+
+    def employer_answer(self, actor: Actor, referral_id: UUID | str, command: EmployerAnswer) -> dict[str, Any]:
+        referral = self._referral(actor, referral_id)
+        referral.answer(command.accepted, command.on.isoformat(), command.reason)
+        return self._saved(actor, referral, referral_view)
+
+    def start_job(self, actor: Actor, referral_id: UUID | str, command: StartJob) -> dict[str, Any]:
+        """The placement: the referral starts, the vacancy loses a position, the seeker is placed, together."""
+        referral = self._referral(actor, referral_id)
+        vacancy: Vacancy = self.get(referral.vacancy_id, Vacancy, "vacancy")
+        seeker: JobSeeker = self.get(referral.seeker_id, JobSeeker, "job seeker")
+        referral.start(command.on.isoformat(), command.monthly_wage_fen)
+        vacancy.fill(referral.id)
+        seeker.placed(referral.id)
+        return self._saved(actor, referral, referral_view, vacancy, seeker)
+
+    def record_retention(self, actor: Actor, referral_id: UUID | str, command: Retention) -> dict[str, Any]:
+        referral = self._referral(actor, referral_id)
+        referral.record_retention(command.months, command.retained, today())
+        if referral.status != ReferralStatus.ENDED:
+            return self._saved(actor, referral, referral_view)
+        return self._placement_over(actor, referral, today())
+
+    def end_job(self, actor: Actor, referral_id: UUID | str, command: Withdraw) -> dict[str, Any]:
+        referral = self._referral(actor, referral_id)
+        referral.end(command.on.isoformat(), command.reason)
+        return self._placement_over(actor, referral, command.on.isoformat())
+
+    def _placement_over(self, actor: Actor, referral: Referral, on: str) -> dict[str, Any]:
+        """The seeker is back on the register unless they withdrew meanwhile."""
+        seeker: JobSeeker = self.get(referral.seeker_id, JobSeeker, "job seeker")
+        if seeker.status != SeekerStatus.PLACED:
+            return self._saved(actor, referral, referral_view)
+        seeker.seek_again(on)
+        return self._saved(actor, referral, referral_view, seeker)
+
+    def schedule_course(self, actor: Actor, command: ScheduleCourse) -> UUID:
+        actor.ensure_serves(command.community_id)
+        course = TrainingCourse(community_id=command.community_id, title=command.title, skill=command.skill,
+                                sessions=command.sessions, min_attendance=command.min_attendance,
+                                starts_on=command.starts_on.isoformat())
+        self.save(course, actor=actor)
+        return course.id
+
+    def _course(self, actor: Actor, course_id: UUID | str) -> TrainingCourse:
+        return self._served(actor, course_id, TrainingCourse, "training course")
+
+    def course(self, actor: Actor, course_id: UUID | str) -> dict[str, Any]:
+        return course_view(self._course(actor, course_id))
+
+    def enrol_in_course(self, actor: Actor, course_id: UUID | str, command: SeekerRef) -> dict[str, Any]:
+        course = self._course(actor, course_id)
+        seeker: JobSeeker = self.get(command.seeker_id, JobSeeker, "job seeker")
+        if seeker.community_id != course.community_id:
+            raise Invalid(f"job seeker {seeker.id} is registered in another community", field="seeker_id")
+        course.enrol(seeker)
+        return self._saved(actor, course, course_view)
+
+    def record_attendance(self, actor: Actor, course_id: UUID | str, command: Attendance) -> dict[str, Any]:
+        course = self._course(actor, course_id)
+        course.record_attendance(command.session, [str(p) for p in command.present])
+        return self._saved(actor, course, course_view)
+
+    def certify(self, actor: Actor, course_id: UUID | str, command: Certify) -> dict[str, Any]:
+        course = self._course(actor, course_id)
+        course.certify(command.seeker_id, command.on.isoformat())
+        return self._saved(actor, course, course_view)
+
+
 # ------------------------------------------------------------ views (what the API answers)
 
 
 def household_view(h: Household) -> dict[str, Any]:
     return {"id": str(h.id), "community_id": h.community_id, "members": [str(m) for m in h.members],
             "income_per_person_fen": h.income_per_person_fen, "means_test": h.means_test,
-            "allowance_status": h.allowance_status.value, "monthly_fen": h.monthly_fen, "version": h.version}
+            "allowance_status": h.allowance_status.value, "monthly_fen": h.monthly_fen,
+            "application": {"stage": h.stage and h.stage.value, "applicant_id": h.applicant,
+                            "circumstances": h.circumstances, "notice": h.notice, "objections": h.objections,
+                            "appeal": h.appeal},
+            "review_due": h.review_due, "version": h.version}
 
 
 def programme_view(p: Programme) -> dict[str, Any]:
@@ -418,3 +668,28 @@ def cycle_view(c: PaymentCycle) -> dict[str, Any]:
 def station_view(s: Station) -> dict[str, Any]:
     return {"id": str(s.id), "community_id": s.community_id, "name": s.name, "capacity": s.capacity,
             "opened_on": s.opened_on, "placements": s.placements, "paid": s.paid, "version": s.version}
+
+
+def seeker_view(s: JobSeeker) -> dict[str, Any]:
+    return {"id": str(s.id), "community_id": s.community_id, "person_id": s.person_id, "group": s.group,
+            "registered_on": s.registered_on, "status": s.status.value, "placements": s.placements,
+            "version": s.version}
+
+
+def vacancy_view(v: Vacancy) -> dict[str, Any]:
+    return {"id": str(v.id), "community_id": v.community_id, "enterprise_id": v.enterprise_id, "title": v.title,
+            "positions": v.positions, "open_positions": v.open_positions, "monthly_wage_fen": v.monthly_wage_fen,
+            "posted_on": v.posted_on, "closed": v.closed, "filled_by": list(v.filled), "version": v.version}
+
+
+def referral_view(r: Referral) -> dict[str, Any]:
+    return {"id": str(r.id), "community_id": r.community_id, "seeker_id": r.seeker_id, "vacancy_id": r.vacancy_id,
+            "enterprise_id": r.enterprise_id, "group": r.group, "referred_on": r.referred_on,
+            "status": r.status.value, "interviews": r.interviews, "started_on": r.started_on,
+            "retention": r.retention, "version": r.version}
+
+
+def course_view(c: TrainingCourse) -> dict[str, Any]:
+    return {"id": str(c.id), "community_id": c.community_id, "title": c.title, "skill": c.skill,
+            "sessions": c.sessions, "min_attendance": c.min_attendance, "starts_on": c.starts_on,
+            "attendance": c.attendance, "certified": list(c.certified), "version": c.version}

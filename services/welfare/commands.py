@@ -7,11 +7,12 @@ so a use case never sees an unchecked value.
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.welfare.domain import Category, DisabilityType, Occasion, ProgrammeKind
+from services.welfare.domain import Category, DisabilityType, Occasion, ProgrammeKind, SeekerGroup
 
 COMMUNITY_ID = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
 FEN = Field(ge=0, le=10**10)
@@ -56,6 +57,8 @@ class Reason(Command):
 class Threshold(Command):
     threshold_fen: int = Field(gt=0, le=10**8)
     effective_from: date
+    asset_limit_per_person_fen: int | None = Field(default=None, ge=0, le=10**10)
+    notice_days: int = Field(default=7, ge=1, le=60, description="how long a public notice (公示) lasts")
 
 
 class RegisterHousehold(Command):
@@ -155,3 +158,165 @@ class PayWage(Command):
     pension_insurance_fen: int = FEN
     medical_insurance_fen: int = FEN
     lunch_fen: int = FEN
+
+
+# ---------------------------------------------------------------- employment services
+
+
+class RegisterSeeker(Command):
+    person_id: UUID
+    group: SeekerGroup
+    registered_on: date
+
+
+class Withdraw(Command):
+    on: date
+    reason: str = TEXT
+
+
+class PostVacancy(Command):
+    community_id: str = COMMUNITY_ID
+    enterprise_id: UUID  # economy's enterprise id (services/economy, EnterpriseRegistered)
+    title: str = Field(min_length=1, max_length=200)
+    positions: int = Field(gt=0, le=10_000)
+    monthly_wage_fen: int = FEN
+    posted_on: date
+
+
+class Refer(Command):
+    seeker_id: UUID
+    vacancy_id: UUID
+    on: date
+
+
+class Interview(Command):
+    on: date
+    outcome: str = TEXT
+
+
+class EmployerAnswer(Command):
+    accepted: bool
+    on: date
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class StartJob(Command):
+    on: date
+    monthly_wage_fen: int = FEN
+
+
+class Retention(Command):
+    months: int = Field(description="3 or 6")
+    retained: bool
+
+
+class ScheduleCourse(Command):
+    community_id: str = COMMUNITY_ID
+    title: str = Field(min_length=1, max_length=200)
+    skill: str = Field(min_length=1, max_length=100)
+    sessions: int = Field(gt=0, le=500)
+    min_attendance: int = Field(gt=0, le=500)
+    starts_on: date
+
+    @model_validator(mode="after")
+    def attendance_within_sessions(self) -> ScheduleCourse:
+        if self.min_attendance > self.sessions:
+            raise ValueError("min_attendance cannot exceed sessions")
+        return self
+
+
+class SeekerRef(Command):
+    seeker_id: UUID
+
+
+class Attendance(Command):
+    session: int = Field(gt=0, le=500)
+    present: list[UUID] = Field(min_length=1, max_length=500)
+
+
+class Certify(Command):
+    seeker_id: UUID
+    on: date
+
+
+# ---------------------------------------------------------------- the minimum-allowance (低保) cycle
+
+
+class ApplyForAllowance(Command):
+    applicant_id: UUID
+    on: date
+
+
+class MemberIncome(Command):
+    person_id: UUID
+    monthly_income_fen: int = FEN
+
+
+class Circumstances(Command):
+    """Members, their monthly incomes and the household's assets, as of a date (an investigation)."""
+
+    as_of: date
+    members: list[MemberIncome] = Field(min_length=1, max_length=30)
+    assets_fen: int = FEN
+
+    @model_validator(mode="after")
+    def members_once(self) -> Circumstances:
+        if len({m.person_id for m in self.members}) != len(self.members):
+            raise ValueError("a member is listed twice")
+        return self
+
+
+class ChangeOfCircumstances(Circumstances):
+    reason: str = TEXT
+
+
+class CommunityReview(Command):
+    on: date
+    passed: bool
+    votes_for: int = Field(ge=0, le=10_000)
+    votes_against: int = Field(ge=0, le=10_000)
+
+
+class StartNotice(Command):
+    starts_on: date
+    days: int | None = Field(default=None, ge=1, le=60, description="default: the community's notice_days")
+
+
+class LodgeObjection(Command):
+    on: date
+    ground: str = TEXT
+
+
+class ResolveObjection(Command):
+    on: date
+    upheld: bool
+    finding: str = TEXT
+
+
+class ApproveAllowance(Command):
+    monthly_fen: int = Field(gt=0, le=10**8)
+    from_date: date
+
+
+class ReviewOutcome(StrEnum):
+    CONTINUE = "continue"
+    ADJUST = "adjust"
+    END = "end"
+
+
+class PeriodicReview(Command):
+    on: date
+    outcome: ReviewOutcome
+    monthly_fen: int | None = Field(default=None, gt=0, le=10**8)
+    reason: str = TEXT
+
+
+class LodgeAppeal(Command):
+    on: date
+    grounds: str = TEXT
+
+
+class DecideAppeal(Command):
+    on: date
+    upheld: bool
+    finding: str = TEXT

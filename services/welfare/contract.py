@@ -10,15 +10,16 @@ from typing import Any
 
 from services.welfare import events as public
 from services.welfare.domain import (
-    Household, LocalStandard, NationalIdClaim, PaymentCycle, PaymentLedger, Person, Programme,
-    ReliefDistribution, Station,
+    AllowanceRoll, Household, JobSeeker, LocalStandard, NationalIdClaim, PaymentCycle, PaymentLedger, Person,
+    Programme, Referral, ReliefDistribution, Station, TrainingCourse, Vacancy,
 )
 from shared.platform.envelope import EventContract
 
 contract = EventContract(public.public_events)
 contract.withholds(
-    Person.RecordRead, Person.HouseholdJoined, NationalIdClaim.Claimed, NationalIdClaim.Reclaimed,
-    NationalIdClaim.Released, PaymentLedger.Started, PaymentLedger.Claimed, PaymentLedger.Released,
+    Person.RecordRead, Person.HouseholdJoined, Person.HouseholdLeft, AllowanceRoll.Started, AllowanceRoll.Synced,
+    NationalIdClaim.Claimed, NationalIdClaim.Reclaimed, NationalIdClaim.Released, PaymentLedger.Started,
+    PaymentLedger.Claimed, PaymentLedger.Released,
 )
 
 
@@ -82,3 +83,42 @@ contract.copies(Station.Opened, public.StationOpened, id_field="station_id")
 for stored, published in ((Station.PlacementStarted, public.PlacementStarted),
                           (Station.PlacementEnded, public.PlacementEnded), (Station.WagePaid, public.WagePaid)):
     contract.copies(stored, published, id_field="station_id")
+
+# Employment services: the seeker's register entry, never the person's id; the withdrawal's reason is withheld.
+contract.copies(JobSeeker.Registered, public.JobSeekerRegistered, id_field="seeker_id")
+contract.copies(JobSeeker.RegisteredAgain, public.JobSeekerRegisteredAgain, id_field="seeker_id")
+contract.copies(JobSeeker.Placed, public.JobSeekerPlaced, id_field="seeker_id")
+contract.copies(JobSeeker.SeekingAgain, public.JobSeekerSeekingAgain, id_field="seeker_id")
+contract.copies(JobSeeker.Withdrawn, public.JobSeekerWithdrawn, id_field="seeker_id")
+contract.copies(Vacancy.Posted, public.VacancyPosted, id_field="vacancy_id")
+contract.copies(Vacancy.PositionFilled, public.VacancyPositionFilled, id_field="vacancy_id")
+contract.copies(Vacancy.Closed, public.VacancyClosed, id_field="vacancy_id")
+for stored, published in ((Referral.Made, public.JobReferralMade),
+                          (Referral.InterviewRecorded, public.JobInterviewRecorded),
+                          (Referral.Accepted, public.JobReferralAccepted),
+                          (Referral.Declined, public.JobReferralDeclined),
+                          (Referral.PlacementStarted, public.JobPlacementStarted),
+                          (Referral.RetentionRecorded, public.JobRetentionRecorded),
+                          (Referral.PlacementEnded, public.JobPlacementEnded)):
+    contract.copies(stored, published, id_field="referral_id")
+contract.copies(TrainingCourse.Scheduled, public.TrainingCourseScheduled, id_field="course_id")
+contract.copies(TrainingCourse.SeekerEnrolled, public.TrainingEnrolment, id_field="course_id")
+contract.copies(TrainingCourse.AttendanceRecorded, public.TrainingAttendanceRecorded, id_field="course_id",
+                present=lambda e: len(e.present))
+contract.copies(TrainingCourse.CertificateAwarded, public.TrainingCertificateAwarded, id_field="course_id")
+
+# The minimum-allowance cycle: counts, amounts and stages; grounds, findings and incomes withheld.
+for stored, published, computed in (
+    (Household.ApplicationReceived, public.AllowanceApplied, {}),
+    (Household.CircumstancesRecorded, public.HouseholdCircumstancesRecorded,
+     {"member_count": lambda e: len(e.incomes)}),
+    (Household.CommunityReviewed, public.AllowanceCommunityReviewed, {}),
+    (Household.PublicNoticeStarted, public.AllowanceNoticeStarted, {}),
+    (Household.ObjectionLodged, public.AllowanceObjectionLodged, {}),
+    (Household.ObjectionResolved, public.AllowanceObjectionResolved, {}),
+    (Household.ApplicationApproved, public.AllowanceApplicationApproved, {}),
+    (Household.AllowanceReviewed, public.AllowanceReviewed, {}),
+    (Household.AppealLodged, public.AllowanceAppealLodged, {}),
+    (Household.AppealDecided, public.AllowanceAppealDecided, {}),
+):
+    contract.copies(stored, published, id_field="household_id", **computed)

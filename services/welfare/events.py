@@ -64,6 +64,8 @@ class AllowanceThresholdSet(PublicEvent):
     event_name = "AllowanceThresholdSet"
     threshold_fen: int
     effective_from: str
+    asset_limit_per_person_fen: int | None = None
+    notice_days: int | None = None
 
 
 class HouseholdRegistered(PublicEvent):
@@ -215,10 +217,246 @@ class WagePaid(PlacementEvent):
     lunch_fen: int
 
 
+# ---------------------------------------------------------------- the minimum-allowance (低保) cycle
+# A household's application, stage by stage: `stage` is where it stands after the event. Grounds,
+# findings and the members' incomes stay in the service; the envelope carries counts and amounts.
+
+
+class AllowanceApplicationEvent(PublicEvent):
+    household_id: str
+    stage: str | None
+
+
+class AllowanceApplied(AllowanceApplicationEvent):
+    event_name = "AllowanceApplied"
+    on: str
+
+
+class HouseholdCircumstancesRecorded(AllowanceApplicationEvent):
+    """An investigation (`change` false) or a later change of circumstances, as of a date."""
+
+    event_name = "HouseholdCircumstancesRecorded"
+    as_of: str
+    change: bool
+    member_count: int
+    income_per_person_fen: int
+    assets_per_person_fen: int
+    threshold_fen: int
+    passed: bool
+    review_due: str | None = None
+
+
+class AllowanceCommunityReviewed(AllowanceApplicationEvent):
+    event_name = "AllowanceCommunityReviewed"
+    on: str
+    passed: bool
+    votes_for: int
+    votes_against: int
+
+
+class AllowanceNoticeStarted(AllowanceApplicationEvent):
+    event_name = "AllowanceNoticeStarted"
+    starts_on: str
+    ends_on: str
+    days: int
+
+
+class AllowanceObjectionLodged(PublicEvent):
+    event_name = "AllowanceObjectionLodged"
+    household_id: str
+    number: int
+    on: str
+
+
+class AllowanceObjectionResolved(AllowanceApplicationEvent):
+    event_name = "AllowanceObjectionResolved"
+    number: int
+    on: str
+    upheld: bool
+
+
+class AllowanceApplicationApproved(AllowanceApplicationEvent):
+    event_name = "AllowanceApplicationApproved"
+    on: str
+    from_date: str
+    review_due: str
+
+
+class AllowanceReviewed(PublicEvent):
+    event_name = "AllowanceReviewed"
+    household_id: str
+    on: str
+    outcome: str
+    review_due: str
+    overdue: bool
+
+
+class AllowanceAppealLodged(AllowanceApplicationEvent):
+    event_name = "AllowanceAppealLodged"
+    on: str
+    against: str
+
+
+class AllowanceAppealDecided(AllowanceApplicationEvent):
+    event_name = "AllowanceAppealDecided"
+    on: str
+    against: str
+    upheld: bool
+
+
+# ---------------------------------------------------------------- employment services
+# Seekers appear by their register entry's id (not the person's), with the group they count in.
+
+
+class EmploymentEvent(PublicEvent):
+    group: str
+
+
+class JobSeekerRegistered(EmploymentEvent):
+    event_name = "JobSeekerRegistered"
+    seeker_id: str
+    registered_on: str
+
+
+class JobSeekerRegisteredAgain(EmploymentEvent):
+    """Back on the register after withdrawing."""
+
+    event_name = "JobSeekerRegisteredAgain"
+    seeker_id: str
+    registered_on: str
+
+
+class JobSeekerPlaced(EmploymentEvent):
+    event_name = "JobSeekerPlaced"
+    seeker_id: str
+    referral_id: str
+
+
+class JobSeekerSeekingAgain(EmploymentEvent):
+    event_name = "JobSeekerSeekingAgain"
+    seeker_id: str
+    on: str
+
+
+class JobSeekerWithdrawn(EmploymentEvent):
+    event_name = "JobSeekerWithdrawn"
+    seeker_id: str
+    on: str
+    was: str
+
+
+class VacancyPosted(PublicEvent):
+    event_name = "VacancyPosted"
+    vacancy_id: str
+    enterprise_id: str
+    title: str
+    positions: int
+    monthly_wage_fen: int
+    posted_on: str
+
+
+class VacancyPositionFilled(PublicEvent):
+    event_name = "VacancyPositionFilled"
+    vacancy_id: str
+    referral_id: str
+
+
+class VacancyClosed(PublicEvent):
+    event_name = "VacancyClosed"
+    vacancy_id: str
+    on: str
+    unfilled: int
+
+
+class ReferralEvent(EmploymentEvent):
+    referral_id: str
+
+
+class JobReferralMade(ReferralEvent):
+    event_name = "JobReferralMade"
+    seeker_id: str
+    vacancy_id: str
+    enterprise_id: str
+    on: str
+
+
+class JobInterviewRecorded(PublicEvent):
+    event_name = "JobInterviewRecorded"
+    referral_id: str
+    on: str
+
+
+class JobReferralAccepted(ReferralEvent):
+    event_name = "JobReferralAccepted"
+    on: str
+
+
+class JobReferralDeclined(ReferralEvent):
+    event_name = "JobReferralDeclined"
+    on: str
+
+
+class JobPlacementStarted(ReferralEvent):
+    event_name = "JobPlacementStarted"
+    vacancy_id: str
+    enterprise_id: str
+    on: str
+    monthly_wage_fen: int
+
+
+class JobRetentionRecorded(ReferralEvent):
+    event_name = "JobRetentionRecorded"
+    months: int
+    retained: bool
+    on: str
+
+
+class JobPlacementEnded(ReferralEvent):
+    event_name = "JobPlacementEnded"
+    on: str
+
+
+class TrainingCourseScheduled(PublicEvent):
+    event_name = "TrainingCourseScheduled"
+    course_id: str
+    title: str
+    skill: str
+    sessions: int
+    min_attendance: int
+    starts_on: str
+
+
+class TrainingEnrolment(EmploymentEvent):
+    event_name = "TrainingEnrolment"
+    course_id: str
+    seeker_id: str
+
+
+class TrainingAttendanceRecorded(PublicEvent):
+    event_name = "TrainingAttendanceRecorded"
+    course_id: str
+    session: int
+    present: int
+
+
+class TrainingCertificateAwarded(EmploymentEvent):
+    event_name = "TrainingCertificateAwarded"
+    course_id: str
+    seeker_id: str
+    on: str
+
+
 public_events = PublicEventSet("welfare", [
     PersonRegistered, PersonCategoryAdded, PersonCategoryRemoved, PersonMovedOut, PersonDied, PersonErased,
     AllowanceThresholdSet, HouseholdRegistered, MeansTestAssessed, AllowanceGranted, AllowanceAdjusted,
     AllowanceSuspended, AllowanceResumed, AllowanceEnded, ProgrammeDefined, PersonEnrolled, PersonExited,
     PaymentCycleOpened, EntitlementsCalculated, PaymentCycleApproved, PaymentCycleDisbursed, PaymentCycleClosed,
     ReliefDistributed, StationOpened, PlacementStarted, PlacementEnded, WagePaid,
+    JobSeekerRegistered, JobSeekerRegisteredAgain, JobSeekerPlaced, JobSeekerSeekingAgain, JobSeekerWithdrawn, VacancyPosted,
+    VacancyPositionFilled, VacancyClosed, JobReferralMade, JobInterviewRecorded, JobReferralAccepted,
+    JobReferralDeclined, JobPlacementStarted, JobRetentionRecorded, JobPlacementEnded, TrainingCourseScheduled,
+    TrainingEnrolment, TrainingAttendanceRecorded, TrainingCertificateAwarded,
+    AllowanceApplied, HouseholdCircumstancesRecorded, AllowanceCommunityReviewed, AllowanceNoticeStarted,
+    AllowanceObjectionLodged, AllowanceObjectionResolved, AllowanceApplicationApproved, AllowanceReviewed,
+    AllowanceAppealLodged, AllowanceAppealDecided,
 ])

@@ -99,6 +99,8 @@ def _person(row: str, event: Any) -> list[Upsert]:
                        {"person_id": row, "category": event.category, "held": int(held)})]
     if isinstance(event, Person.HouseholdJoined):  # type: ignore[attr-defined]
         return [Upsert(PERSONS.name, row, {"household_id": event.household_id})]
+    if isinstance(event, Person.HouseholdLeft):  # type: ignore[attr-defined]
+        return [Upsert(PERSONS.name, row, {"household_id": None})]
     if isinstance(event, Person.MovedOut):  # type: ignore[attr-defined]
         return [Upsert(PERSONS.name, row, {"status": "moved_out"})]
     if isinstance(event, Person.Died):  # type: ignore[attr-defined]
@@ -136,6 +138,8 @@ def _household(row: str, event: Any) -> list[Upsert]:
     values: dict[str, Any] = {}
     if isinstance(event, Household.MeansTestAssessed):  # type: ignore[attr-defined]
         values.update(means_test_passed=int(event.passed), assessed_on=event.on)
+    if isinstance(event, Household.CircumstancesRecorded):  # type: ignore[attr-defined]
+        values.update(members=len(event.incomes), means_test_passed=int(event.passed), assessed_on=event.as_of)
     if type(event) in HOUSEHOLD_STATUS_AFTER:
         values["allowance_status"] = HOUSEHOLD_STATUS_AFTER[type(event)].value
     if hasattr(event, "monthly_fen"):  # granted, adjusted, resumed: the allowance now paid

@@ -8,7 +8,8 @@ How it stays correct on a MongoDB replica set, with several writers and readers 
 using single-document atomicity only:
 - The log is one document `{_id: "log", epoch, seq, entries}`. `seq` counts the entries ever recorded;
   `entries` keeps the latest ones (bounded in number and in the document ids they name), each
-  `{seq, collection, ids, revs}` (the revision each document will have), or `{seq, all: true}` (anything
+  `{seq, collection, ids, revisions}` (how many documents, and `[[id, revision it will have], ...]` as one
+  JSON string), or `{seq, all: true}` (anything
   may have changed: a write naming too many documents to list, recorded before and after it), or
   `{seq, all: true, reset: true}` (the read models were dropped: earlier announcements are void).
 - A writer records an entry with a replace guarded by `seq` (compare and set; whoever lost the race reads
@@ -26,6 +27,7 @@ using single-document atomicity only:
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,8 +37,10 @@ from pymongo.errors import DuplicateKeyError
 
 CHANGES_COLLECTION = "read_model_changes"
 LOG_ID = "log"
-KEEP_ENTRIES = 256  # entries kept in the log document
-KEEP_IDS = 2_000  # document ids named by the kept entries, in all: bounds the document's size
+# Readers read the log on every request and writers rewrite it on every write: kept small (~15 KB at most).
+# A reader that fell further behind reads everything once.
+KEEP_ENTRIES = 128  # entries kept in the log document
+KEEP_IDS = 1_000  # document ids named by the kept entries, in all
 MOST_IDS = 100  # an entry naming more documents is recorded as `all` (a rebuild's flush): readers read everything
 
 
@@ -77,7 +81,10 @@ class ChangeLog:
         if len(revisions) > MOST_IDS:
             self._append({"all": True})
             return True
-        self._append({"collection": collection, "ids": list(revisions), "revs": list(revisions.values())})
+        # One string per entry, not arrays: the log is read on every request and rewritten on every write, and
+        # nx-27017's cost grows with the number of values in a document more than with its bytes.
+        self._append({"collection": collection, "ids": len(revisions),
+                      "revisions": json.dumps(list(revisions.items()), ensure_ascii=False, separators=(",", ":"))})
         return False
 
     def written(self) -> None:
@@ -142,7 +149,7 @@ def _announced(entries: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
     """(collection, document id) -> the highest revision these entries announce for it."""
     documents: dict[tuple[str, str], int] = {}
     for entry in entries:
-        for doc_id, rev in zip(entry.get("ids", ()), entry.get("revs", ()), strict=True):
+        for doc_id, rev in json.loads(entry["revisions"]) if "revisions" in entry else ():
             key = (entry["collection"], doc_id)
             documents[key] = max(rev, documents.get(key, rev))
     return documents
@@ -153,7 +160,7 @@ def _bounded(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     kept: list[dict[str, Any]] = []
     ids = 0
     for entry in reversed(entries):
-        ids += len(entry.get("ids", ()))
+        ids += entry.get("ids", 0)
         if kept and (len(kept) >= KEEP_ENTRIES or ids > KEEP_IDS):
             break
         kept.append(entry)

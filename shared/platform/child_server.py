@@ -33,6 +33,18 @@ def die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
+def stop_process(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM, wait, then SIGKILL: a child process that is gone when this returns."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
+
+
 class ChildServer:
     """One server child process on `port`. Subclasses say what to run and how to tell that it answers."""
 
@@ -90,14 +102,8 @@ class ChildServer:
 
     def stop(self, timeout: float | None = None) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=timeout or self.stop_seconds)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=timeout or self.stop_seconds)
+        if process is not None:
+            stop_process(process, timeout or self.stop_seconds)
 
     def __enter__(self) -> Self:
         return self.start()

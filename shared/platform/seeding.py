@@ -89,6 +89,7 @@ class Seeding:
         self.months = list(reversed(months))  # first days of the twelve months, oldest first
         self.start = datetime(self.months[0].year, self.months[0].month, 1, 1, tzinfo=UTC)
         self.scale: dict[str, Counter] = {}
+        self.enterprises: dict[str, list[str]] = {}  # community -> ids of the enterprises seeded there
         self._serial = 0
 
     def serial(self) -> int:

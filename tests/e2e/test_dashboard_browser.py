@@ -159,6 +159,96 @@ def seed(http: httpx.Client, admin: dict[str, str], staff: dict[str, str]) -> di
             "cells": cells}
 
 
+def seed_welfare_services(http: httpx.Client, officer: dict[str, str]) -> dict[str, Any]:
+    """In our community: two job seekers, one placed through a vacancy, a referral, an interview and the
+    employer's acceptance; a household approved after its public notice (its objection dismissed) and another
+    in its notice with an objection open. Returns the figures the community's welfare pane must show."""
+    cid, today = COMMUNITY["id"], date.today()
+
+    def ago(days: int) -> str:
+        return date.fromordinal(today.toordinal() - days).isoformat()
+
+    def ok(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = post(http, path, officer, body)
+        assert response.status_code in (200, 201), (path, response.text)
+        return response.json()
+
+    def person(n: int) -> str:
+        def register():  # noqa: ANN202 - waits, like the asset above, for the learned directory
+            response = http.post("/welfare/persons", headers=officer, json={
+                "community_id": cid, "name": f"测试居民{n}", "national_id": f"11010119800101{n:03d}7",
+                "phone": "13800000000", "address": "测试社区1栋", "birth_date": "1980-01-01"})
+            return None if response.status_code == 422 and "district directory" in response.text else response
+
+        response = wait_for(register, timeout=60)
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    persons = [person(n) for n in range(6)]
+    seekers = [ok("/welfare/seekers", {"person_id": p, "group": "unemployed", "registered_on": ago(30)})["id"]
+               for p in persons[:2]]
+    vacancy = ok("/welfare/vacancies", {"community_id": cid, "enterprise_id": "3f1c2a7e-0000-4000-8000-00000000e2e0",
+                                        "title": "保安", "positions": 2, "monthly_wage_fen": 220_000,
+                                        "posted_on": ago(29)})["id"]
+    referral = ok("/welfare/referrals", {"seeker_id": seekers[0], "vacancy_id": vacancy, "on": ago(28)})["id"]
+    ok(f"/welfare/referrals/{referral}/interviews", {"on": ago(27), "outcome": "合适"})
+    ok(f"/welfare/referrals/{referral}/answer", {"accepted": True, "on": ago(26)})
+    ok(f"/welfare/referrals/{referral}/placement", {"on": ago(25), "monthly_wage_fen": 220_000})
+
+    threshold = http.put(f"/welfare/communities/{cid}/threshold", headers=officer,
+                         json={"threshold_fen": 62_000, "effective_from": ago(60), "notice_days": 7})
+    assert threshold.status_code == 200, threshold.text
+    for members, notice_from, approve in ((persons[2:4], 14, True), (persons[4:6], 1, False)):
+        h = ok("/welfare/households", {"community_id": cid, "members": members, "income_per_person_fen": 0})["id"]
+        ok(f"/welfare/households/{h}/application", {"applicant_id": members[0], "on": ago(notice_from + 6)})
+        ok(f"/welfare/households/{h}/investigation", {"as_of": ago(notice_from + 4), "assets_fen": 0, "members": [
+            {"person_id": m, "monthly_income_fen": 30_000} for m in members]})
+        ok(f"/welfare/households/{h}/community-review", {"on": ago(notice_from + 2), "passed": True,
+                                                         "votes_for": 9, "votes_against": 0})
+        ok(f"/welfare/households/{h}/notice", {"starts_on": ago(notice_from)})
+        ok(f"/welfare/households/{h}/objections", {"on": ago(notice_from), "ground": "测试异议"})
+        if approve:
+            ok(f"/welfare/households/{h}/objections/1/resolution", {"on": ago(notice_from - 2), "upheld": False,
+                                                                    "finding": "不属实"})
+            ok(f"/welfare/households/{h}/approval", {"monthly_fen": 39_000, "from_date": ago(0)})
+    return {"community.employment.seekers": 2, "community.employment.placements": 1,
+            "community.employment.placement_rate": 0.5, "community.employment.vacancies.positions": 2,
+            "community.minimum_allowance.households": 1, "community.minimum_allowance.persons": 2,
+            "community.minimum_allowance.monthly_granted_fen": 39_000,
+            "community.minimum_allowance.objections.lodged": 2, "community.minimum_allowance.objections.open": 1,
+            "community.minimum_allowance.applications_by_stage.in_notice": 1,
+            "community.minimum_allowance.applications_by_stage.approved": 1}
+
+
+def _dig_figure(figures: dict[str, Any], name: str) -> Any:
+    """The API's value of a data-figure name ("community.employment.seekers")."""
+    value: Any = figures
+    for key in name.split(".")[1:]:
+        value = value[key]
+    return value
+
+
+def expected_welfare_services(figures: dict[str, Any], p: str) -> dict[str, Any]:
+    """The figures of the employment and minimum-allowance panels, by data-figure name, from the API's answer."""
+    work, allowance = figures["employment"], figures["minimum_allowance"]
+    out = {f"{p}employment.{k}": work[k] for k in ("seekers", "seekers_seeking", "placements", "in_work",
+                                                   "placement_rate")}
+    out.update({f"{p}employment.retention.{m}.rate": work["retention"][m]["rate"] for m in ("3", "6")})
+    out[f"{p}employment.vacancies.positions"] = work["vacancies"]["positions"]
+    out[f"{p}employment.training.certificates"] = work["training"]["certificates"]
+    for group, g in work["by_group"].items():
+        out[f"{p}employment.by_group.{group}.placements"] = g["placements"]
+        out[f"{p}employment.by_group.{group}.placement_rate"] = g["placement_rate"]
+    out.update({f"{p}minimum_allowance.{k}": allowance[k] for k in ("households", "persons", "monthly_granted_fen",
+                                                                   "applications_open")})
+    out.update({f"{p}minimum_allowance.objections.{k}": v for k, v in allowance["objections"].items()})
+    out.update({f"{p}minimum_allowance.applications_by_stage.{k}": v
+                for k, v in allowance["applications_by_stage"].items()})
+    out.update({f"{p}minimum_allowance.paid_by_month.{m}": v
+                for m, v in sorted(allowance["paid_by_month"].items())[-12:]})
+    return out
+
+
 # -- the browser ------------------------------------------------------------------------------------------
 
 def chromium(width: int = 1440, height: int = 1200) -> Any:
@@ -301,6 +391,9 @@ def test_dashboard_in_chromium_shows_the_api_figures(demo):
             assert http.get("/", follow_redirects=False).headers["location"] == "/district/"
 
             expected = seed(http, admin, staff)
+            officer_token = mint_token(data_dir, "welfare_officer", communities=(cid,),
+                                       subject="dashboard-test-officer")
+            welfare_shown = seed_welfare_services(http, {"Authorization": f"Bearer {officer_token}"})
 
             def reflected() -> dict[str, Any] | None:
                 mine = http.get(f"/district/communities/{cid}", headers=operator)
@@ -311,6 +404,8 @@ def test_dashboard_in_chromium_shows_the_api_figures(demo):
                 done = (cases.get("reported") == expected["reported"] and cases.get("resolved") == expected["resolved"]
                         and mine["indicators"]["arrears_fen"]
                         and mine["indicators"]["volunteers"] == expected["volunteers"]
+                        and mine.get("minimum_allowance", {}).get("objections", {}).get("lodged") == 2
+                        and mine.get("employment", {}).get("placements") == 1
                         and (mine.get("visits") or {}).get("quarters", {}).get(quarter_of(date.today()), {}).get(
                             "households_visited") == expected["households_visited"]
                         and mine["freshness"]["projector_lag_events"] == 0)
@@ -338,6 +433,11 @@ def test_dashboard_in_chromium_shows_the_api_figures(demo):
                     figure = f"district.visits.quarters.{quarter}.{name}"
                     assert district_visits.get(figure) == as_shown(counts[name]), figure
             assert int(shown["overview.communities"]) >= 1
+            # Welfare's services in the district's welfare pane: the same figures as the API's overview.
+            shown = figures(driver, '[data-figure="domains"]')
+            for name, value in expected_welfare_services(overview, "district.").items():
+                assert shown.get(name) == as_shown(value), (name, shown.get(name), value)
+            assert overview["employment"]["placements"] > 0 and overview["minimum_allowance"]["paid_by_month"]
             number = driver.find_element("css selector", '[data-figure="overview.residents"]').text
             assert number.replace(",", "") == str(overview["residents"])
             income = overview["economy"]["income_ytd"]
@@ -396,9 +496,13 @@ def test_dashboard_in_chromium_shows_the_api_figures(demo):
             assert shown["community.residents"] == str(COMMUNITY["residents"])
             assert shown["community.arrears"] == str(detail["indicators"]["arrears_fen"]) == "9000000"
             assert shown["community.volunteers"] == "3"
+            for name, value in {**expected_welfare_services(detail, "community."), **welfare_shown}.items():
+                assert shown.get(name) == as_shown(value), (name, shown.get(name), value)
+            for name, value in welfare_shown.items():
+                assert _dig_figure(detail, name) == value, name
             for panel in ("grid.cases_month", "grid.cases_by_category", "grid.cells", "grid.visits", "grid.visit_cells",
-                          "economy.income_month",
-                          "economy.arrears_aging", "chart.teams"):  # (no welfare events in this community)
+                          "economy.income_month", "economy.arrears_aging", "chart.teams", "employment",
+                          "minimum_allowance"):
                 assert driver.find_elements("css selector", f'[data-figure="{panel}"]'), panel
             # Visit coverage: the quarters and the latest quarter's cells, exactly the API's figures.
             visits = detail["visits"]

@@ -6,6 +6,7 @@ processes with clients of their own, as the projector and the district API are i
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -201,5 +202,5 @@ def test_concurrent_writers_get_distinct_consecutive_entries(mongo_url, mongo_cl
     log = mongo_client[read_db_name][CHANGES_COLLECTION].find_one({"_id": "log"})
     assert log["seq"] == 100
     assert [e["seq"] for e in log["entries"]] == list(range(1, 101))
-    assert sorted(i for e in log["entries"] for i in e["ids"]) == sorted(
+    assert sorted(i for e in log["entries"] for i, _ in json.loads(e["revisions"])) == sorted(
         f"w{n}-{i}" for n in range(4) for i in range(25))

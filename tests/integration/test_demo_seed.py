@@ -156,6 +156,26 @@ def test_district_shows_the_reported_figures(queries):
     xizhuchao = queries.community("xizhuchao")["indicators"]
     assert xizhuchao["per_capita_income_fen"] == 31_000 * 100
 
+    # Employment services (placements a 1 in 10 sample; positions in full) and the minimum-allowance cycle.
+    work = jinpen["employment"]
+    assert work["vacancies"]["positions"] >= 4_000
+    assert {g: work["by_group"][g]["placements"] for g in ("unemployed", "laid_off", "released")} == {
+        "unemployed": 120, "laid_off": 40, "released": 5}
+    assert work["by_group"]["released"]["placement_rate"] == 1.0
+    assert work["retention"]["6"]["checked"] > 0 and work["retention"]["3"]["rate"] >= 0.8
+    huasheng_work = huasheng["employment"]
+    assert huasheng_work["vacancies"]["positions"] >= 1_000
+    assert huasheng_work["by_group"]["aged_50_plus"]["placements"] == 12
+    hualong = queries.community("hualong-jiayuan")
+    assert hualong["employment"]["training"]["certificates"] > 0
+    assert 0.75 <= hualong["employment"]["placement_rate"] <= 0.85  # the 80% goal
+    allowance = hualong["minimum_allowance"]
+    assert allowance["households"] >= 60 and allowance["persons"] > allowance["households"]
+    assert allowance["objections"]["lodged"] >= 2 and allowance["objections"]["upheld"] >= 1
+    assert allowance["applications_by_stage"]["approved"] >= 1 and allowance["appeals"]["lodged"] >= 1
+    last_month = max(allowance["paid_by_month"])
+    assert allowance["paid_by_month"][last_month] >= 60 * 390 * 100  # 390 yuan a month for each household
+
     # Visits (走访): Xizhuchao's door-to-door round covers the taken-over estate's two cells in one quarter;
     # Jinpen's released prisoners are visited in person; Hualong Jiayuan's work-injury case took 22 visits.
     xizhuchao_visits = queries.community("xizhuchao")["visits"]

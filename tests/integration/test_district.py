@@ -194,7 +194,7 @@ def test_district_totals_equal_the_sum_of_the_communities(overview, communities)
     for key in ("households", "residents", "floating_population"):
         assert overview[key] == sum(c["directory"][key] for c in communities.values()), key
     checked = 0
-    for domain in ("grid", "economy", "welfare", "volunteering"):
+    for domain in ("grid", "economy", "welfare", "volunteering", "employment", "minimum_allowance"):
         for path, total in _numeric_leaves(overview[domain], (domain,)):
             summed = sum(_at(c, path) or 0 for c in communities.values())
             assert total == pytest.approx(summed, abs=1e-6), "/".join(path)
@@ -217,6 +217,13 @@ def test_district_rates_are_recomputed_from_the_summed_parts(overview, communiti
                                                                                       abs=0.05)
     beneficiaries = sum(overview["welfare"]["beneficiaries"].values())
     assert overview["welfare"]["beneficiary_share_of_residents"] == pytest.approx(beneficiaries / residents, abs=1e-4)
+    employment = overview["employment"]
+    assert employment["placement_rate"] == round(employment["seekers_placed"] / employment["seekers"], 4)
+    for scope in (employment, *employment["by_group"].values()):
+        for months, retention in scope["retention"].items():
+            assert retention["rate"] == (round(retention["retained"] / retention["checked"], 4)
+                                         if retention["checked"] else None), months
+    assert employment["seekers"] == sum(c["employment"]["seekers"] for c in communities.values())
     occupancy = overview["economy"]["occupancy"]
     assert occupancy["rate"] == pytest.approx(occupancy["leased_area_m2"] / occupancy["total_area_m2"], abs=1e-4)
     ratings = grid["satisfaction"]["by_rating"]
@@ -295,6 +302,16 @@ FIGURES: list[tuple[str, str]] = [
     ("welfare/disbursed/*/*/total_fen", "co"), ("welfare/cycles_pending_approval", "co"),
     ("welfare/relief/*/value_fen", "co"), ("welfare/relief/*/count", "co"),
     ("welfare/assisted_employment/placements", "co"), ("welfare/assisted_employment/wages_fen", "co"),
+    # welfare's services: employment and the minimum-allowance cycle
+    ("employment/seekers", "co"), ("employment/placements", "co"), ("employment/placement_rate", "co"),
+    ("employment/retention/3/rate", "co"), ("employment/retention/6/rate", "co"),
+    ("employment/by_group/*/placements", "co"), ("employment/by_group/*/placement_rate", "co"),
+    ("employment/by_group/*/retention/6/rate", "co"), ("employment/vacancies/positions", "co"),
+    ("employment/training/certificates", "co"),
+    ("minimum_allowance/households", "co"), ("minimum_allowance/persons", "co"),
+    ("minimum_allowance/monthly_granted_fen", "co"), ("minimum_allowance/paid_by_month/*", "co"),
+    ("minimum_allowance/applications_by_stage/*", "co"), ("minimum_allowance/objections/lodged", "co"),
+    ("minimum_allowance/objections/open", "co"), ("minimum_allowance/appeals/lodged", "co"),
     # volunteering
     ("volunteering/registered_volunteers", "co"), ("volunteering/active_volunteers_90d", "co"),
     ("volunteering/volunteers_per_1000_residents", "co"), ("volunteering/hours_by_month/*", "co"),
@@ -342,7 +359,7 @@ def test_community_detail_carries_indicators_and_monthly_series(communities):
         assert set(figures["indicators"]) == set(INDICATORS)
         assert set(figures["series"]) == set(SERIES)
         assert len(figures["series"]["cases_reported"]) >= 12, cid
-        for domain in ("grid", "economy", "welfare", "volunteering"):
+        for domain in ("grid", "economy", "welfare", "volunteering", "employment", "minimum_allowance"):
             assert figures[domain], (cid, domain)
 
 
@@ -372,7 +389,8 @@ def test_rankings_for_every_indicator(indicator, queries, communities):
 
 
 @pytest.mark.parametrize("indicator", ["arrears_fen", "overdue_cases", "collective_income_growth",
-                                       "mediation_success_rate", "volunteers_per_1000_residents"])
+                                       "mediation_success_rate", "volunteers_per_1000_residents", "placement_rate",
+                                       "allowance_persons"])
 def test_the_named_rankings_have_values(indicator, queries):
     assert queries.rankings(indicator)["ranking"], indicator
 
@@ -622,6 +640,9 @@ def test_an_empty_district_has_well_formed_zero_figures(read_db):
     assert overview["economy"]["distributions"] == {"declared": 0, "paid": 0, "owed": 0}
     assert overview["welfare"]["beneficiaries"] == {}
     assert overview["welfare"]["allowance_households"] == 0
+    assert overview["employment"]["seekers"] == 0 and overview["employment"]["placement_rate"] is None
+    assert overview["minimum_allowance"]["paid_by_month"] == {}
+    assert overview["minimum_allowance"]["applications_by_stage"]["in_notice"] == 0
     assert overview["volunteering"]["registered_volunteers"] == 0
     assert overview["volunteering"]["help_requests"]["fulfilled"] == 0
     assert overview["volunteering"]["points"] == {"awarded": 0, "redeemed": 0, "outstanding": 0}

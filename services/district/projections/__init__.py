@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.district.projections.community_allowance import CommunityAllowance
 from services.district.projections.community_economy import CommunityEconomy
+from services.district.projections.community_employment import CommunityEmployment
 from services.district.projections.community_grid import CommunityGrid
 from services.district.projections.community_visits import CommunityVisits
 from services.district.projections.community_public_affairs import CommunityPublicAffairs
@@ -22,4 +24,4 @@ from services.district.projections.directory import CommunityDirectory
 
 def projections() -> list[Any]:
     return [CommunityDirectory(), CommunityGrid(), CommunityEconomy(), CommunityWelfare(), CommunityVolunteering(),
-            CommunityVisits(), CommunityPublicAffairs()]
+            CommunityVisits(), CommunityPublicAffairs(), CommunityEmployment(), CommunityAllowance()]

@@ -169,3 +169,19 @@ def test_property_fees_bill_monthly_once_take_payments_up_to_the_outstanding_and
     assert economy.get("/communities/xizhuchao/property-fees").status_code == 401
     statement = ok(economy.get(f"/property-fee-accounts/{accounts[0]}", headers=staff))
     assert statement["statement"]["outstanding"] == 0 and statement["bills"][0]["amount"] == 7_200
+
+
+def test_the_residents_page_escapes_every_text():
+    from datetime import date
+
+    from services.economy.public_page import disclosures_page
+
+    figures = {"income": 100, "income_by_source": {"<b>": 100}, "expenses": 0, "expenses_by_category": {}}
+    view = {"disclosures": [{"disclosure_id": "d1", "month": "2011-03", "published_on": date(2011, 4, 2),
+                             "figures": figures, "corrections": [{
+                                 "correction_number": 1, "figures": figures, "corrected_on": date(2011, 4, 6),
+                                 "reason": "<script>alert(1)</script>"}]}]}
+    page = disclosures_page("<img src=x>", view)
+    assert "<script" not in page and "<img" not in page and "<b>" not in page
+    assert "&lt;script&gt;" in page and "&lt;img src=x&gt;" in page
+    assert disclosures_page("华胜社区", {"disclosures": []}).count("尚未公布") == 1

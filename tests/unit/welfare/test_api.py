@@ -8,7 +8,6 @@ from services.welfare.commands import (
     DefineProgramme, Grant, OnDate, OpenCycle, OpenStation, PersonRef, Reason, RegisterHousehold, RegisterPerson,
     StartPlacement, Threshold,
 )
-from services.welfare.config import SERVICE as WELFARE
 from services.welfare.contract import contract
 from services.welfare.privacy import ERASED
 from shared.kernel.actor import pseudonym
@@ -16,22 +15,6 @@ from shared.kernel.actor import Actor
 
 NAME, NATIONAL_ID, PHONE = "王翠兰", "50010719580214432X", "13912345678"
 OFFICER = Actor("officer-wang", "welfare_officer", pseudonym("officer-wang"), ("hualong",))
-
-
-@pytest.fixture
-def welfare(service_client, monkeypatch):
-    monkeypatch.delenv("WELFARE_CIPHER_KEY", raising=False)
-    return service_client(WELFARE)
-
-
-@pytest.fixture
-def officer(auth):
-    return auth("welfare_officer", communities=["hualong"], subject="officer-wang")
-
-
-@pytest.fixture
-def second(auth):
-    return auth("welfare_officer", communities=["hualong"], subject="officer-zhao")
 
 
 def stored_events(client) -> int:

@@ -27,16 +27,6 @@ PERSON = dict(name="李秀英", national_id="500107194501011234", phone="1380000
               birth_date="1945-01-01")
 
 
-@pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.delenv("WELFARE_CIPHER_KEY", raising=False)
-    application = WelfareApplication(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                                          "SQLITE_DBNAME": str(tmp_path / "welfare.sqlite")})
-    teach_directory(application)
-    yield application
-    application.close()
-
-
 def register(app, actor=OFFICER, **overrides):
     return app.register_person(actor, RegisterPerson(**{"community_id": "hualong", **PERSON, **overrides}))
 

@@ -195,3 +195,25 @@ def test_bad_parameters_are_422_naming_the_parameter(welfare, wang, path, parame
     response = welfare.get(path, params={parameter: value}, headers=wang)
     assert response.status_code == 422, response.text
     assert [e["loc"] for e in response.json()["detail"]] == [["query", parameter]]
+
+
+def test_the_household_list_follows_investigations_and_members_leaving(welfare, wang, registry):
+    from services.welfare.commands import ApplyForAllowance, ChangeOfCircumstances, Circumstances
+
+    app = welfare.application
+    app.set_threshold(WANG, "hualong", Threshold(threshold_fen=62_000, effective_from="2024-01-01"))
+    a, b = registry["a"], registry["b"]
+    household = str(app.register_household(WANG, RegisterHousehold(community_id="hualong", members=[a],
+                                                                   income_per_person_fen=0)))
+    app.apply_for_allowance(WANG, household, ApplyForAllowance(applicant_id=a, on="2024-03-01"))
+    app.investigate(WANG, household, Circumstances(as_of="2024-03-05", assets_fen=0, members=[
+        {"person_id": a, "monthly_income_fen": 90_000}, {"person_id": b, "monthly_income_fen": 90_000}]))
+    row = listed(welfare, "/households", wang)["items"][0]
+    assert (row["members"], row["means_test_passed"]) == (2, False)
+    assert listed(welfare, "/persons", wang, id_number=ID_NUMBERS[1])["items"][0]["household_id"] == household
+    app.change_circumstances(WANG, household, ChangeOfCircumstances(
+        as_of="2024-06-01", assets_fen=0, reason="moved in with her son",
+        members=[{"person_id": b, "monthly_income_fen": 10_000}]))
+    row = listed(welfare, "/households", wang)["items"][0]
+    assert (row["members"], row["means_test_passed"]) == (1, True)
+    assert listed(welfare, "/persons", wang, id_number=ID_NUMBERS[0])["items"][0]["household_id"] is None

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from services.district.projections.community_welfare import CommunityWelfare, welfare_figures
-from services.welfare.application import WelfareApplication
 from services.welfare.commands import (
     Adjust, DefineProgramme, DistributeRelief, Grant, OnDate, OpenCycle, OpenStation, PayWage, PersonRef, Reason,
     RegisterHousehold, RegisterPerson, RemoveCategory, StartPlacement, Threshold,
@@ -13,20 +10,9 @@ from services.welfare.commands import (
 from services.welfare.contract import contract
 from shared.kernel.actor import Actor
 from shared.platform.projector import Delivery, ReadModelWriter
-from tests.conftest import teach_directory
 
 WANG = Actor("officer-wang", "welfare_officer", "p-wang", ("*",))
 ZHAO = Actor("officer-zhao", "welfare_officer", "p-zhao", ("*",))
-
-
-@pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.delenv("WELFARE_CIPHER_KEY", raising=False)
-    application = WelfareApplication(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                                          "SQLITE_DBNAME": str(tmp_path / "welfare.sqlite")})
-    teach_directory(application)
-    yield application
-    application.close()
 
 
 def person(app, n, community="huasheng", categories=()):

@@ -21,6 +21,7 @@ export function renderCommunity(main, seq, id) {
         h('p', { 'class': 'page-sub muted', text: [dir.district, c.community_id].filter(Boolean).join(' · ') })),
       kpiGroups('community.', communityFigures(c)),
       domainTabs('community', { grid: c.grid, economy: c.economy, welfare: c.welfare, volunteering: c.volunteering,
+        employment: c.employment, minimum_allowance: c.minimum_allowance,
         income_growth: c.income_growth, visits: c.visits }, { cells: true })
     ]);
     window.scrollTo(0, 0);

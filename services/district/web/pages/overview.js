@@ -29,6 +29,7 @@ export function renderOverview(main, seq) {
         h('section', { 'data-figure': 'overview' }, kpiGroups('overview.', overviewFigures(ov))),
         h('div', { 'class': 'grid-2 grid-top' }, renderAlerts(res[1]), rankings.el),
         domainTabs('district', { grid: ov.grid, economy: ov.economy, welfare: ov.welfare, volunteering: ov.volunteering,
+          employment: ov.employment, minimum_allowance: ov.minimum_allowance,
           income_growth: dig(ov, 'economy', 'income_growth'), visits: ov.visits }, { district: true }),
         communities.el
       ]);

@@ -31,18 +31,21 @@ function filterBar(key, given) {
   }));
 }
 
-/** Persons found by id number: sent in a request body (welfare matches it by its HMAC), never in the address. */
-function personSearch(main, key, params) {
+/** Persons found by id number: sent in a request body (welfare matches it by its HMAC), never in the address.
+ * `show(worklist)` puts the results in the ledger's place. */
+function personSearch(key, params, show) {
   return form({ name: 'person-search', title: 'search.person', submit: 'search.submit',
     fields: [{ name: 'id_number', hint: 'hint.id_number' }],
-    send: function (body) { return post('welfare/persons/search', Object.assign({}, params, body, { limit: 50 })).then(function (page) { return { body: body, page: page }; }); },
+    send: function (body) {
+      return post('welfare/persons/search', Object.assign({}, params, body, { limit: 50 })).then(function (page) {
+        return { body: body, page: page };
+      });
+    },
     done: function (found) {
-      var old = main.querySelector('[data-worklist]');
-      var list = worklist({ key: 'ledger-' + key, list: key, title: 'search.results', ledger: true, fetch: function (asked) {
+      show(worklist({ key: 'ledger-' + key, list: key, title: 'search.results', ledger: true, fetch: function (asked) {
         if (!asked.cursor) { return Promise.resolve(found.page); }
         return post('welfare/persons/search', Object.assign({}, params, found.body, { limit: 50, cursor: asked.cursor }));
-      } });
-      old.parentNode.replaceChild(list, old);
+      } }));
     } });
 }
 
@@ -55,7 +58,12 @@ export function renderBrowse(main, key, given) {
   main.appendChild(h('a', { href: '#/', 'class': 'back-link', 'data-figure': 'back', text: t('action.home') }));
   var bar = filterBar(key, given || {});
   if (bar) { main.appendChild(bar); }
-  if (key === 'persons') { main.appendChild(h('section', { 'class': 'panel' }, personSearch(main, key, params))); }
+  if (key === 'persons') {
+    main.appendChild(h('section', { 'class': 'panel' }, personSearch(key, params, function (results) {
+      list.parentNode.replaceChild(results, list);
+      list = results;
+    })));
+  }
   main.appendChild(list);
   return list.loaded;
 }
