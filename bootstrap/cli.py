@@ -38,6 +38,7 @@ def _exit_on_sigterm() -> None:
 def _serve(app: object, host: str, port: int, on_started: object = None) -> None:
     import uvicorn
 
+    # Lifespan on: the district app's refresher thread lives and stops with the server.
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3,
                             lifespan="on")
     server = uvicorn.Server(config)

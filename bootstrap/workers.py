@@ -99,6 +99,7 @@ def serve_workers(role: str, host: str, port: int, workers: int, on_started: Any
     from uvicorn.supervisors import Multiprocess
 
     os.environ[ROLE_VARIABLE] = role
+    # Lifespan on: the district app's refresher thread lives and stops with the server.
     config = uvicorn.Config(f"{__name__}:http_app", factory=True, host=host, port=port, workers=workers,
                             log_level="warning", timeout_graceful_shutdown=3, lifespan="on")
     supervisor = Multiprocess(config, sockets=[config.bind_socket()])

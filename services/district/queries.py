@@ -524,11 +524,18 @@ class DistrictQueries:
         stop = threading.Event()
 
         def run() -> None:
+            failing = False
             while not stop.is_set():
                 try:
                     self.refresh()
                 except Exception:  # the read store away, say: requests recompute themselves meanwhile
-                    log.warning("district figures not refreshed", exc_info=True)
+                    if not failing:  # once per outage, not every poll
+                        log.warning("district figures not refreshed (retrying quietly)", exc_info=True)
+                    failing = True
+                else:
+                    if failing:
+                        log.info("district figures refreshed again")
+                    failing = False
                 stop.wait(min(poll_seconds, self.refresh_seconds) if self.refresh_seconds > 0 else poll_seconds)
 
         thread = threading.Thread(target=run, name="district-refresh", daemon=True)
