@@ -843,3 +843,21 @@ def test_the_district_api_refreshes_its_figures_while_it_serves(read_settings, m
     with TestClient(app):
         assert refreshers() == running + 1
     assert refreshers() == running
+
+
+def test_the_platform_app_runs_the_district_refresher_while_it_serves(read_settings, fresh_broker):
+    """Mounted under the demo's root app, the district app's lifespan (its refresher) runs with the root's."""
+    from bootstrap.runtime import Platform
+
+    platform = Platform(read_settings, fresh_broker.bootstrap_servers, domain_services()).build()
+
+    def refreshers() -> int:
+        return sum(1 for t in threading.enumerate() if t.name == "district-refresh")
+
+    try:
+        running = refreshers()
+        with TestClient(platform.http):
+            assert refreshers() == running + 1
+        assert refreshers() == running
+    finally:
+        platform.stop()
