@@ -4,7 +4,6 @@ the modules use present in both languages."""
 
 from __future__ import annotations
 
-import posixpath
 import re
 from pathlib import Path
 
@@ -12,27 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.staff_web.web import WEB, workbench_app
-from shared.platform.webfiles import WEBKIT
+from tests.web_pages import (SHARED, assert_every_import_resolves_to_an_export, assert_shared_module_served,
+                              assert_shared_styles_load_first)
 
 MODULES = sorted(WEB.rglob("*.js"))
-SHARED = sorted(WEBKIT.glob("*.js"))  # served to the page at common/, beside its own static/
-
-IMPORT = re.compile(r"^import \{ ([^}]+) \} from '([^']+)';$", re.M)
-EXPORT = re.compile(r"^export (?:function|var|let|const) (\w+)", re.M)
 EXTERNAL = re.compile(r"""(?:src|href)=["']?(?:https?:)?//|(?:fetch|import)\(\s*['"](?:https?:)?//|from '(?:https?:)?//""")
 KEYS = re.compile(r"""(?:\bt\(|(?:title|submit|text|hint|label|blank|unavailable): )'([a-z_]+\.[a-z_.0-9-]+)'""")
-
-
-def served_at(path: Path) -> str:
-    """Where the page finds a module, relative to the page."""
-    return f"common/{path.name}" if path.parent == WEBKIT else f"static/{path.relative_to(WEB).as_posix()}"
-
-
-def imported(path: Path, specifier: str) -> Path:
-    """The file an import names, resolved as the browser does: against the importing module's URL."""
-    url = posixpath.normpath(posixpath.join(posixpath.dirname(served_at(path)), specifier))
-    folder, _, rest = url.partition("/")
-    return ((WEBKIT if folder == "common" else WEB) / rest).resolve()
 
 
 @pytest.fixture(scope="module")
@@ -63,33 +47,15 @@ def test_every_module_is_served_as_javascript(client: TestClient, module: Path) 
 
 @pytest.mark.parametrize("shared", SHARED, ids=lambda p: p.name)
 def test_the_shared_modules_are_served_at_common(client: TestClient, shared: Path) -> None:
-    response = client.get("/staff/common/" + shared.name)
-    assert response.status_code == 200
-    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
-    assert response.headers["cache-control"] == "no-cache"
-    assert response.text == shared.read_text(encoding="utf-8")
+    assert_shared_module_served(client, "/staff/", shared)
 
 
 def test_the_page_loads_the_shared_styles_before_its_own(client: TestClient) -> None:
-    page = client.get("/staff/").text
-    assert page.index('href="common/base.css"') < page.index('href="static/app.css"')
-    for path in ("common/base.css", "static/app.css"):
-        response = client.get("/staff/" + path)
-        assert response.status_code == 200
-        assert response.headers["content-type"] == "text/css; charset=utf-8"
+    assert_shared_styles_load_first(client, "/staff/")
 
 
 def test_every_import_resolves_to_an_export() -> None:
-    assert WEB / "main.js" in MODULES
-    exports = {path.resolve(): set(EXPORT.findall(path.read_text(encoding="utf-8"))) for path in MODULES + SHARED}
-    for path in MODULES + SHARED:
-        source = path.read_text(encoding="utf-8")
-        assert source.startswith("/* "), f"{path.name}: a header comment says what the module is for"
-        for names, specifier in IMPORT.findall(source):
-            target = imported(path, specifier)
-            assert target in exports, f"{path.name} imports {specifier}, which does not exist"
-            missing = {name.strip() for name in names.split(",")} - exports[target]
-            assert not missing, f"{path.name} imports {missing} from {specifier}, which does not export them"
+    assert_every_import_resolves_to_an_export(WEB)
 
 
 def test_every_text_key_used_has_both_languages() -> None:
