@@ -18,7 +18,7 @@ export var LISTS = {
   cases: { path: 'grid/cases', record: 'case', columns: ['category', 'status', 'grid_cell_id', 'reported_at', 'deadline', 'assignee'] },
   mediations: { path: 'grid/mediations', record: 'mediation', columns: ['dispute_type', 'status', 'opened_at'] },
   rentals: { path: 'grid/rentals', record: 'rental', columns: ['address', 'grid_cell_id', 'households', 'residents', 'floating_residents'] },
-  follow_ups: { path: 'grid/follow-ups', record: 'follow-up', columns: ['group_name', 'status', 'grid_cell_id', 'visits', 'last_visit_at', 'outcome'] },
+  follow_ups: { path: 'grid/follow-ups', record: 'follow-up', columns: ['group', 'status', 'grid_cell_id', 'visits', 'last_visit_at', 'outcome'] },
   assets: { path: 'economy/assets', record: 'asset', columns: ['name', 'asset_type', 'status', 'tenant_name', 'monthly_rent', 'outstanding'] },
   leases: { path: 'economy/leases', link: leaseLink, columns: ['tenant_name', 'monthly_rent', 'ends_on', 'status', 'outstanding', 'oldest_unpaid_due_on'] },
   enterprises: { path: 'economy/enterprises', record: 'enterprise', columns: ['name', 'sector', 'registered_on', 'jobs_total', 'jobs_local', 'tax_rebates'] },
@@ -28,7 +28,7 @@ export var LISTS = {
   households: { path: 'welfare/households', record: 'household', columns: ['members', 'allowance_status', 'monthly_fen', 'means_test_passed', 'assessed_on'] },
   cycles: { path: 'welfare/cycles', record: 'cycle', columns: ['programme_name', 'month', 'status', 'persons', 'total_fen', 'approvable_by_me'] },
   relief: { path: 'welfare/relief', columns: ['occasion', 'kind', 'items', 'value_fen', 'distributed_on'] },
-  volunteers: { path: 'volunteering/volunteers', record: 'volunteer', columns: ['name', 'skills', 'minutes', 'points_balance', 'suspended'] },
+  volunteers: { path: 'volunteering/volunteers', record: 'volunteer', columns: ['name', 'skills', 'hours', 'points_balance', 'suspended'] },
   teams: { path: 'volunteering/teams', record: 'team', columns: ['name', 'purpose', 'members'] },
   activities: { path: 'volunteering/activities', record: 'activity', columns: ['title', 'place', 'starts_at', 'slots', 'filled', 'status'] },
   help_requests: { path: 'volunteering/help-requests', record: 'help', columns: ['urgency', 'deadline', 'status', 'grid_case_id', 'volunteer_id'] }
