@@ -40,8 +40,9 @@ def _serve(app: object, host: str, port: int, on_started: object = None) -> None
 
     from shared.platform.http import server_options
 
+    # Lifespan on: the district app's refresher thread lives and stops with the server.
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3,
-                            lifespan="off", **server_options())
+                            lifespan="on", **server_options())
     server = uvicorn.Server(config)
     if on_started is not None:
         def announce() -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,9 +217,18 @@ def build_district_http(
 
     db = client[settings.mongo_database]
     store, replayer = dead_letter_tools(db)
+    queries = DistrictQueries(db)
+
+    @asynccontextmanager
+    async def refreshing(app: FastAPI) -> AsyncIterator[None]:
+        """While the app serves, a thread keeps this process's district figures current with the time, so no
+        request recomputes all of them (`DistrictQueries.refresh`)."""
+        with queries.refreshing():
+            yield
+
     http = create_app("district", title="shequ district", readiness={"read_store": lambda: ping(client), **readiness},
-                      verifier=verifier, max_body_bytes=settings.max_body_bytes)
-    http.state.queries = DistrictQueries(db)
+                      verifier=verifier, max_body_bytes=settings.max_body_bytes, lifespan=refreshing)
+    http.state.queries = queries
     http.state.dead_letters = replayer
     metrics.on_scrape("dead_letters", lambda: _count_dead_letters(store))
     http.include_router(api.router())
@@ -264,11 +274,13 @@ class Platform:
         )
         # Each service keeps its own OpenAPI document under its prefix (as when deployed alone); the root
         # has none of its own, and its /docs page links to theirs.
-        root = FastAPI(title="shequ", docs_url=None, redoc_url=None, openapi_url=None)
-        for service in self.services:
-            root.mount(f"/{service.definition.name}", service.http)
         district = build_district_http(self.settings, self.read_client,
                                        {"broker": broker_check(self.bootstrap_servers)}, verifier)
+        # A mounted app's lifespan does not run by itself: the root runs the district's (its refresher).
+        root = FastAPI(title="shequ", docs_url=None, redoc_url=None, openapi_url=None,
+                       lifespan=lambda app: district.router.lifespan_context(district))
+        for service in self.services:
+            root.mount(f"/{service.definition.name}", service.http)
         district.state.rebuild = self.rebuild_read_models
         root.mount("/district", district)
         root.mount("/staff", build_workbench_http())

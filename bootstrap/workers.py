@@ -101,8 +101,9 @@ def serve_workers(role: str, host: str, port: int, workers: int, on_started: Any
     from shared.platform.http import server_options
 
     os.environ[ROLE_VARIABLE] = role
+    # Lifespan on: the district app's refresher thread lives and stops with the server.
     config = uvicorn.Config(f"{__name__}:http_app", factory=True, host=host, port=port, workers=workers,
-                            log_level="warning", timeout_graceful_shutdown=3, lifespan="off", **server_options())
+                            log_level="warning", timeout_graceful_shutdown=3, lifespan="on", **server_options())
     supervisor = Multiprocess(config, sockets=[config.bind_socket()])
     if on_started is not None:
         def announce() -> None:  # ready when a worker answers

@@ -52,6 +52,17 @@ def seed(name: str, app: Any, headers: dict[str, str]) -> dict[str, Any]:
                                                            "amount_fen": 10_000})
         ids["station_id"] = made(f"{w}/stations", {"community_id": COMMUNITY, "name": "家园", "capacity": 5,
                                                        "opened_on": "2020-01-01"})
+        ids["seeker_id"] = made(f"{w}/seekers", {"person_id": ids["person_id"], "group": "disabled",
+                                                  "registered_on": "2024-01-02"})
+        ids["vacancy_id"] = made(f"{w}/vacancies", {
+            "community_id": COMMUNITY, "enterprise_id": "c0ffee00-0000-4000-8000-000000000001", "title": "来料加工",
+            "positions": 3, "monthly_wage_fen": 180_000, "posted_on": "2024-01-03"})
+        ids["referral_id"] = made(f"{w}/referrals", {"seeker_id": ids["seeker_id"], "vacancy_id": ids["vacancy_id"],
+                                                     "on": "2024-01-04"})
+        ids["course_id"] = made(f"{w}/courses", {"community_id": COMMUNITY, "title": "家政服务培训",
+                                                 "skill": "housekeeping", "sessions": 2, "min_attendance": 2,
+                                                 "starts_on": "2024-02-01"})
+        ids["number"] = "1"  # an objection's number: the household is checked (and its community) first
         ids["cycle_id"] = made(f"{w}/cycles", {"programme_id": ids["programme_id"], "month": "2024-03"})
     elif name == "volunteering":
         ids["volunteer_id"] = made("/volunteers", {"community_id": COMMUNITY, "name": "乙", "phone": "13600003333"})

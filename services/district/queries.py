@@ -11,11 +11,13 @@ import bisect
 import csv
 import functools
 import io
+import logging
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -35,6 +37,8 @@ from services.district.projections.directory import CommunityDirectory
 from shared.kernel.errors import Invalid, NotFound
 from shared.platform.changelog import ChangeLog, Position
 from shared.platform.projector import STATUS_COLLECTION
+
+log = logging.getLogger("shequ.district.queries")
 
 DOMAIN_COLLECTIONS = {
     "grid": CommunityGrid.collection,
@@ -345,6 +349,13 @@ class DistrictQueries:
     depend on the time of asking (overdue cases, year to date, active volunteers), so no figure is reused for
     longer than `cache_seconds` (0: never); past that it is recomputed from the documents already read, if
     they did not change.
+
+    Recomputing every community's figures for the time alone is the largest cost of a request (~60 ms at
+    1,000 communities), so the district API runs `refreshing()` beside its requests (a thread owned by the
+    app's lifespan): every `refresh_seconds` (half of `cache_seconds`) it recomputes them at the current time,
+    with the district totals and table, and swaps them in, so requests find figures that are never stale and
+    recompute only the communities a write changed. Each process (API worker) refreshes its own cache; without
+    the thread (tests, scripts) a request recomputes stale figures itself, as before.
     """
 
     def __init__(self, db: Any, thresholds: AlertThresholds | None = None,
@@ -355,9 +366,12 @@ class DistrictQueries:
         self.clock = clock
         self.cache_seconds = cache_seconds
         self.rescan_seconds = rescan_seconds
+        self.refresh_seconds = cache_seconds / 2
         self.changes = ChangeLog(db)
         self._state = _ReadState()
         self._lock = threading.Lock()
+        self._refresh_lock = threading.Lock()  # one refresh at a time (the thread, or a caller of `refresh`)
+        self.refreshes = 0  # how many times `refresh` swapped in figures recomputed for the time
 
     # -- loading ----------------------------------------------------------------
 
@@ -418,13 +432,15 @@ class DistrictQueries:
     def _fresh(self, at: datetime, now: datetime) -> bool:
         return 0 <= (now - at).total_seconds() < self.cache_seconds if self.cache_seconds > 0 else False
 
-    def _current(self) -> _Snapshot:
+    def _current(self, *, rescan_within: float = 0.0) -> _Snapshot:
+        """The snapshot at the read models' current versions (`rescan_within`: read every document's revision
+        if the periodic full read is due within that many seconds; the refresher reads it before a request)."""
         now = self.clock()
         with self._lock:
             state = self._state
         previous = state.snapshot
         started = time.monotonic()
-        rescan = previous is None or started - state.scanned_at >= self.rescan_seconds
+        rescan = previous is None or started - state.scanned_at >= self.rescan_seconds - rescan_within
         changes = self.changes.since(None if rescan else state.position)
         scanned_at = state.scanned_at
         pending = {key: value for key, value in state.pending.items() if started - value[1] < PENDING_SECONDS}
@@ -452,6 +468,83 @@ class DistrictQueries:
         with self._lock:
             self._state = _ReadState(snapshot, changes.position, pending, scanned_at)
         return snapshot
+
+    # -- refreshing in the background ---------------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """Once the figures are `refresh_seconds` old, recompute the ones that depend on the time alone at the
+        current time, from the documents already read, and swap them in; then read the changes (and every
+        document's revision when that is due soon), and derive the district totals and table. True: the
+        figures were recomputed for the time.
+
+        Requests meanwhile read the previous snapshot, still fresh (this runs every `refresh_seconds`, half of
+        `cache_seconds`). A request that applied a write meanwhile keeps its recomputed communities; the
+        others take the refreshed ones."""
+        if self.cache_seconds <= 0:
+            return False
+        with self._refresh_lock:
+            refreshed = self._refresh_for_the_time()
+            # Writes since (and the periodic revision scan, so no request pays it), derived before asked for.
+            self._warm(self._current(rescan_within=3 * self.refresh_seconds))
+            return refreshed
+
+    def _refresh_for_the_time(self) -> bool:
+        with self._lock:
+            base = self._state.snapshot
+        now = self.clock()
+        if base is None or 0 <= (now - base.at).total_seconds() < self.refresh_seconds:
+            return False
+        communities = {cid: _Community(c.versions, now, c.docs, self._figures(cid, c.docs, now))
+                       for cid, c in base.communities.items()}
+        snapshot = _Snapshot(base.versions, now, communities, sums=base.sums)
+        with self._lock:
+            current = self._state
+            if current.snapshot is not base and current.snapshot is not None:
+                # A request applied writes meanwhile: the communities it recomputed are newer than ours.
+                moved = current.snapshot
+                merged = {cid: communities[cid] if base.communities.get(cid) is c else c
+                          for cid, c in moved.communities.items()}
+                snapshot = _Snapshot(moved.versions, min((c.at for c in merged.values()), default=now), merged,
+                                     sums=snapshot.sums)
+            self._state = replace(current, snapshot=snapshot)
+            self.refreshes += 1
+        return True
+
+    def _warm(self, snapshot: _Snapshot) -> None:
+        """What requests derive from a snapshot, derived before they ask: the district totals and the table."""
+        snapshot.memo("overview", lambda: self._overview(snapshot))
+        snapshot.memo("rows", lambda: [self._row(c, c.at.date()) for c in snapshot.communities.values()])
+
+    @contextmanager
+    def refreshing(self, poll_seconds: float = 0.5) -> Iterator[threading.Thread]:
+        """Call `refresh` every `poll_seconds` in a thread until the block ends (the district API's lifespan).
+
+        Polling more often than `refresh_seconds` costs one read of the change log, and catches a snapshot a
+        request swapped in over a refreshed one (it computed from the one before) soon after."""
+        stop = threading.Event()
+
+        def run() -> None:
+            failing = False
+            while not stop.is_set():
+                try:
+                    self.refresh()
+                except Exception:  # the read store away, say: requests recompute themselves meanwhile
+                    if not failing:  # once per outage, not every poll
+                        log.warning("district figures not refreshed (retrying quietly)", exc_info=True)
+                    failing = True
+                else:
+                    if failing:
+                        log.info("district figures refreshed again")
+                    failing = False
+                stop.wait(min(poll_seconds, self.refresh_seconds) if self.refresh_seconds > 0 else poll_seconds)
+
+        thread = threading.Thread(target=run, name="district-refresh", daemon=True)
+        thread.start()
+        try:
+            yield thread
+        finally:
+            stop.set()
+            thread.join(10)
 
     def _snapshot_of(self, previous: _Snapshot | None, versions: dict[str, tuple[Any, ...]],
                      loaded: dict[str, dict[str, dict[str, Any]]] | None, now: datetime) -> _Snapshot:

@@ -85,6 +85,14 @@ class EconomyApplication(ServiceApplication):
         actor.ensure_serves(aggregate.community_id)
         return aggregate
 
+    def _enterprise_in(self, community_id: str, enterprise_id: Id) -> Enterprise:
+        """A tenant or bidder: an enterprise (404 if unknown) registered in the community of the asset (409 if not)."""
+        enterprise: Enterprise = self.get(enterprise_id, Enterprise, "enterprise")
+        if enterprise.community_id != community_id:
+            raise Conflict(f"enterprise {enterprise_id} is registered in {enterprise.community_id}, "
+                           f"not in {community_id}")
+        return enterprise
+
     # -- assets and leases ------------------------------------------------------------------------
 
     def register_asset(self, actor: Actor, community_id: str, command: RegisterAsset) -> UUID:
@@ -99,10 +107,7 @@ class EconomyApplication(ServiceApplication):
 
     def lease_asset(self, actor: Actor, asset_id: Id, command: LeaseAsset) -> str:
         asset: Asset = self._served(actor, asset_id, Asset, "asset")
-        tenant: Enterprise = self.get(command.tenant_enterprise_id, Enterprise, "enterprise")
-        if tenant.community_id != asset.community_id:
-            raise Conflict(f"enterprise {command.tenant_enterprise_id} is registered in {tenant.community_id}, "
-                           f"not in {asset.community_id}")
+        tenant = self._enterprise_in(asset.community_id, command.tenant_enterprise_id)
         lease_id = asset.lease(tenant_enterprise_id=str(tenant.id), monthly_rent=command.monthly_rent,
                                starts_on=command.starts_on, ends_on=command.ends_on, deposit=command.deposit)
         self.save(asset, actor=actor)
@@ -367,10 +372,7 @@ class EconomyApplication(ServiceApplication):
 
     def place_bid(self, actor: Actor, tender_id: Id, command: PlaceBid) -> dict[str, Any]:
         tender: Tender = self._served(actor, tender_id, Tender, "tender")
-        bidder: Enterprise = self.get(command.bidder_enterprise_id, Enterprise, "enterprise")
-        if bidder.community_id != tender.community_id:
-            raise Conflict(f"enterprise {command.bidder_enterprise_id} is registered in {bidder.community_id}, "
-                           f"not in {tender.community_id}")
+        bidder = self._enterprise_in(tender.community_id, command.bidder_enterprise_id)
         bid_id = tender.place_bid(bidder_enterprise_id=str(bidder.id), monthly_rent=command.monthly_rent,
                                   placed_on=command.placed_on)
         self.save(tender, actor=actor)

@@ -86,6 +86,21 @@ def money(value: Any, name: str, *, allow_zero: bool = False) -> int:
     return value
 
 
+def square_metres(value: Any, name: str = "area_m2") -> int:
+    """An area: a whole number of square metres (never a float or bool), more than 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise Invalid(f"{name} must be a whole number of square metres, more than 0", name)
+    return value
+
+
+def refuse_overpayment(amount: int, outstanding: int, *, account: str, owed: str = "fen") -> None:
+    """A payment is a positive amount of fen no larger than what the account has outstanding (409 if larger)."""
+    money(amount, "amount")
+    if amount > outstanding:
+        raise Conflict(f"{account} has {outstanding} {owed} outstanding; "
+                       f"a payment of {amount} fen would overpay it")
+
+
 def rent_due_on(month: str) -> date:
     return month_bounds(month)[0].replace(day=RENT_DUE_DAY)
 
@@ -153,8 +168,7 @@ class Asset(CommunityAggregate):
     @classmethod
     def register(cls, community_id: str, *, asset_type: str, name: str, area_m2: int, book_value: int,
                  registered_on: date) -> Asset:
-        if isinstance(area_m2, bool) or not isinstance(area_m2, int) or area_m2 <= 0:
-            raise Invalid("area_m2 must be a whole number of square metres, more than 0", "area_m2")
+        square_metres(area_m2)
         money(book_value, "book_value", allow_zero=True)
         return cls(community_id, AssetType(asset_type).value, name, area_m2, book_value, registered_on)
 
@@ -220,10 +234,7 @@ class Asset(CommunityAggregate):
 
     def pay_rent(self, lease_id: str, *, amount: int, paid_on: date) -> None:
         lease = self.lease_of(lease_id)
-        money(amount, "amount")
-        if amount > lease.outstanding:
-            raise Conflict(f"lease {lease_id} has {lease.outstanding} fen outstanding; "
-                           f"a payment of {amount} fen would overpay it")
+        refuse_overpayment(amount, lease.outstanding, account=f"lease {lease_id}")
         self._rent_paid(lease.lease_id, amount, paid_on)
 
     @event("RentPaid")
@@ -795,8 +806,7 @@ class PropertyFeeAccount(CommunityAggregate):
     def open(cls, community_id: str, *, dwelling: str, area_m2: int, opened_on: date) -> PropertyFeeAccount:
         if not dwelling.strip():
             raise Invalid("dwelling must name the building, unit and room", "dwelling")
-        if isinstance(area_m2, bool) or not isinstance(area_m2, int) or area_m2 <= 0:
-            raise Invalid("area_m2 must be a whole number of square metres, more than 0", "area_m2")
+        square_metres(area_m2)
         return cls(community_id, dwelling.strip(), area_m2, opened_on)
 
     def set_schedule(self, *, basis: str, rate: int, effective_from: str) -> None:
@@ -839,11 +849,8 @@ class PropertyFeeAccount(CommunityAggregate):
         return account_statement(self.bills, {"paid": self.payments}, as_of)
 
     def pay(self, *, amount: int, paid_on: date) -> None:
-        money(amount, "amount")
-        outstanding = self.statement()["outstanding"]
-        if amount > outstanding:
-            raise Conflict(f"household {self.dwelling} has {outstanding} fen of property fees outstanding; "
-                           f"a payment of {amount} fen would overpay it")
+        refuse_overpayment(amount, self.statement()["outstanding"], account=f"household {self.dwelling}",
+                           owed="fen of property fees")
         self._paid(amount, paid_on)
 
     @event("Paid")

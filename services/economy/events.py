@@ -149,17 +149,20 @@ class DebtRepaid(PublicEvent):
     repaid_on: date
 
 
-class DistributionDeclared(PublicEvent):
-    event_name = "DistributionDeclared"
+class DistributionEvent(PublicEvent):
+    """Base of a dividend distribution to a villager group: the group and the amount."""
+
     villager_group: str = Field(max_length=64)
     amount: int = Money
+
+
+class DistributionDeclared(DistributionEvent):
+    event_name = "DistributionDeclared"
     declared_on: date
 
 
-class DistributionPaid(PublicEvent):
+class DistributionPaid(DistributionEvent):
     event_name = "DistributionPaid"
-    villager_group: str = Field(max_length=64)
-    amount: int = Money
     paid_on: date
 
 

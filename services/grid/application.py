@@ -50,12 +50,6 @@ def _fields(command: BaseModel | dict[str, Any] | None) -> dict[str, Any] | None
     return command.model_dump(mode="json", exclude_none=True) if isinstance(command, BaseModel) else command
 
 
-def _authorize(actor: Actor, community_id: str) -> None:
-    """Admins may act anywhere; staff and grid workers only within their communities (403 otherwise)."""
-    if actor.role != Role.ADMIN:
-        actor.ensure_serves(community_id)
-
-
 class GridApplication(ServiceApplication):
     """Each use case loads its aggregate once, checks the actor serves its community before changing
     anything, saves, and answers with a view of the same in-memory aggregate."""
@@ -79,7 +73,7 @@ class GridApplication(ServiceApplication):
     def _served(self, actor: Actor, aggregate_id: UUID | str, kind: type, label: str) -> Any:
         """Load an aggregate (404 if unknown) that the actor may act on (403 if not their community)."""
         aggregate = self.get(aggregate_id, kind, label)
-        _authorize(actor, aggregate.community_id)
+        actor.ensure_acts_in(aggregate.community_id)
         return aggregate
 
     def _in_community(self, aggregate_id: str | None, kind: type, label: str, community_id: str) -> Any:
@@ -100,7 +94,7 @@ class GridApplication(ServiceApplication):
     # -- communities and grid cells ----------------------------------------------------
 
     def register_community(self, actor: Actor, command: RegisterCommunity) -> str:
-        _authorize(actor, command.id)
+        actor.ensure_acts_in(command.id)
         self.save(Community(community_id=command.id, name=command.name, district=command.district,
                             households=command.households, residents=command.residents,
                             floating_population=command.floating_population), actor=actor)
@@ -113,7 +107,7 @@ class GridApplication(ServiceApplication):
             raise NotFound(f"community {community_id} not found") from None
 
     def update_community(self, actor: Actor, community_id: str, command: UpdateCommunity) -> dict[str, Any]:
-        _authorize(actor, community_id)
+        actor.ensure_acts_in(community_id)
         community = self.community(community_id)
         community.update(name=command.name, district=command.district, households=command.households,
                          residents=command.residents, floating_population=command.floating_population)
@@ -132,7 +126,7 @@ class GridApplication(ServiceApplication):
         return [self.community_view(c) for c in self._all(Community.Registered, Community)]
 
     def draw_cell(self, actor: Actor, command: DrawCell) -> UUID:
-        _authorize(actor, command.community_id)
+        actor.ensure_acts_in(command.community_id)
         self.community(command.community_id)
         cell = GridCell(community_id=command.community_id, name=command.name, households=command.households)
         self.save(cell, actor=actor)
@@ -169,7 +163,7 @@ class GridApplication(ServiceApplication):
                            attributes=command.attributes)
 
     def report_case(self, actor: Actor, command: ReportCase) -> UUID:
-        _authorize(actor, command.community_id)
+        actor.ensure_acts_in(command.community_id)
         case = self.new_case(command)
         self.save(case, actor=actor)
         return case.id
@@ -265,7 +259,7 @@ class GridApplication(ServiceApplication):
     # -- mediation ------------------------------------------------------------------
 
     def open_mediation(self, actor: Actor, command: OpenMediation) -> UUID:
-        _authorize(actor, command.community_id)
+        actor.ensure_acts_in(command.community_id)
         self._in_community(command.case_id, Case, "case", command.community_id)
         mediation = Mediation.open(community_id=command.community_id, dispute_type=command.dispute_type,
                                    parties=command.parties, case_id=command.case_id,
@@ -301,7 +295,7 @@ class GridApplication(ServiceApplication):
     def complete_inspection(self, actor: Actor, command: CompleteInspection) -> Inspection:
         """The inspection, and (if asked) a patrol case per hazard found, in one save."""
         community_id, site = command.community_id, command.site
-        _authorize(actor, community_id)
+        actor.ensure_acts_in(community_id)
         grid_cell_id = self._cell(command.grid_cell_id, community_id)
         inspection_type = InspectionType(command.inspection_type).value
         cases = [
@@ -323,7 +317,7 @@ class GridApplication(ServiceApplication):
     # -- rental houses ------------------------------------------------------------------
 
     def register_rental(self, actor: Actor, command: RegisterRental) -> UUID:
-        _authorize(actor, command.community_id)
+        actor.ensure_acts_in(command.community_id)
         house = RentalHouse(community_id=command.community_id, address=command.address,
                             landlord=command.landlord.model_dump(mode="json"),
                             grid_cell_id=self._cell(command.grid_cell_id, command.community_id))
@@ -346,7 +340,7 @@ class GridApplication(ServiceApplication):
     # -- special-group follow-ups ----------------------------------------------------------
 
     def start_follow_up(self, actor: Actor, command: StartFollowUp) -> UUID:
-        _authorize(actor, command.community_id)
+        actor.ensure_acts_in(command.community_id)
         follow_up = FollowUp(community_id=command.community_id, group=SpecialGroup(command.group).value,
                              person=command.person,
                              grid_cell_id=self._cell(command.grid_cell_id, command.community_id))
@@ -372,7 +366,7 @@ class GridApplication(ServiceApplication):
         """The visit, the case or follow-up it opens, and (for a special-group person) the visit counted on
         their follow-up: one save, after every rule of each has been checked."""
         community_id = command.community_id
-        _authorize(actor, community_id)
+        actor.ensure_acts_in(community_id)
         try:
             cell: GridCell = self._in_community(command.grid_cell_id, GridCell, "grid_cell", community_id)
         except NotFound:

@@ -46,7 +46,7 @@ class VolunteeringApplication(ServiceApplication):
         HTTP edge always did: an unknown id is "record ... not found", one of another kind "<label> ... not
         found", and nothing changes before the caller is known to serve the community."""
         aggregate: CommunityAggregate = self.get(aggregate_id, CommunityAggregate, "record")
-        _authorize(actor, aggregate.community_id)
+        actor.ensure_acts_in(aggregate.community_id)
         if not isinstance(aggregate, kind):
             raise NotFound(f"{label} {aggregate_id} not found")
         return aggregate
@@ -59,7 +59,7 @@ class VolunteeringApplication(ServiceApplication):
     # -- volunteers -----------------------------------------------------------
 
     def register_volunteer(self, actor: Actor, command: RegisterVolunteer) -> UUID:
-        _authorize(actor, command.community_id)
+        actor.ensure_acts_in(command.community_id)
         volunteer = Volunteer(community_id=command.community_id, name=command.name, phone=command.phone,
                               skills=sorted(set(command.skills)))
         self.save(volunteer, actor=actor)
@@ -81,7 +81,7 @@ class VolunteeringApplication(ServiceApplication):
     # -- teams ----------------------------------------------------------------
 
     def form_team(self, actor: Actor, command: FormTeam) -> UUID:
-        _authorize(actor, command.community_id)
+        actor.ensure_acts_in(command.community_id)
         team = Team(community_id=command.community_id, name=command.name, purpose=command.purpose)
         self.save(team, actor=actor)
         return team.id
@@ -107,7 +107,7 @@ class VolunteeringApplication(ServiceApplication):
     # -- activities -----------------------------------------------------------
 
     def publish_activity(self, actor: Actor, command: PublishActivity) -> UUID:
-        _authorize(actor, command.community_id)
+        actor.ensure_acts_in(command.community_id)
         team = self._team(command.team_id) if command.team_id else None
         activity = Activity.publish(community_id=command.community_id, title=command.title, place=command.place,
                                     starts_at=command.starts_at, ends_at=command.ends_at, slots=command.slots,
@@ -160,7 +160,7 @@ class VolunteeringApplication(ServiceApplication):
     # -- help requests --------------------------------------------------------
 
     def receive_help_request(self, actor: Actor, command: ReceiveHelpRequest) -> UUID:
-        _authorize(actor, command.community_id)
+        actor.ensure_acts_in(command.community_id)
         if command.grid_case_id:
             return self.receive_help_request_from_grid_case(actor, command.community_id, command.grid_case_id,
                                                             command.need, command.urgency, command.deadline)
@@ -292,12 +292,6 @@ class VolunteeringApplication(ServiceApplication):
             if len(batch) < page:
                 return ids
             start = batch[-1].id
-
-
-def _authorize(actor: Actor, community_id: str) -> None:
-    """Admins act in every community; anyone else only in those their token covers (else 403)."""
-    if actor.role != Role.ADMIN:
-        actor.ensure_serves(community_id)
 
 
 # -- views (what the API answers) ----------------------------------------------

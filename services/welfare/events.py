@@ -291,16 +291,19 @@ class AllowanceReviewed(PublicEvent):
     overdue: bool
 
 
-class AllowanceAppealLodged(AllowanceApplicationEvent):
+class AllowanceAppealEvent(AllowanceApplicationEvent):
+    """Base of an appeal against a decision on the application: when, and against which decision."""
+
+    on: str
+    against: str
+
+
+class AllowanceAppealLodged(AllowanceAppealEvent):
     event_name = "AllowanceAppealLodged"
-    on: str
-    against: str
 
 
-class AllowanceAppealDecided(AllowanceApplicationEvent):
+class AllowanceAppealDecided(AllowanceAppealEvent):
     event_name = "AllowanceAppealDecided"
-    on: str
-    against: str
     upheld: bool
 
 
@@ -312,35 +315,36 @@ class EmploymentEvent(PublicEvent):
     group: str
 
 
-class JobSeekerRegistered(EmploymentEvent):
-    event_name = "JobSeekerRegistered"
+class JobSeekerEvent(EmploymentEvent):
+    """Base of what happens to one entry of the job-seeker register."""
+
     seeker_id: str
+
+
+class JobSeekerRegistered(JobSeekerEvent):
+    event_name = "JobSeekerRegistered"
     registered_on: str
 
 
-class JobSeekerRegisteredAgain(EmploymentEvent):
+class JobSeekerRegisteredAgain(JobSeekerEvent):
     """Back on the register after withdrawing."""
 
     event_name = "JobSeekerRegisteredAgain"
-    seeker_id: str
     registered_on: str
 
 
-class JobSeekerPlaced(EmploymentEvent):
+class JobSeekerPlaced(JobSeekerEvent):
     event_name = "JobSeekerPlaced"
-    seeker_id: str
     referral_id: str
 
 
-class JobSeekerSeekingAgain(EmploymentEvent):
+class JobSeekerSeekingAgain(JobSeekerEvent):
     event_name = "JobSeekerSeekingAgain"
-    seeker_id: str
     on: str
 
 
-class JobSeekerWithdrawn(EmploymentEvent):
+class JobSeekerWithdrawn(JobSeekerEvent):
     event_name = "JobSeekerWithdrawn"
-    seeker_id: str
     on: str
     was: str
 

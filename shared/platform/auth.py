@@ -14,6 +14,7 @@ dependency runs before the handler.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import time
 import uuid
@@ -135,14 +136,28 @@ class DevelopmentKeys:
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / DEV_KEY_FILE
         if not self.path.exists():
-            data_dir.mkdir(parents=True, exist_ok=True)
-            key = ec.generate_private_key(ec.SECP256R1())
-            pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
-            self.path.touch(mode=0o600)
-            self.path.write_bytes(pem)
+            self._create(data_dir)
         self.private_key = serialization.load_pem_private_key(self.path.read_bytes(), password=None)
         self.public_key = self.private_key.public_key()
+
+    def _create(self, data_dir: Path) -> None:
+        """Write a new key where none is; several processes starting at once (HTTP workers) agree on one.
+
+        The key is written whole under a private name, then linked into place: a link fails when the file
+        exists, so the first process wins and the others read its key, never a half-written file."""
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        draft = self.path.with_name(f"{self.path.name}.{os.getpid()}.{uuid.uuid4().hex}")
+        draft.touch(mode=0o600)
+        try:
+            draft.write_bytes(pem)
+            os.link(draft, self.path)
+        except FileExistsError:
+            pass  # another process wrote the key first: use theirs
+        finally:
+            draft.unlink(missing_ok=True)
 
     def verifier(self) -> TokenVerifier:
         return TokenVerifier(issuer=DEV_ISSUER, audience=DEV_AUDIENCE, key_resolver=lambda _t: self.public_key,

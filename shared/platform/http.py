@@ -305,10 +305,10 @@ def _request_id(request: Request) -> str | None:
 
 def create_app(
     service: str, *, title: str, readiness: Mapping[str, ReadinessCheck], verifier: TokenVerifier,
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, lifespan: Callable[[FastAPI], Any] | None = None,
 ) -> FastAPI:
     app = FastAPI(title=title, version="1.0", docs_url="/docs", redoc_url=None,
-                  dependencies=[Depends(command_scope)])
+                  dependencies=[Depends(command_scope)], lifespan=lifespan)
     app.router.route_class = OneHopRoute
     app.state.service = service
     app.state.verifier = verifier

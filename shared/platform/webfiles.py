@@ -2,15 +2,19 @@
 load, and a Content-Security-Policy that lets the page talk only to its own origin.
 
 Used by the district dashboard (services/district/web.py) and the staff workbench (services/staff_web/web.py).
+What both pages share lives once, in `webkit/` beside this module (the page frame `page.html`, `base.css`, and the
+modules `dom.js`, `i18n.js`, `shell.js`, `storage.js`); each page mounts it at its own `common/`, so either app
+runs without the other.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from string import Template
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 from starlette.types import Scope
@@ -23,6 +27,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
+
+# The pages' shared frame, styles and modules.
+WEBKIT = Path(__file__).with_name("webkit")
 
 # Browsers run a module script only if it is served with a JavaScript MIME type, and the platform's guess varies
 # (Python 3.11 without /etc/mime.types says application/javascript): say it outright.
@@ -44,14 +51,25 @@ class ModuleFiles(StaticFiles):
         return response
 
 
-def page_router(folder: Path, name: str) -> APIRouter:
-    """`/` serves `folder/index.html` (public HTML: every data call the page makes carries a bearer token) and
-    `/static/...` the folder's modules and styles."""
+def page_html(folder: Path, *, title: str, mark_colour: str) -> str:
+    """The page: the shared frame (`webkit/page.html`) with this page's title, the colour of its browser-tab mark
+    and its own header tools (`folder/header-tools.html`, placed before the language and sign-out buttons)."""
+    tools = (folder / "header-tools.html").read_text(encoding="utf-8").strip("\n").splitlines()
+    frame = Template((WEBKIT / "page.html").read_text(encoding="utf-8"))
+    return frame.substitute(title=title, mark_colour=mark_colour.lstrip("#"),
+                            header_tools="\n".join("        " + line for line in tools))
+
+
+def page_router(folder: Path, name: str, *, title: str, mark_colour: str) -> APIRouter:
+    """`/` serves the page (public HTML: every data call the page makes carries a bearer token), `/static/...` the
+    folder's modules and styles and `/common/...` the ones every page shares (`webkit/`)."""
     web = APIRouter(include_in_schema=False)
+    html = page_html(folder, title=title, mark_colour=mark_colour)
 
     @web.get("/")
-    def index() -> FileResponse:
-        return FileResponse(folder / "index.html", media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+    def index() -> HTMLResponse:
+        return HTMLResponse(html, media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
 
     web.mount("/static", ModuleFiles(directory=folder), name=f"{name}-static")
+    web.mount("/common", ModuleFiles(directory=WEBKIT), name=f"{name}-common")
     return web

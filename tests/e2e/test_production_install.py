@@ -122,9 +122,13 @@ def test_the_demo_serves_the_dashboard_from_a_production_install(production_venv
                 break
             ready = line.startswith("SHEQU_READY")
         assert ready, f"shequ demo did not start from the production install (exit {process.poll()})"
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/district/", timeout=10) as page:
-            assert page.status == 200
-            assert "<html" in page.read().decode().lower()
+        for page_path in ("district", "staff"):  # the pages' own files and the ones they share ship installed
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/{page_path}/", timeout=10) as page:
+                assert page.status == 200
+                assert "<html" in page.read().decode().lower()
+            for asset in ("static/main.js", "static/app.css", "common/base.css", "common/dom.js", "common/shell.js"):
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/{page_path}/{asset}", timeout=10) as served:
+                    assert served.status == 200, f"{page_path}/{asset}"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/docs", timeout=10) as page:
             listing = page.read().decode()
         for service in ("grid", "economy", "welfare", "volunteering", "district"):

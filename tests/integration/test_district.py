@@ -14,7 +14,7 @@ import io
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -745,3 +745,119 @@ def test_merged_percentile_equals_the_percentile_of_the_union():
         for fraction in (0.5, 0.9, 0.1, 1.0):
             assert merged_percentile(samples, fraction) == percentile(union, fraction)
 
+
+
+def _wait_for(condition: Any, what: str, seconds: float = 60.0) -> None:
+    """Wait for the refresher thread (a deadline against a hang, not a speed check)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+class _Watched(DistrictQueries):
+    """Records which thread computed each community's figures, and at what time of asking."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.computed: list[tuple[str, datetime]] = []
+
+    def _figures(self, community_id: str, docs: dict[str, Any], now: datetime) -> dict[str, Any]:
+        self.computed.append((threading.current_thread().name, now))
+        return super()._figures(community_id, docs, now)
+
+
+def test_figures_that_change_with_time_alone_are_refreshed_in_the_background(district: District):
+    """Cases become overdue and arrears age with no write at all: the refresher recomputes them at the new time,
+    and the request that follows serves them without computing any community's figures itself."""
+    current = {"now": NOW}
+    queries = _Watched(district.db, clock=lambda: current["now"], cache_seconds=5)
+    soon = queries.overview()
+    later = datetime(2030, 1, 1, tzinfo=UTC)
+    with queries.refreshing(poll_seconds=0.01):
+        refreshes = queries.refreshes
+        current["now"] = later
+        _wait_for(lambda: queries.refreshes > refreshes, "a refresh at the new time")
+        queries.computed.clear()
+        served = queries.overview()
+        table = queries.communities(limit=1000)
+        assert [name for name, _ in queries.computed if name != "district-refresh"] == []
+    assert served["grid"]["cases"]["overdue"] > soon["grid"]["cases"]["overdue"]
+    fresh = DistrictQueries(district.db, clock=lambda: later)
+    assert {k: v for k, v in served.items() if k != "freshness"} == {
+        k: v for k, v in fresh.overview().items() if k != "freshness"}
+    assert table["rows"] == fresh.communities(limit=1000)["rows"]
+
+
+def test_a_write_a_request_applies_during_a_refresh_is_kept(district: District):
+    """A request that applies a write while the refresher recomputes keeps the written figures: the refreshed
+    snapshot takes the request's community, not its own older one."""
+    current = {"now": NOW}
+    grid = district.db["community_grid"]
+    category = next(iter(grid.find_one({"_id": "jinpen"})["cases"]))
+
+    class WriteDuringRefresh(_Watched):
+        wrote = False
+
+        def _figures(self, community_id: str, docs: dict[str, Any], now: datetime) -> dict[str, Any]:
+            if now == current["now"] != NOW and not self.wrote:  # the refresh at the new time has begun
+                self.wrote = True
+                rev = grid.find_one({"_id": "jinpen"})["_rev"]
+                ChangeLog(district.db).record("community_grid", {"jinpen": rev + 1})
+                grid.update_one({"_id": "jinpen"}, {"$inc": {f"cases.{category}.reported": 1, "_rev": 1}})
+                self.overview()  # a request, meanwhile: applies the write
+            return super()._figures(community_id, docs, now)
+
+    queries = WriteDuringRefresh(district.db, clock=lambda: current["now"], cache_seconds=5)
+    before = queries.overview()["grid"]["cases"]["reported"]
+    try:
+        # Due for a refresh (half of cache_seconds), still fresh for a request: it applies only the write.
+        current["now"] = NOW + timedelta(seconds=3)
+        assert queries.refresh()
+        assert queries.wrote
+        queries.computed.clear()
+        served = queries.overview()
+        assert queries.computed == []  # nothing left to compute: the refreshed snapshot has both
+        assert served["grid"]["cases"]["reported"] == before + 1
+        fresh = DistrictQueries(district.db, clock=lambda: current["now"]).overview()
+        assert {k: v for k, v in served.items() if k != "freshness"} == {
+            k: v for k, v in fresh.items() if k != "freshness"}
+    finally:
+        rev = grid.find_one({"_id": "jinpen"})["_rev"]
+        ChangeLog(district.db).record("community_grid", {"jinpen": rev + 1})
+        grid.update_one({"_id": "jinpen"}, {"$inc": {f"cases.{category}.reported": -1, "_rev": 1}})
+
+
+def test_the_district_api_refreshes_its_figures_while_it_serves(read_settings, mongo_client):
+    """The refresher is a thread of the app's lifespan: started when the app starts serving, stopped with it."""
+    from bootstrap.runtime import build_district_http, build_verifier
+
+    app = build_district_http(read_settings, mongo_client, {}, build_verifier(read_settings))
+
+    def refreshers() -> int:
+        return sum(1 for t in threading.enumerate() if t.name == "district-refresh")
+
+    running = refreshers()
+    with TestClient(app):
+        assert refreshers() == running + 1
+    assert refreshers() == running
+
+
+def test_the_platform_app_runs_the_district_refresher_while_it_serves(read_settings, fresh_broker):
+    """Mounted under the demo's root app, the district app's lifespan (its refresher) runs with the root's."""
+    from bootstrap.runtime import Platform
+
+    platform = Platform(read_settings, fresh_broker.bootstrap_servers, domain_services()).build()
+
+    def refreshers() -> int:
+        return sum(1 for t in threading.enumerate() if t.name == "district-refresh")
+
+    try:
+        running = refreshers()
+        with TestClient(platform.http):
+            assert refreshers() == running + 1
+        assert refreshers() == running
+    finally:
+        platform.stop()

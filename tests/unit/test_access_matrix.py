@@ -47,8 +47,10 @@ as the spec's clients expect; its matrix is `test_open311_refuses_by_its_api_key
 CANDIDATES = [COMMUNITY, "2024-05", "500107197001010027", "13800000000", "HH-1", "x"]
 """Strings tried in turn against a field's pattern and length: the first that fits is the field's value."""
 
-ALIASES = {"members": "person_id"}
-"""Array fields whose items are records of another name."""
+ALIASES = {"members": "person_id", "present": "seeker_id", "applicant_id": "person_id"}
+"""Fields (or, for arrays, their items) that name records of the world under another name."""
+
+SOME_UUID = "c0ffee00-0000-4000-8000-000000000001"
 
 BODIES: dict[tuple[str, str, str], dict[str, Any]] = {
     ("grid", "POST", "/cases/{case_id}/assign"): {"worker_id": "w-1"},
@@ -79,8 +81,10 @@ def resolve(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
 def example(schema: dict[str, Any], spec: dict[str, Any], ids: dict[str, Any], name: str | None = None) -> Any:
     """The smallest value `schema` allows, with fields that name records filled from the world `ids`."""
     schema = resolve(schema, spec)
-    if name in ids and schema.get("type", "string") == "string":
-        return str(ids[name])
+    if schema.get("type", "string") == "string" and schema.get("type") != "array":
+        for known in (name, ALIASES.get(name or "")):
+            if known in ids:
+                return str(ids[known])
     for key in ("anyOf", "oneOf", "allOf"):
         if key in schema:
             options = [resolve(s, spec) for s in schema[key]]
@@ -104,6 +108,8 @@ def example(schema: dict[str, Any], spec: dict[str, Any], ids: dict[str, Any], n
         return False
     if schema.get("format") == "date":
         return "2024-05-01"
+    if schema.get("format") == "uuid":
+        return SOME_UUID
     if schema.get("format") == "date-time":
         return datetime.now(UTC).replace(microsecond=0).isoformat()
     shortest, longest = max(schema.get("minLength", 1), 1), schema.get("maxLength", 10_000)

@@ -4,7 +4,6 @@ relative import names a module that exists and exports what is imported."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -12,10 +11,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.district.web import WEB, web_router
+from tests.web_pages import (SHARED, assert_every_import_resolves_to_an_export, assert_shared_module_served,
+                              assert_shared_styles_load_first)
 
 MODULES = sorted(WEB.rglob("*.js"))
-IMPORT = re.compile(r"^import \{ ([^}]+) \} from '([^']+)';$", re.M)
-EXPORT = re.compile(r"^export (?:function|var|let|const) (\w+)", re.M)
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +40,14 @@ def test_every_module_is_served_as_javascript(client: TestClient, module: Path) 
     assert response.text == module.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("shared", SHARED, ids=lambda p: p.name)
+def test_the_shared_modules_are_served_at_common(client: TestClient, shared: Path) -> None:
+    assert_shared_module_served(client, "/district/", shared)
+
+
+def test_the_page_loads_the_shared_styles_before_its_own(client: TestClient) -> None:
+    assert_shared_styles_load_first(client, "/district/")
+
+
 def test_every_import_resolves_to_an_export() -> None:
-    assert WEB / "main.js" in MODULES
-    exports = {path.resolve(): set(EXPORT.findall(path.read_text(encoding="utf-8"))) for path in MODULES}
-    for path in MODULES:
-        source = path.read_text(encoding="utf-8")
-        assert source.startswith("/* "), f"{path.name}: a header comment says what the module is for"
-        for names, specifier in IMPORT.findall(source):
-            assert specifier.startswith("./") or specifier.startswith("../"), f"{path.name}: {specifier}"
-            target = (path.parent / specifier).resolve()
-            assert target in exports, f"{path.name} imports {specifier}, which does not exist"
-            missing = {name.strip() for name in names.split(",")} - exports[target]
-            assert not missing, f"{path.name} imports {missing} from {specifier}, which does not export them"
+    assert_every_import_resolves_to_an_export(WEB)

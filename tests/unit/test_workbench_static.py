@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.staff_web.web import WEB, workbench_app
+from tests.web_pages import (SHARED, assert_every_import_resolves_to_an_export, assert_shared_module_served,
+                              assert_shared_styles_load_first)
 
 MODULES = sorted(WEB.rglob("*.js"))
-IMPORT = re.compile(r"^import \{ ([^}]+) \} from '([^']+)';$", re.M)
-EXPORT = re.compile(r"^export (?:function|var|let|const) (\w+)", re.M)
 EXTERNAL = re.compile(r"""(?:src|href)=["']?(?:https?:)?//|(?:fetch|import)\(\s*['"](?:https?:)?//|from '(?:https?:)?//""")
 KEYS = re.compile(r"""(?:\bt\(|(?:title|submit|text|hint|label|blank|unavailable): )'([a-z_]+\.[a-z_.0-9-]+)'""")
 
@@ -45,23 +45,23 @@ def test_every_module_is_served_as_javascript(client: TestClient, module: Path) 
     assert not EXTERNAL.search(response.text)
 
 
+@pytest.mark.parametrize("shared", SHARED, ids=lambda p: p.name)
+def test_the_shared_modules_are_served_at_common(client: TestClient, shared: Path) -> None:
+    assert_shared_module_served(client, "/staff/", shared)
+
+
+def test_the_page_loads_the_shared_styles_before_its_own(client: TestClient) -> None:
+    assert_shared_styles_load_first(client, "/staff/")
+
+
 def test_every_import_resolves_to_an_export() -> None:
-    assert WEB / "main.js" in MODULES
-    exports = {path.resolve(): set(EXPORT.findall(path.read_text(encoding="utf-8"))) for path in MODULES}
-    for path in MODULES:
-        source = path.read_text(encoding="utf-8")
-        assert source.startswith("/* "), f"{path.name}: a header comment says what the module is for"
-        for names, specifier in IMPORT.findall(source):
-            target = (path.parent / specifier).resolve()
-            assert target in exports, f"{path.name} imports {specifier}, which does not exist"
-            missing = {name.strip() for name in names.split(",")} - exports[target]
-            assert not missing, f"{path.name} imports {missing} from {specifier}, which does not export them"
+    assert_every_import_resolves_to_an_export(WEB)
 
 
 def test_every_text_key_used_has_both_languages() -> None:
     messages = (WEB / "messages.js").read_text(encoding="utf-8")
     zh, en = messages.split("\n  en: ")
-    used = {key for path in MODULES if path.name != "messages.js"
+    used = {key for path in MODULES + SHARED if path.name != "messages.js"
             for key in KEYS.findall(path.read_text(encoding="utf-8")) if not key.endswith(".")}
     assert len(used) > 50
     missing = sorted(k for k in used if f"'{k}':" not in zh or f"'{k}':" not in en)

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from services.economy.arrears import AGING_BUCKETS, age_arrears
+from services.district.projections.per_community import PerCommunity
 from shared.platform.envelope import Envelope
 
 SERVICE_PREFIX = "shequ.economy."
@@ -26,7 +27,7 @@ def _month(day: date) -> str:
     return day.isoformat()[:7]
 
 
-class CommunityEconomy:
+class CommunityEconomy(PerCommunity):
     """Per community: fund income and expenses, debt, rent arrears, occupancy, jobs, distributions, income."""
 
     collection = "community_economy"
@@ -35,16 +36,10 @@ class CommunityEconomy:
         # Disclosures, tenders and property fees are community_public_affairs' (tender leases arrive as AssetLeased).
         return event_type.startswith(SERVICE_PREFIX) and hasattr(self, f"_on_{event_type.split('.')[2]}")
 
-    def document_id(self, envelope: Envelope, event: Any) -> str:
-        return envelope.communityid
-
     def new_document(self, document_id: str, envelope: Envelope) -> dict[str, Any]:
         return {"_id": document_id, "community_id": document_id, "assets": {}, "leases": {}, "income": {},
                 "expenses": {}, "debt": {"incurred": 0, "repaid": 0}, "enterprises": {}, "companies": {},
                 "tax_rebates": {}, "distributions": {"declared": 0, "paid": 0}, "per_capita_income": {}}
-
-    def indexes(self) -> list[tuple[str, int]]:
-        return [("community_id", 1)]
 
     def apply(self, doc: dict[str, Any], envelope: Envelope, event: Any) -> None:
         handler = getattr(self, f"_on_{envelope.event_name}", None)

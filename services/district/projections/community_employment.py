@@ -23,6 +23,20 @@ def _group() -> dict[str, Any]:
             "retention": {m: {"checked": 0, "retained": 0} for m in RETENTION_MONTHS}}
 
 
+_TALLIED = {
+    "VacancyPositionFilled": ("vacancies", "filled"),
+    "VacancyClosed": ("vacancies", "closed"),
+    "JobReferralMade": ("referrals", "made"),
+    "JobInterviewRecorded": ("referrals", "interviews"),
+    "JobReferralAccepted": ("referrals", "accepted"),
+    "JobReferralDeclined": ("referrals", "declined"),
+    "TrainingCourseScheduled": ("training", "courses"),
+    "TrainingEnrolment": ("training", "enrolments"),
+    "TrainingCertificateAwarded": ("training", "certificates"),
+}
+"""Events that only count one more of something: event name -> (section, counter) of the document."""
+
+
 class CommunityEmployment(PerCommunity):
     """Per community: seekers, placements, placement rate and retention at 3 and 6 months (by group),
     vacancies, referrals and training."""
@@ -44,7 +58,11 @@ class CommunityEmployment(PerCommunity):
                 "training": {"courses": 0, "enrolments": 0, "certificates": 0}}
 
     def apply(self, doc: dict[str, Any], envelope: Envelope, event: Any) -> None:
-        getattr(self, f"_on_{envelope.event_name}")(doc, event)
+        if envelope.event_name in _TALLIED:
+            section, counter = _TALLIED[envelope.event_name]
+            doc[section][counter] += 1
+        else:
+            getattr(self, f"_on_{envelope.event_name}")(doc, event)
 
     @staticmethod
     def _group(doc: dict[str, Any], group: str) -> dict[str, Any]:
@@ -75,24 +93,6 @@ class CommunityEmployment(PerCommunity):
         doc["vacancies"]["posted"] += 1
         doc["vacancies"]["positions"] += event.positions
 
-    def _on_VacancyPositionFilled(self, doc: dict, event: Any) -> None:
-        doc["vacancies"]["filled"] += 1
-
-    def _on_VacancyClosed(self, doc: dict, event: Any) -> None:
-        doc["vacancies"]["closed"] += 1
-
-    def _on_JobReferralMade(self, doc: dict, event: Any) -> None:
-        doc["referrals"]["made"] += 1
-
-    def _on_JobInterviewRecorded(self, doc: dict, event: Any) -> None:
-        doc["referrals"]["interviews"] += 1
-
-    def _on_JobReferralAccepted(self, doc: dict, event: Any) -> None:
-        doc["referrals"]["accepted"] += 1
-
-    def _on_JobReferralDeclined(self, doc: dict, event: Any) -> None:
-        doc["referrals"]["declined"] += 1
-
     def _on_JobPlacementStarted(self, doc: dict, event: Any) -> None:
         self._group(doc, event.group)["placements"] += 1
         doc["in_work"] += 1
@@ -105,15 +105,6 @@ class CommunityEmployment(PerCommunity):
 
     def _on_JobPlacementEnded(self, doc: dict, event: Any) -> None:
         doc["in_work"] -= 1
-
-    def _on_TrainingCourseScheduled(self, doc: dict, event: Any) -> None:
-        doc["training"]["courses"] += 1
-
-    def _on_TrainingEnrolment(self, doc: dict, event: Any) -> None:
-        doc["training"]["enrolments"] += 1
-
-    def _on_TrainingCertificateAwarded(self, doc: dict, event: Any) -> None:
-        doc["training"]["certificates"] += 1
 
 
 def employment_rates(figures: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,8 @@ import bisect
 from datetime import datetime
 from typing import Any
 
-from shared.platform.envelope import Envelope, PublicEvent
+from services.district.projections.per_community import PerCommunity
+from shared.platform.envelope import Envelope
 
 DURATIONS_KEPT = 500
 NO_CELL = "none"
@@ -45,14 +46,11 @@ def _hours_of(kept: list[Any]) -> list[float]:
     return [entry[1] if isinstance(entry, list) else entry for entry in kept]
 
 
-class CommunityGrid:
+class CommunityGrid(PerCommunity):
     collection = "community_grid"
 
     def handles(self, event_type: str) -> bool:
         return event_type.startswith("shequ.grid.")
-
-    def document_id(self, envelope: Envelope, event: PublicEvent) -> str:
-        return envelope.communityid
 
     def new_document(self, document_id: str, envelope: Envelope) -> dict[str, Any]:
         return {
@@ -62,9 +60,6 @@ class CommunityGrid:
                                                             "floating_households": 0, "floating_persons": 0},
             "followups": {}, "cells": {},
         }
-
-    def indexes(self) -> list[tuple[str, int]]:
-        return [("community_id", 1)]
 
     # -- helpers ----------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from services.economy.arrears import collection_rate
+from services.district.projections.per_community import PerCommunity
 from shared.platform.envelope import Envelope
 
 SERVICE_PREFIX = "shequ.economy."
@@ -20,7 +21,7 @@ def _name(event_type: str) -> str:
     return event_type.split(".")[2] if event_type.count(".") >= 3 else ""
 
 
-class CommunityPublicAffairs:
+class CommunityPublicAffairs(PerCommunity):
     """Per community: disclosures and corrections, tenders and bids, property-fee accounts."""
 
     collection = "community_public_affairs"
@@ -28,15 +29,9 @@ class CommunityPublicAffairs:
     def handles(self, event_type: str) -> bool:
         return event_type.startswith(SERVICE_PREFIX) and hasattr(self, f"_on_{_name(event_type)}")
 
-    def document_id(self, envelope: Envelope, event: Any) -> str:
-        return envelope.communityid
-
     def new_document(self, document_id: str, envelope: Envelope) -> dict[str, Any]:
         return {"_id": document_id, "community_id": document_id, "disclosures": {}, "tenders": {},
                 "fee_accounts": {}}
-
-    def indexes(self) -> list[tuple[str, int]]:
-        return [("community_id", 1)]
 
     def apply(self, doc: dict[str, Any], envelope: Envelope, event: Any) -> None:
         getattr(self, f"_on_{envelope.event_name}")(doc, event)

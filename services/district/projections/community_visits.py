@@ -17,7 +17,8 @@ import bisect
 from datetime import date
 from typing import Any
 
-from shared.platform.envelope import Envelope, PublicEvent
+from services.district.projections.per_community import PerCommunity
+from shared.platform.envelope import Envelope
 
 
 COVERAGE_DENOMINATOR = "registered households of the grid cells (GridCellDrawn.households)"
@@ -38,21 +39,12 @@ def _keep(kept: list[str], reference: str) -> None:
         kept.insert(at, reference)
 
 
-class CommunityVisits:
+class CommunityVisits(PerCommunity):
     collection = "community_visits"
-    _types = {"shequ.grid.GridCellDrawn.v1", "shequ.grid.VisitRecorded.v1"}
-
-    def handles(self, event_type: str) -> bool:
-        return event_type in self._types
-
-    def document_id(self, envelope: Envelope, event: PublicEvent) -> str:
-        return envelope.communityid
+    types = frozenset({"shequ.grid.GridCellDrawn.v1", "shequ.grid.VisitRecorded.v1"})
 
     def new_document(self, document_id: str, envelope: Envelope) -> dict[str, Any]:
         return {"_id": document_id, "community_id": document_id, "cells": {}, "quarters": {}}
-
-    def indexes(self) -> list[tuple[str, int]]:
-        return [("community_id", 1)]
 
     def apply(self, doc: dict[str, Any], envelope: Envelope, event: Any) -> None:
         if envelope.event_name == "GridCellDrawn":

@@ -12,13 +12,14 @@ import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.district.projections.per_community import PerCommunity
 from shared.platform.envelope import Envelope
 
 ACTIVE_DAYS = 90
 FULFIL_SAMPLE = 500  # most recent time-to-fulfil durations kept for the median
 
 
-class CommunityVolunteering:
+class CommunityVolunteering(PerCommunity):
     """Per community: volunteers, hours per month, activities, help requests, points, team hours."""
 
     collection = "community_volunteering"
@@ -26,9 +27,6 @@ class CommunityVolunteering:
 
     def handles(self, event_type: str) -> bool:
         return event_type.startswith(self.prefix)
-
-    def document_id(self, envelope: Envelope, event: Any) -> str:
-        return envelope.communityid
 
     def new_document(self, document_id: str, envelope: Envelope) -> dict[str, Any]:
         return {
@@ -42,9 +40,6 @@ class CommunityVolunteering:
             "points": {"awarded": 0, "redeemed": 0},
             "teams": {},  # team id -> {"name", "purpose", "members", "minutes"}
         }
-
-    def indexes(self) -> list[tuple[str, int]]:
-        return [("community_id", 1)]
 
     def apply(self, doc: dict[str, Any], envelope: Envelope, event: Any) -> None:
         handler = getattr(self, f"_on_{envelope.event_name}", None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.district.projections.per_community import PerCommunity, welfare_types
 from shared.platform.envelope import Envelope
 
 _EVENTS = {
@@ -19,26 +20,17 @@ _EVENTS = {
 }
 
 
-class CommunityWelfare:
+class CommunityWelfare(PerCommunity):
     """Per community: beneficiaries by category, allowances, disbursements, relief, assisted employment."""
 
     collection = "community_welfare"
-    _types = {f"shequ.welfare.{name}.v1" for name in _EVENTS}
-
-    def handles(self, event_type: str) -> bool:
-        return event_type in self._types
-
-    def document_id(self, envelope: Envelope, event: Any) -> str:
-        return envelope.communityid
+    types = welfare_types(*_EVENTS)
 
     def new_document(self, document_id: str, envelope: Envelope) -> dict[str, Any]:
         return {"_id": document_id, "community_id": document_id, "beneficiaries": {}, "disabled_by_type": {},
                 "allowance": {"households": 0, "monthly_fen": 0}, "disbursed": {}, "pending_cycles": {},
                 "relief": {}, "employment": {"placements": {}, "wages_fen": 0, "insurance_fen": 0,
                                              "lunch_fen": 0, "wage_payments": 0}}
-
-    def indexes(self) -> list[tuple[str, int]]:
-        return [("community_id", 1)]
 
     @staticmethod
     def _count(doc: dict[str, Any], categories: list[str], delta: int) -> None:

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.platform.envelope import Envelope, PublicEvent
+from services.district.projections.per_community import PerCommunity
+from shared.platform.envelope import Envelope
 
 
-class CommunityDirectory:
+class CommunityDirectory(PerCommunity):
     collection = "communities"
-    _types = {"shequ.grid.CommunityRegistered.v1", "shequ.grid.CommunityDetailsUpdated.v1"}
-
-    def handles(self, event_type: str) -> bool:
-        return event_type in self._types
-
-    def document_id(self, envelope: Envelope, event: PublicEvent) -> str:
-        return envelope.communityid
+    types = frozenset({"shequ.grid.CommunityRegistered.v1", "shequ.grid.CommunityDetailsUpdated.v1"})
 
     def new_document(self, document_id: str, envelope: Envelope) -> dict[str, Any]:
         return {"_id": document_id, "community_id": document_id}

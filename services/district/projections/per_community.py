@@ -8,7 +8,8 @@ from shared.platform.envelope import Envelope
 
 
 class PerCommunity:
-    """A read model keeping one document per community for the event types in `types`."""
+    """A read model keeping one document per community (keyed by the envelope's community id), for the
+    event types in `types`; a model that follows a whole service overrides `handles` instead."""
 
     types: frozenset[str] = frozenset()
 

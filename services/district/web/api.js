@@ -1,5 +1,5 @@
 /* The district API: the operator's bearer token (this tab's sessionStorage), authorised fetches and their errors. */
-import { storageGet, storageSet } from './storage.js';
+import { storageGet, storageSet } from '../common/storage.js';
 
 var TOKEN_KEY = 'shequ.token';
 

@@ -1,6 +1,6 @@
 /* Inline SVG charts: monthly line charts, horizontal bar charts and table sparklines (no library, no external request). */
 import { compact, fmtMoney, fmtNum, isNum, monthLabel } from './format.js';
-import { h, s } from './dom.js';
+import { h, s } from '../common/dom.js';
 
 export var COLORS = ['#2563c9', '#14a38b', '#e0962a', '#7c5bd2', '#d2463c', '#5b7083'];
 

@@ -1,7 +1,13 @@
-/* Formatting for display: integers, decimals, percentages, money in fen (yuan, 万元 / K, M), times and months. */
-import { currentLang, locale, t } from './i18n.js';
+/* Formatting for display: integers, decimals, percentages, money in fen (yuan, 万元 / K, M), times and months;
+ * fig() for an element showing one figure. */
+import { h } from '../common/dom.js';
+import { currentLang, locale, t } from '../common/i18n.js';
 
 export function isNum(v) { return typeof v === 'number' && isFinite(v); }
+/** An element showing one figure: data-figure names it, data-value holds the raw number. */
+export function fig(tag, name, raw, text, cls) {
+  return h(tag, { 'data-figure': name, 'data-value': isNum(raw) ? raw : '', 'class': cls || null, text: text });
+}
 export function fmtInt(v) {
   return isNum(v) ? v.toLocaleString(locale(), { maximumFractionDigits: 0 }) : '—';
 }

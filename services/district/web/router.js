@@ -2,8 +2,9 @@
  * token for this tab, then #/), drops the answers of a superseded render, and puts the sign-in box or an error panel
  * in the page's place. */
 import { AuthError, setToken, token } from './api.js';
-import { clear, h } from './dom.js';
-import { currentLang, t } from './i18n.js';
+import { clear, h } from '../common/dom.js';
+import { t } from '../common/i18n.js';
+import { applyShellText, showLoginBox, takeTokenFromHash } from '../common/shell.js';
 
 var pages = null;  // {overview(main, seq), community(main, seq, id)}: each returns a promise, settled once shown
 var renderSeq = 0;
@@ -14,28 +15,14 @@ export function currentRender() { return renderSeq; }
 
 /** The static markup's texts (data-i18n), title and language switch, in the current language. */
 export function applyStaticText() {
-  document.documentElement.lang = currentLang() === 'zh' ? 'zh-CN' : 'en';
-  document.title = t('app.name');
-  Array.prototype.forEach.call(document.querySelectorAll('[data-i18n]'), function (el) {
-    el.textContent = t(el.getAttribute('data-i18n'));
-  });
-  var sw = document.getElementById('lang-switch');
-  sw.textContent = t('lang.other');
-  sw.setAttribute('data-lang', currentLang());
-  sw.setAttribute('aria-label', currentLang() === 'zh' ? 'Switch to English' : '切换到中文');
+  applyShellText();
   document.getElementById('logout').hidden = !token();
-  document.getElementById('token-input').placeholder = 'eyJhbGciOi…';
 }
 
 export function showLogin(message) {
-  var box = document.getElementById('login');
-  box.hidden = false;
-  var err = document.getElementById('login-error');
-  err.hidden = !message;
-  err.textContent = message || '';
+  showLoginBox(message);
   clear(document.getElementById('main'));
   clear(document.querySelector('[data-figure="freshness"]'));
-  setTimeout(function () { document.getElementById('token-input').focus(); }, 0);
 }
 
 export function showError(err) {
@@ -52,17 +39,8 @@ export function showError(err) {
     h('button', { type: 'button', 'class': 'btn btn-primary', text: t('error.retry'), on: { click: route } })));
 }
 
-function takeTokenFromHash() {
-  var m = /^#token=([^&]+)/.exec(location.hash);
-  if (!m) { return false; }
-  setToken(decodeURIComponent(m[1]));
-  // Drop the token from the address bar and history.
-  history.replaceState(null, '', location.pathname + location.search + '#/');
-  return true;
-}
-
 export function route() {
-  takeTokenFromHash();
+  takeTokenFromHash(setToken);
   applyStaticText();
   if (!token()) { showLogin(); return; }
   document.getElementById('login').hidden = true;

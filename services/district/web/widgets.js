@@ -1,7 +1,7 @@
 /* Building blocks the panels share: a titled panel, the empty state, figure tiles (stat) and small tables. */
-import { t } from './i18n.js';
-import { fmtKind } from './format.js';
-import { fig, h } from './dom.js';
+import { t } from '../common/i18n.js';
+import { fig, fmtKind } from './format.js';
+import { h } from '../common/dom.js';
 
 /** A titled panel; `name` becomes its data-figure. */
 export function panel(name, titleKey, body, cls) {

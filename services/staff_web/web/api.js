@@ -1,7 +1,7 @@
 /* The services' APIs, on this page's origin (/grid, /economy, /welfare, /volunteering): the staff member's bearer
  * token (this tab's sessionStorage), what the token says about its holder, authorised calls, and the API's refusals
  * as { status, message, fields: {field name: message} } so that a form can show each one next to its field. */
-import { storageGet, storageSet } from './storage.js';
+import { storageGet, storageSet } from '../common/storage.js';
 
 var TOKEN_KEY = 'shequ.staff.token';
 var ROOT = '../';  // the workbench lives at /staff/; each service is mounted beside it

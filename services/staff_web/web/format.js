@@ -1,5 +1,5 @@
 /* Showing the APIs' values: money (integer fen) in yuan, times in the reader's locale, codes as words. */
-import { label, locale } from './i18n.js';
+import { label, locale } from '../common/i18n.js';
 
 var MONEY = /(_fen$|^amount$|^arrears|^outstanding|^monthly_rent$|^deposit$|^book_value$|^balance$|^billed$|^credited$|^paid$|^incurred$|^repaid$|^compensation$|^written_off$|^aging$|^wage_fen$|^tax_rebates$|^revenue)/;
 var TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;

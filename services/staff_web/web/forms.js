@@ -2,8 +2,8 @@
  * refuses it, shows each message next to the field the API named (or above the form when it names none) and keeps
  * every input as typed, so nothing is lost. The API is the one judge of what is valid: no browser validation. */
 import { AuthError } from './api.js';
-import { h } from './dom.js';
-import { label, t } from './i18n.js';
+import { h } from '../common/dom.js';
+import { label, t } from '../common/i18n.js';
 
 /**
  * form({ name, title, fields: [{ name, type, label, options, optionPrefix, value, hint }], submit: 'key',

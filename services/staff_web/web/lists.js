@@ -3,9 +3,9 @@
  * route that does not exist yet (404, or 405 where only the route's POST exists) or a role the token lacks is said
  * plainly instead of breaking the page. */
 import { get, query } from './api.js';
-import { h } from './dom.js';
+import { h } from '../common/dom.js';
 import { show } from './format.js';
-import { t } from './i18n.js';
+import { t } from '../common/i18n.js';
 import { currentCommunity } from './scope.js';
 
 function leaseLink(item) {

@@ -1,8 +1,8 @@
 /* A record page's parts: the fields of a record as the service shows it, its history (events in order), and the
  * command forms that apply to it. */
-import { h } from './dom.js';
+import { h } from '../common/dom.js';
 import { show } from './format.js';
-import { label, t } from './i18n.js';
+import { label, t } from '../common/i18n.js';
 
 var HIDDEN = { version: true };
 /** A field naming another record: its value links to that record's page. */

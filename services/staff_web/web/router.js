@@ -2,8 +2,9 @@
  * #token=<jwt> keeps the token for this tab, then #/), drops the answers of a superseded render, and puts the
  * sign-in box or an error panel in the page's place. */
 import { claims, setToken, token } from './api.js';
-import { h } from './dom.js';
-import { currentLang, t } from './i18n.js';
+import { h } from '../common/dom.js';
+import { t } from '../common/i18n.js';
+import { applyShellText, showLoginBox, takeTokenFromHash } from '../common/shell.js';
 import { renderBrowse } from './pages/browse.js';
 import { renderCreate } from './pages/create.js';
 import { renderHome } from './pages/home.js';
@@ -14,25 +15,14 @@ var renderSeq = 0;
 
 /** The static markup's texts (data-i18n), title and language switch, in the current language. */
 export function applyStaticText() {
-  document.documentElement.lang = currentLang() === 'zh' ? 'zh-CN' : 'en';
-  document.title = t('app.name');
-  Array.prototype.forEach.call(document.querySelectorAll('[data-i18n]'), function (el) {
-    el.textContent = t(el.getAttribute('data-i18n'));
-  });
-  var sw = document.getElementById('lang-switch');
-  sw.textContent = t('lang.other');
-  sw.setAttribute('data-lang', currentLang());
+  applyShellText();
   document.getElementById('logout').hidden = !token();
   document.getElementById('scope').hidden = !token();
 }
 
 export function showLogin(message) {
-  document.getElementById('login').hidden = false;
-  var err = document.getElementById('login-error');
-  err.hidden = !message;
-  err.textContent = message || '';
+  showLoginBox(message);
   document.getElementById('main').textContent = '';
-  setTimeout(function () { document.getElementById('token-input').focus(); }, 0);
 }
 
 function showError(err) {
@@ -51,13 +41,6 @@ export function signOut(message) {
   forgetCommunities();
   applyStaticText();
   showLogin(message);
-}
-
-function takeTokenFromHash() {
-  var m = /^#token=([^&]+)/.exec(location.hash);
-  if (!m) { return; }
-  setToken(decodeURIComponent(m[1]));
-  history.replaceState(null, '', location.pathname + location.search + '#/');  // out of the address bar and history
 }
 
 /** The header's community choice: the token's communities. */
@@ -84,7 +67,7 @@ function parse(hash) {
 }
 
 export function route() {
-  takeTokenFromHash();
+  takeTokenFromHash(setToken);
   applyStaticText();
   if (!token()) { showLogin(); return; }
   if (!claims()) { signOut(t('login.unreadable')); return; }

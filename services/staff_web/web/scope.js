@@ -1,7 +1,7 @@
 /* Which of the token's communities the worklists show (all of them by default), kept for this tab; and the
  * community list the forms offer. */
 import { claims, get } from './api.js';
-import { storageGet, storageSet } from './storage.js';
+import { storageGet, storageSet } from '../common/storage.js';
 
 var KEY = 'shequ.staff.community';
 var directory = null;  // [{id, name}] of the communities the token covers, once loaded

@@ -49,6 +49,8 @@ EVENTSOURCING_KEYS = ("POSTGRES_DBNAME", "POSTGRES_HOST", "POSTGRES_PORT", "POST
 # Services that keep state in SHEQU_DATA_DIR and so cannot run 2+ replicas yet.
 SINGLE_REPLICA: dict[str, str] = {}  # deployments that must not scale out, and why (none: every service scales)
 SECRET_VARS = ("POSTGRES_PASSWORD", "WELFARE_CIPHER_KEY", "GF_SECURITY_ADMIN_PASSWORD")
+# Deployments that talk to no broker, and why.
+NO_BROKER = {"staff": "serves the workbench's page and modules only"}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -225,7 +227,7 @@ def test_compose_has_every_component() -> None:
     assert "--replSet" in services["mongo"]["command"]
     assert "rs.initiate" in " ".join(services["mongo"]["healthcheck"]["test"])
     assert services["projector"]["command"] == ["shequ", "project"]
-    for name in (*SERVICES, "district"):
+    for name in (*SERVICES, "district", "staff"):
         assert services[name]["command"][:3] == ["shequ", "serve", name]
 
 
@@ -381,7 +383,7 @@ def test_k8s_deployments_probes_resources_replicas() -> None:
     config = next(d for d in docs if d["kind"] == "ConfigMap")
     partitions = int(config["data"]["KAFKA_TOPIC_PARTITIONS"])
 
-    assert set(deployments) == {*SERVICES, "district", "projector"}
+    assert set(deployments) == {*SERVICES, "district", "projector", "staff"}
     for name, deployment in deployments.items():
         spec = deployment["spec"]
         pod = spec["template"]["spec"]
@@ -413,6 +415,62 @@ def test_k8s_deployments_probes_resources_replicas() -> None:
             for probe in ("livenessProbe", "readinessProbe"):
                 for snippet in healthcheck_python_snippets(container[probe]["exec"]["command"]):
                     ast.parse(snippet)
+
+
+def test_compose_serves_the_workbench_alone() -> None:
+    """`shequ serve staff` needs neither broker nor store: it starts on its own, on a port of its own."""
+    staff = compose()["services"]["staff"]
+    assert staff["command"] == ["shequ", "serve", "staff", "--port", "8000"]
+    assert [str(m).split(":")[1] for m in staff["ports"]] == ["8000"]
+    assert ":8000/healthz" in " ".join(staff["healthcheck"]["test"])
+    assert not staff.get("depends_on")
+    assert not {"MONGO_URL", "POSTGRES_PASSWORD"} & set(staff["environment"])
+
+
+def test_k8s_the_workbench_is_deployed_like_the_services() -> None:
+    docs = [doc for _, doc in k8s_documents()]
+    deployment = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "staff")
+    spec = deployment["spec"]
+    container = spec["template"]["spec"]["containers"][0]
+    assert container["command"] == ["shequ", "serve", "staff", "--port", "8000"]
+    assert spec["replicas"] >= 2 and spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/staff/"  # the page itself: it depends on nothing
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert not [e for e in container["env"] if "valueFrom" in e], "the workbench holds no secret"
+    from shared.platform.settings import Settings
+
+    assert Settings(**{e["name"]: e["value"] for e in container["env"]}).environment == "production"  # it starts
+    assert [p["containerPort"] for p in container["ports"]] == [8000]
+    kinds = {d["kind"] for d in docs if d["metadata"]["name"] == "staff"}
+    assert {"Deployment", "Service", "PodDisruptionBudget"} <= kinds
+
+
+def test_k8s_ingress_puts_the_pages_and_the_services_on_one_origin() -> None:
+    """The workbench calls ../<service>/ relative to /staff/: one host routes both, the services' prefixes
+    stripped (they serve at their root), /staff kept (`shequ serve staff` serves under it)."""
+    from shared.platform.settings import SERVICES
+
+    docs = [doc for _, doc in k8s_documents()]
+    ingresses = [d for d in docs if d["kind"] == "Ingress"]
+    services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
+    routes: dict[str, tuple[str, bool]] = {}
+    hosts = set()
+    for ingress in ingresses:
+        rewrites = "nginx.ingress.kubernetes.io/rewrite-target" in ingress["metadata"].get("annotations", {})
+        for rule in ingress["spec"]["rules"]:
+            hosts.add(rule.get("host"))
+            for path in rule["http"]["paths"]:
+                backend = path["backend"]["service"]
+                assert backend["name"] in services, f"ingress routes to unknown service {backend['name']}"
+                service_ports = {p["name"] for p in services[backend["name"]]["spec"]["ports"]}
+                assert backend["port"]["name"] in service_ports
+                prefix = re.match(r"/[a-z]+", path["path"]).group(0)
+                routes[prefix] = (backend["name"], rewrites)
+    assert len(hosts) == 1, "one origin"
+    for name in (*SERVICES, "district"):
+        assert routes[f"/{name}"] == (name, True), name
+    assert routes["/staff"] == ("staff", False)
 
 
 def test_k8s_env_vars_are_read_by_the_code_and_references_resolve() -> None:
@@ -668,6 +726,9 @@ def test_every_k8s_deployment_connects_to_kafka_with_tls_and_sasl_from_secrets()
     deployments = [d for _, d in k8s_documents() if d["kind"] == "Deployment"]
     assert len(deployments) >= 6
     for deployment in deployments:
+        if deployment["metadata"]["name"] in NO_BROKER:
+            assert not deployment["spec"]["template"]["spec"]["containers"][0].get("envFrom"), "no broker settings"
+            continue
         pod = deployment["spec"]["template"]["spec"]
         container = pod["containers"][0]
         secrets = {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in container.get("env", [])

@@ -1,7 +1,7 @@
 /* One community's page (#/community/<id>): its KPI groups and details by domain (with grid cells), or "not found". */
 import { api, HttpError } from '../api.js';
-import { appendKids, clear, h } from '../dom.js';
-import { t } from '../i18n.js';
+import { appendKids, clear, h } from '../../common/dom.js';
+import { t } from '../../common/i18n.js';
 import { domainTabs } from '../panels/domain-tabs.js';
 import { renderFreshness } from '../panels/freshness.js';
 import { communityFigures, kpiGroups } from '../panels/kpis.js';

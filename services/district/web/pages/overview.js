@@ -1,9 +1,9 @@
 /* The district overview page (#/): KPI groups, alerts, rankings, district details by domain, the communities table. */
 import { api } from '../api.js';
 import { dig } from '../data.js';
-import { appendKids, clear, h } from '../dom.js';
+import { appendKids, clear, h } from '../../common/dom.js';
 import { fmtInt } from '../format.js';
-import { t } from '../i18n.js';
+import { t } from '../../common/i18n.js';
 import { renderAlerts } from '../panels/alerts.js';
 import { renderCommunities } from '../panels/communities.js';
 import { domainTabs } from '../panels/domain-tabs.js';

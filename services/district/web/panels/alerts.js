@@ -1,7 +1,7 @@
 /* The alerts panel: communities (or the system) over an alert threshold, the first five shown until expanded. */
-import { h } from '../dom.js';
+import { h } from '../../common/dom.js';
 import { fmtInt, fmtMoney } from '../format.js';
-import { t } from '../i18n.js';
+import { t } from '../../common/i18n.js';
 
 function alertText(a) {
   var value = a.kind === 'arrears_growth' ? fmtMoney(a.value) : fmtInt(a.value);

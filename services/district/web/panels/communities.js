@@ -1,9 +1,9 @@
 /* The communities table (search, sort by column, pages of 20, sparklines) and the CSV export in its order. */
 import { api, query, request, token } from '../api.js';
 import { COLORS, sparkline } from '../charts.js';
-import { clear, fig, h } from '../dom.js';
-import { fmtInt, fmtMoney } from '../format.js';
-import { t } from '../i18n.js';
+import { clear, h } from '../../common/dom.js';
+import { fig, fmtInt, fmtMoney } from '../format.js';
+import { t } from '../../common/i18n.js';
 import { currentRender, isCurrentRender, showError, showLogin } from '../router.js';
 
 var table = { sort: 'name', descending: false, search: '', offset: 0, limit: 20 };

@@ -1,6 +1,6 @@
 /* The details by domain: one tab per domain (grid, economy, welfare, volunteering); the chosen tab stays across pages. */
-import { h } from '../dom.js';
-import { t } from '../i18n.js';
+import { h } from '../../common/dom.js';
+import { t } from '../../common/i18n.js';
 import { emptyState } from '../widgets.js';
 import { economyDetails } from './economy.js';
 import { gridDetails } from './grid.js';

@@ -2,9 +2,9 @@
    then its public affairs (disclosures, tenders, expiring leases, property fees). */
 import { barChart, COLORS, lineChart } from '../charts.js';
 import { contiguousMonths, keys, sortedKeys } from '../data.js';
-import { h } from '../dom.js';
+import { h } from '../../common/dom.js';
 import { fmtMoney } from '../format.js';
-import { label, t } from '../i18n.js';
+import { label, t } from '../../common/i18n.js';
 import { emptyState, panel, stat, stats, subWith, val } from '../widgets.js';
 import { publicAffairsDetails } from './public-affairs.js';
 

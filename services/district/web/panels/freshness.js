@@ -1,7 +1,7 @@
 /* The header's freshness line: data as of, projector lag, when the page was served, and a refresh button. */
-import { appendKids, clear, fig, h } from '../dom.js';
-import { fmtInt, fmtTime, isNum } from '../format.js';
-import { t } from '../i18n.js';
+import { appendKids, clear, h } from '../../common/dom.js';
+import { fig, fmtInt, fmtTime, isNum } from '../format.js';
+import { t } from '../../common/i18n.js';
 import { route } from '../router.js';
 
 var lastFreshness = null;

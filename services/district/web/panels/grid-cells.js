@@ -1,7 +1,8 @@
 /* A community's grid cells table: one row per cell, expanding to its cases by category and mediation by type. */
 import { dig, keys } from '../data.js';
-import { fig, h } from '../dom.js';
-import { label, t } from '../i18n.js';
+import { h } from '../../common/dom.js';
+import { fig } from '../format.js';
+import { label, t } from '../../common/i18n.js';
 import { emptyState, val } from '../widgets.js';
 
 /** `cells`: the community's grid cells by id; `p` prefixes every data-figure. */

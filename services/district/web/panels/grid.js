@@ -2,9 +2,9 @@
  * rentals and follow-ups (and, on a community page, its grid cells). */
 import { barChart, COLORS, lineChart } from '../charts.js';
 import { contiguousMonths, keys } from '../data.js';
-import { h } from '../dom.js';
+import { h } from '../../common/dom.js';
 import { fmtInt } from '../format.js';
-import { label, t } from '../i18n.js';
+import { label, t } from '../../common/i18n.js';
 import { emptyState, miniTable, panel, stat, stats, subWith, val } from '../widgets.js';
 import { cellsTable } from './grid-cells.js';
 

@@ -1,8 +1,8 @@
 /* The KPI groups (population, grid, economy, welfare, volunteering) of the district overview or of one community. */
 import { dig, sumValues } from '../data.js';
-import { fig, h } from '../dom.js';
-import { fmtInt, fmtMoney, fmtNum, fmtPct, isNum, money } from '../format.js';
-import { t } from '../i18n.js';
+import { h } from '../../common/dom.js';
+import { fig, fmtInt, fmtMoney, fmtNum, fmtPct, isNum, money } from '../format.js';
+import { t } from '../../common/i18n.js';
 
 /** kind: int | money | pct | hours */
 function kpi(name, labelKey, raw, kind, sub, tone) {

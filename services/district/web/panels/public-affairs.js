@@ -1,6 +1,6 @@
 /* Public affairs in the economy pane: monthly disclosures (三务公开), lease tenders, leases about to expire, property-fee collection. */
-import { h } from '../dom.js';
-import { t } from '../i18n.js';
+import { h } from '../../common/dom.js';
+import { t } from '../../common/i18n.js';
 import { stat, stats, subWith } from '../widgets.js';
 
 /** The panel's elements; `p` prefixes every data-figure, `e` is the economy figures. */

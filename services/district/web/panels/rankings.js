@@ -1,8 +1,8 @@
 /* The community rankings panel: the top (or bottom) communities by a chosen indicator, as bars. */
 import { api, query } from '../api.js';
-import { clear, h } from '../dom.js';
+import { clear, h } from '../../common/dom.js';
 import { fmtKind, isNum } from '../format.js';
-import { t } from '../i18n.js';
+import { t } from '../../common/i18n.js';
 import { isCurrentRender, showError } from '../router.js';
 
 var RANKINGS = [

@@ -1,7 +1,7 @@
 /* Household visit coverage (走访): by quarter, and (on a community page) by grid cell for the latest quarter. */
 import { keys } from '../data.js';
-import { h } from '../dom.js';
-import { t } from '../i18n.js';
+import { h } from '../../common/dom.js';
+import { t } from '../../common/i18n.js';
 import { emptyState, miniTable, panel, stat, stats, val } from '../widgets.js';
 
 /** `v`: the visit figures of the API (`visits`); `p` prefixes every data-figure; cells only when `withCells`. */

@@ -1,9 +1,9 @@
 /* The volunteering pane: volunteers, hours by month, activities, help requests, points and the team leaderboard. */
 import { barChart, COLORS, lineChart } from '../charts.js';
 import { contiguousMonths, keys } from '../data.js';
-import { h } from '../dom.js';
+import { h } from '../../common/dom.js';
 import { fmtKind } from '../format.js';
-import { label, t } from '../i18n.js';
+import { label, t } from '../../common/i18n.js';
 import { emptyState, panel, stat, stats } from '../widgets.js';
 
 /** The pane's elements; `p` prefixes every data-figure; on the district page, teams are named with their community. */

@@ -2,8 +2,8 @@
    retention by group) and the minimum-allowance (低保) cycle (households and persons on it, paid per month,
    applications by stage, objections). */
 import { keys } from '../data.js';
-import { h } from '../dom.js';
-import { label, t } from '../i18n.js';
+import { h } from '../../common/dom.js';
+import { label, t } from '../../common/i18n.js';
 import { monthLabel } from '../format.js';
 import { emptyState, miniTable, panel, stat, stats, subWith, val } from '../widgets.js';
 

@@ -1,9 +1,9 @@
 /* The welfare pane: beneficiaries by category, minimum allowance, relief by occasion, assisted employment, disbursements. */
 import { barChart, COLORS } from '../charts.js';
 import { keys, sumValues } from '../data.js';
-import { fig, h } from '../dom.js';
-import { fmtInt, fmtMoney, fmtYuan, monthLabel } from '../format.js';
-import { label, t } from '../i18n.js';
+import { h } from '../../common/dom.js';
+import { fig, fmtInt, fmtMoney, fmtYuan, monthLabel } from '../format.js';
+import { label, t } from '../../common/i18n.js';
 import { emptyState, miniTable, panel, stat, stats, subWith, val } from '../widgets.js';
 
 /** The pane's elements; `p` ("district." or "community.") prefixes every data-figure. */

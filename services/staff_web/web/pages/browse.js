@@ -1,9 +1,9 @@
 /* One ledger: every record a list endpoint holds for the token's communities (or the one chosen in the header),
  * page by page, narrowed by the filters the endpoint takes (kept in the address: #/lists/cases?status=reported). */
 import { post, query } from '../api.js';
-import { h } from '../dom.js';
+import { h } from '../../common/dom.js';
 import { form } from '../forms.js';
-import { label, t } from '../i18n.js';
+import { label, t } from '../../common/i18n.js';
 import { FILTERS, LISTS, worklist } from '../lists.js';
 
 function filterBar(key, given) {

@@ -1,9 +1,9 @@
 /* The forms that start a record: report a case, open a mediation, register a person, a household, a volunteer.
  * On success the new record's page opens; on a refusal the form stays as typed with the reasons beside it. */
 import { post } from '../api.js';
-import { h } from '../dom.js';
+import { h } from '../../common/dom.js';
 import { form } from '../forms.js';
-import { t } from '../i18n.js';
+import { t } from '../../common/i18n.js';
 import { currentCommunity, myCommunities } from '../scope.js';
 
 var CATEGORIES = ['noise', 'sanitation', 'roads_and_lighting', 'drainage', 'safety_hazard', 'neighbour_dispute',

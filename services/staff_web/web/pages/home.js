@@ -1,8 +1,8 @@
 /* The home page: the six worklists of a staff member's day, the daily commands that start a record, and every
  * ledger (台账) the services list. */
 import { claims, myWorkerId } from '../api.js';
-import { h } from '../dom.js';
-import { t } from '../i18n.js';
+import { h } from '../../common/dom.js';
+import { t } from '../../common/i18n.js';
 import { LISTS, worklist } from '../lists.js';
 
 var UPCOMING_DAYS = 14;

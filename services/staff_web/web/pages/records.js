@@ -1,9 +1,9 @@
 /* The record pages: each loads its record from the service that keeps it, shows its fields and history, and offers
  * the commands its state allows. `ctx.refresh()` shows the record again after a command was done. */
 import { get, myWorkerId, post } from '../api.js';
-import { h } from '../dom.js';
+import { h } from '../../common/dom.js';
 import { form } from '../forms.js';
-import { t } from '../i18n.js';
+import { t } from '../../common/i18n.js';
 import { actions, details, header, history } from '../record.js';
 
 var e = encodeURIComponent;

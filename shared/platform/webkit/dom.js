@@ -1,6 +1,5 @@
-/* Building DOM and SVG elements: h(tag, attrs, ...children), s() for SVG, and fig() for an element showing one figure. */
-import { isNum } from './format.js';
-
+/* Building DOM and SVG elements: h(tag, attrs, ...children) and s() for SVG, with `text` for text content and `on`
+ * for listeners; shared by the district dashboard and the staff workbench (served to each at common/dom.js). */
 export function h(tag, attrs) {
   var el = document.createElement(tag);
   setAttrs(el, attrs);
@@ -32,7 +31,3 @@ export function appendKids(el, kids) {
   });
 }
 export function clear(el) { while (el.firstChild) { el.removeChild(el.firstChild); } return el; }
-/** An element showing one figure: data-figure names it, data-value holds the raw number. */
-export function fig(tag, name, raw, text, cls) {
-  return h(tag, { 'data-figure': name, 'data-value': isNum(raw) ? raw : '', 'class': cls || null, text: text });
-}
