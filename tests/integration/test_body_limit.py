@@ -147,8 +147,8 @@ def test_a_chunked_body_without_length_is_413_once_past_the_limit(served, reques
 
 
 def test_a_length_that_lies_low_reads_only_what_it_declares(served, request):
-    """Content-Length 64 KiB, then 1 MiB: the handler gets 64 KiB (truncated JSON: 422), the rest is not a
-    request (400 or a closed connection); nothing over the declared length reaches the app."""
+    """Content-Length 64 KiB, then 1 MiB: the handler gets at most 64 KiB (truncated JSON: 422), the rest is not
+    a request (400 or a closed connection); nothing over the declared length reaches the app."""
     before = served.stored()
     payload = community(MiB)
     declared = 64 * 1024
@@ -158,7 +158,9 @@ def test_a_length_that_lies_low_reads_only_what_it_declares(served, request):
         sender.start()
         status, _, body = read_response(sock)
         sender.join(timeout=READ_TIMEOUT)
-    assert status == 422, body
+    # h11 hands the app the declared bytes (truncated JSON: 422); httptools may first refuse the bytes past
+    # them as a malformed next request (400). Either way the app never reads past the declared length.
+    assert status == 422 or (status == 400 and b"Invalid HTTP request" in body), body
     assert served.stored() == before
     measured(request, f"body limit: Content-Length {declared} then 1 MiB sent -> {status} (declared bytes only)")
 
