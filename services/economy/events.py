@@ -32,7 +32,6 @@ FeeBasis = StrEnum("FeeBasis", ["per_m2", "fixed"])
 
 
 class AssetRegistered(PublicEvent):
-    event_name = "AssetRegistered"
     asset_id: str
     asset_type: AssetType
     area_m2: int = Field(gt=0)
@@ -46,7 +45,6 @@ class LeaseEvent(PublicEvent):
 
 
 class AssetLeased(LeaseEvent):
-    event_name = "AssetLeased"
     tenant_enterprise_id: str
     monthly_rent: int = Money
     starts_on: date
@@ -54,39 +52,33 @@ class AssetLeased(LeaseEvent):
 
 
 class RentBilled(LeaseEvent):
-    event_name = "RentBilled"
     month: str = Month
     amount: int = Money
     due_on: date
 
 
 class RentPaid(LeaseEvent):
-    event_name = "RentPaid"
     amount: int = Money
     paid_on: date
 
 
 class RentWrittenOff(LeaseEvent):
-    event_name = "RentWrittenOff"
     amount: int = Money
     written_off_on: date
 
 
 class LeaseTerminated(LeaseEvent):
-    event_name = "LeaseTerminated"
     reason: TerminationReason
     terminated_on: date
 
 
 class AssetTransferredToLandReserve(PublicEvent):
-    event_name = "AssetTransferredToLandReserve"
     asset_id: str
     compensation: int = Money
     transferred_on: date
 
 
 class EnterpriseRegistered(PublicEvent):
-    event_name = "EnterpriseRegistered"
     enterprise_id: str
     sector: Sector
     attracted_by_ref: str | None = None
@@ -94,7 +86,6 @@ class EnterpriseRegistered(PublicEvent):
 
 
 class EnterpriseJobsReported(PublicEvent):
-    event_name = "EnterpriseJobsReported"
     enterprise_id: str
     total: int = Field(ge=0)
     local: int = Field(ge=0)
@@ -102,7 +93,6 @@ class EnterpriseJobsReported(PublicEvent):
 
 
 class TaxRebateReceived(PublicEvent):
-    event_name = "TaxRebateReceived"
     enterprise_id: str
     amount: int = Money
     year: int
@@ -110,7 +100,6 @@ class TaxRebateReceived(PublicEvent):
 
 
 class IncomeRecorded(PublicEvent):
-    event_name = "IncomeRecorded"
     entry_id: str
     source: IncomeSource
     amount: int = Money
@@ -118,7 +107,6 @@ class IncomeRecorded(PublicEvent):
 
 
 class ExpenseRecorded(PublicEvent):
-    event_name = "ExpenseRecorded"
     entry_id: str
     category: ExpenseCategory
     amount: int = Money
@@ -128,7 +116,6 @@ class ExpenseRecorded(PublicEvent):
 class FundEntryReversed(PublicEvent):
     """A correction: the entry's amount comes off its source or category, in the month it was booked."""
 
-    event_name = "FundEntryReversed"
     entry_id: str
     kind: str = Field(pattern="^(income|expense)$")
     label: str = Field(max_length=32, description="income source or expense category")
@@ -138,13 +125,11 @@ class FundEntryReversed(PublicEvent):
 
 
 class DebtIncurred(PublicEvent):
-    event_name = "DebtIncurred"
     amount: int = Money
     incurred_on: date
 
 
 class DebtRepaid(PublicEvent):
-    event_name = "DebtRepaid"
     amount: int = Money
     repaid_on: date
 
@@ -157,17 +142,14 @@ class DistributionEvent(PublicEvent):
 
 
 class DistributionDeclared(DistributionEvent):
-    event_name = "DistributionDeclared"
     declared_on: date
 
 
 class DistributionPaid(DistributionEvent):
-    event_name = "DistributionPaid"
     paid_on: date
 
 
 class CompanyFounded(PublicEvent):
-    event_name = "CompanyFounded"
     company_id: str
     kind: CompanyKind
     founded_on: date
@@ -176,14 +158,12 @@ class CompanyFounded(PublicEvent):
 class CompanyRevenueReported(PublicEvent):
     """Supersedes any earlier report for the same year."""
 
-    event_name = "CompanyRevenueReported"
     company_id: str
     year: int
     amount: int = Money
 
 
 class CompanyJobsReported(PublicEvent):
-    event_name = "CompanyJobsReported"
     company_id: str
     total: int = Field(ge=0)
     local: int = Field(ge=0)
@@ -191,13 +171,11 @@ class CompanyJobsReported(PublicEvent):
 
 
 class PerCapitaIncomeReported(PublicEvent):
-    event_name = "PerCapitaIncomeReported"
     year: int
     per_capita_net_income: int = Money
 
 
 class PerCapitaIncomeCorrected(PublicEvent):
-    event_name = "PerCapitaIncomeCorrected"
     year: int
     previous: int = Money
     per_capita_net_income: int = Money
@@ -229,7 +207,6 @@ class DisclosureFigures(BaseModel):
 
 
 class DisclosurePublished(PublicEvent):
-    event_name = "DisclosurePublished"
     disclosure_id: str
     month: str = Month
     published_on: date
@@ -239,7 +216,6 @@ class DisclosurePublished(PublicEvent):
 class DisclosureCorrected(PublicEvent):
     """The month's figures published again; refers to the disclosure it corrects (its reason is on the page)."""
 
-    event_name = "DisclosureCorrected"
     disclosure_id: str
     correction_number: int = Field(ge=1)
     month: str = Month
@@ -255,7 +231,6 @@ class TenderEvent(PublicEvent):
 
 
 class TenderOpened(TenderEvent):
-    event_name = "TenderOpened"
     asset_id: str
     lease_starts_on: date
     lease_ends_on: date
@@ -265,13 +240,11 @@ class TenderOpened(TenderEvent):
 
 
 class TenderBidPlaced(TenderEvent):
-    event_name = "TenderBidPlaced"
     bid_id: str
     placed_on: date
 
 
 class TenderClosed(TenderEvent):
-    event_name = "TenderClosed"
     closed_on: date
     bids: int = Field(ge=0)
     highest_rent: int = Field(ge=0, description="fen a month; 0 without bids")
@@ -280,7 +253,6 @@ class TenderClosed(TenderEvent):
 class TenderAwarded(TenderEvent):
     """The lease made from the winning bid follows as AssetLeased with the same lease id."""
 
-    event_name = "TenderAwarded"
     bid_id: str
     bidder_enterprise_id: str
     monthly_rent: int = Money
@@ -297,27 +269,23 @@ class PropertyFeeEvent(PublicEvent):
 
 
 class PropertyFeeAccountOpened(PropertyFeeEvent):
-    event_name = "PropertyFeeAccountOpened"
     area_m2: int = Field(gt=0)
     opened_on: date
 
 
 class PropertyFeeScheduleSet(PropertyFeeEvent):
-    event_name = "PropertyFeeScheduleSet"
     basis: FeeBasis
     rate: int = Money
     effective_from: str = Month
 
 
 class PropertyFeeBilled(PropertyFeeEvent):
-    event_name = "PropertyFeeBilled"
     month: str = Month
     amount: int = Money
     due_on: date
 
 
 class PropertyFeePaid(PropertyFeeEvent):
-    event_name = "PropertyFeePaid"
     amount: int = Money
     paid_on: date
 

@@ -26,7 +26,6 @@ CaseCategory = StrEnum("CaseCategory", [
 class CommunityRegistered(PublicEvent):
     """A community joined the district directory."""
 
-    event_name = "CommunityRegistered"
     community_id: str
     name: str
     district: str
@@ -38,30 +37,26 @@ class CommunityRegistered(PublicEvent):
 class CommunityDetailsUpdated(CommunityRegistered):
     """The directory entry of a community changed; carries every directory field."""
 
-    event_name = "CommunityDetailsUpdated"
 
 
 class GridCellDrawn(PublicEvent):
-    event_name = "GridCellDrawn"
     cell_id: str
     name: str
     households: int
 
 
 class GridWorkerAssigned(PublicEvent):
-    event_name = "GridWorkerAssigned"
     cell_id: str
     worker_id: str = Field(description="Pseudonymous worker id")
 
 
 class GridWorkerUnassigned(GridWorkerAssigned):
-    event_name = "GridWorkerUnassigned"
+    """A grid worker was taken off a grid cell."""
 
 
 class CaseReported(PublicEvent):
     """A resident report or service request was recorded."""
 
-    event_name = "CaseReported"
     version = 1
     case_id: str
     category: CaseCategory
@@ -80,39 +75,33 @@ class CaseEvent(PublicEvent):
 class CaseResolved(CaseEvent):
     """A case was resolved."""
 
-    event_name = "CaseResolved"
     version = 1
     outcome: str = Field(max_length=2000)
 
 
 class CaseAccepted(CaseEvent):
-    event_name = "CaseAccepted"
+    """A reported case was accepted for handling."""
 
 
 class CaseAssigned(CaseEvent):
-    event_name = "CaseAssigned"
     assignee_kind: str
     assignee: str = Field(description="Pseudonymous worker id or department name")
 
 
 class CaseEscalated(CaseEvent):
-    event_name = "CaseEscalated"
     level: str
     reason: str = Field(max_length=2000)
 
 
 class CaseClosed(CaseEvent):
-    event_name = "CaseClosed"
     satisfaction: int = Field(ge=1, le=5)
 
 
 class CaseReopened(CaseEvent):
-    event_name = "CaseReopened"
     deadline: datetime
 
 
 class CaseRejected(CaseEvent):
-    event_name = "CaseRejected"
     reason: str
     duplicate_of: str | None = None
 
@@ -120,7 +109,6 @@ class CaseRejected(CaseEvent):
 class CaseNoteAdded(CaseEvent):
     """Staff were left a note on the case (the text is withheld; it may be personal)."""
 
-    event_name = "CaseNoteAdded"
     reference: str | None = Field(default=None, max_length=200, description="What caused the note, if anything")
 
 
@@ -130,26 +118,24 @@ class MediationEvent(PublicEvent):
 
 
 class MediationOpened(MediationEvent):
-    event_name = "MediationOpened"
     parties: int = Field(ge=2)
     case_id: str | None = None
     grid_cell_id: str | None = None
 
 
 class MediationSessionHeld(MediationEvent):
-    event_name = "MediationSessionHeld"
+    """A mediation session was held with the parties."""
 
 
 class MediationSettled(MediationEvent):
-    event_name = "MediationSettled"
+    """A dispute was settled by mediation."""
 
 
 class MediationFailed(MediationEvent):
-    event_name = "MediationFailed"
+    """A mediation ended without agreement."""
 
 
 class InspectionCompleted(PublicEvent):
-    event_name = "InspectionCompleted"
     inspection_id: str
     inspection_type: str
     site: str = Field(max_length=500)
@@ -159,13 +145,11 @@ class InspectionCompleted(PublicEvent):
 
 
 class RentalHouseRegistered(PublicEvent):
-    event_name = "RentalHouseRegistered"
     house_id: str
     grid_cell_id: str | None = None
 
 
 class TenantHouseholdRegistered(PublicEvent):
-    event_name = "TenantHouseholdRegistered"
     house_id: str
     household_id: str
     grid_cell_id: str | None = None
@@ -174,7 +158,7 @@ class TenantHouseholdRegistered(PublicEvent):
 
 
 class TenantHouseholdDeparted(TenantHouseholdRegistered):
-    event_name = "TenantHouseholdDeparted"
+    """A tenant household left a registered rental house."""
 
 
 class FollowUpEvent(PublicEvent):
@@ -184,15 +168,14 @@ class FollowUpEvent(PublicEvent):
 
 
 class FollowUpStarted(FollowUpEvent):
-    event_name = "FollowUpStarted"
+    """Follow-up of a special-group person started."""
 
 
 class FollowUpVisitRecorded(FollowUpEvent):
-    event_name = "FollowUpVisitRecorded"
+    """A follow-up visit to a special-group person was recorded."""
 
 
 class FollowUpEnded(FollowUpEvent):
-    event_name = "FollowUpEnded"
     outcome: str
     reoffended: bool
 
@@ -201,7 +184,6 @@ class VisitRecorded(PublicEvent):
     """A grid worker visited a household or a special-group person (走访). The findings are withheld (they may be
     personal); the household or person is an opaque reference (a register number, or the follow-up id)."""
 
-    event_name = "VisitRecorded"
     visit_id: str
     grid_cell_id: str
     worker_id: str = Field(description="Pseudonymous worker id")

@@ -30,20 +30,18 @@ class VolunteerEvent(PublicEvent):
 
 
 class VolunteerRegistered(VolunteerEvent):
-    event_name = "VolunteerRegistered"
     skills: list[str]
 
 
 class VolunteerSuspended(VolunteerEvent):
-    event_name = "VolunteerSuspended"
+    """A volunteer was suspended from activities."""
 
 
 class VolunteerReinstated(VolunteerEvent):
-    event_name = "VolunteerReinstated"
+    """A suspended volunteer was reinstated."""
 
 
 class TeamFormed(PublicEvent):
-    event_name = "TeamFormed"
     team_id: str
     name: str = Field(max_length=200)
     purpose: TeamPurpose
@@ -55,19 +53,18 @@ class TeamMemberEvent(PublicEvent):
 
 
 class VolunteerJoinedTeam(TeamMemberEvent):
-    event_name = "VolunteerJoinedTeam"
+    """A volunteer joined a team."""
 
 
 class VolunteerLeftTeam(TeamMemberEvent):
-    event_name = "VolunteerLeftTeam"
+    """A volunteer left a team."""
 
 
 class TeamLeaderAppointed(TeamMemberEvent):
-    event_name = "TeamLeaderAppointed"
+    """A team member was appointed the team's leader."""
 
 
 class ActivityPublished(PublicEvent):
-    event_name = "ActivityPublished"
     activity_id: str
     team_id: str | None
     title: str = Field(max_length=200)
@@ -86,22 +83,20 @@ class ParticipantEvent(PublicEvent):
 
 
 class VolunteerSignedUp(ParticipantEvent):
-    event_name = "VolunteerSignedUp"
+    """A volunteer signed up for an activity."""
 
 
 class SignUpCancelled(ParticipantEvent):
-    event_name = "SignUpCancelled"
+    """A volunteer's sign-up for an activity was cancelled."""
 
 
 class VolunteerCheckedIn(ParticipantEvent):
-    event_name = "VolunteerCheckedIn"
     at: datetime
 
 
 class VolunteerCheckedOut(ParticipantEvent):
     """Hours served at an activity; counted towards the activity's team, if any."""
 
-    event_name = "VolunteerCheckedOut"
     team_id: str | None
     at: datetime
     minutes: int = Field(gt=0)
@@ -109,7 +104,6 @@ class VolunteerCheckedOut(ParticipantEvent):
 
 
 class ActivityCompleted(PublicEvent):
-    event_name = "ActivityCompleted"
     activity_id: str
     team_id: str | None
     participants: int = Field(ge=0)
@@ -118,14 +112,12 @@ class ActivityCompleted(PublicEvent):
 
 
 class ActivityCancelled(PublicEvent):
-    event_name = "ActivityCancelled"
     activity_id: str
     reason: str = TEXT
     released_sign_ups: int = Field(ge=0)
 
 
 class HelpRequestReceived(PublicEvent):
-    event_name = "HelpRequestReceived"
     help_request_id: str
     urgency: Urgency
     deadline: datetime
@@ -140,7 +132,6 @@ class HelpRequestEvent(PublicEvent):
 
 
 class HelpRequestMatched(HelpRequestEvent):
-    event_name = "HelpRequestMatched"
     volunteer_id: str | None
     team_id: str | None
 
@@ -148,7 +139,6 @@ class HelpRequestMatched(HelpRequestEvent):
 class HelpRequestFulfilled(HelpRequestEvent):
     """The grid service resolves `grid_case_id` (if any) with `outcome`."""
 
-    event_name = "HelpRequestFulfilled"
     outcome: str = TEXT
     volunteer_id: str | None
     team_id: str | None
@@ -158,18 +148,15 @@ class HelpRequestFulfilled(HelpRequestEvent):
 
 
 class HelpRequestDeclined(HelpRequestEvent):
-    event_name = "HelpRequestDeclined"
     reason: str = TEXT
 
 
 class HelpRequestExpired(HelpRequestEvent):
-    event_name = "HelpRequestExpired"
     reason: str = TEXT
     deadline: datetime
 
 
 class PointsAwarded(VolunteerEvent):
-    event_name = "PointsAwarded"
     points: int = Field(ge=0)
     reason: str = TEXT
     activity_id: str | None
@@ -178,7 +165,6 @@ class PointsAwarded(VolunteerEvent):
 
 
 class PointsRedeemed(VolunteerEvent):
-    event_name = "PointsRedeemed"
     points: int = Field(gt=0)
     purpose: str = TEXT
     balance: int = Field(ge=0)

@@ -19,12 +19,10 @@ class PersonEvent(PublicEvent):
 
 
 class PersonRegistered(PersonEvent):
-    event_name = "PersonRegistered"
     age_band: str
 
 
 class PersonCategoryAdded(PublicEvent):
-    event_name = "PersonCategoryAdded"
     person_id: str
     category: str
     age_band: str
@@ -33,7 +31,6 @@ class PersonCategoryAdded(PublicEvent):
 
 
 class PersonCategoryRemoved(PublicEvent):
-    event_name = "PersonCategoryRemoved"
     person_id: str
     category: str
     disability_type: str | None = None
@@ -49,19 +46,18 @@ class PersonLeft(PersonEvent):
 
 
 class PersonMovedOut(PersonLeft):
-    event_name = "PersonMovedOut"
+    """A registered person moved out of the community."""
 
 
 class PersonDied(PersonLeft):
-    event_name = "PersonDied"
+    """A registered person died."""
 
 
 class PersonErased(PersonEvent):
-    event_name = "PersonErased"
+    """A person's record was erased on request; only the pseudonymous id remains."""
 
 
 class AllowanceThresholdSet(PublicEvent):
-    event_name = "AllowanceThresholdSet"
     threshold_fen: int
     effective_from: str
     asset_limit_per_person_fen: int | None = None
@@ -69,14 +65,12 @@ class AllowanceThresholdSet(PublicEvent):
 
 
 class HouseholdRegistered(PublicEvent):
-    event_name = "HouseholdRegistered"
     household_id: str
     member_count: int
     income_per_person_fen: int
 
 
 class MeansTestAssessed(PublicEvent):
-    event_name = "MeansTestAssessed"
     household_id: str
     passed: bool
     threshold_fen: int
@@ -92,27 +86,26 @@ class AllowanceChanged(PublicEvent):
 
 
 class AllowanceGranted(AllowanceChanged):
-    event_name = "AllowanceGranted"
+    """A household's 低保 allowance was approved and is now paid monthly."""
 
 
 class AllowanceAdjusted(AllowanceChanged):
-    event_name = "AllowanceAdjusted"
+    """A household's monthly allowance changed (review or change of circumstances)."""
 
 
 class AllowanceSuspended(AllowanceChanged):
-    event_name = "AllowanceSuspended"
+    """A household's allowance was suspended; `monthly_fen` is 0."""
 
 
 class AllowanceResumed(AllowanceChanged):
-    event_name = "AllowanceResumed"
+    """A suspended allowance is paid again."""
 
 
 class AllowanceEnded(AllowanceChanged):
-    event_name = "AllowanceEnded"
+    """A household's allowance was terminated."""
 
 
 class ProgrammeDefined(PublicEvent):
-    event_name = "ProgrammeDefined"
     programme_id: str
     name: str
     kind: str
@@ -126,11 +119,11 @@ class ProgrammeEnrolment(PublicEvent):
 
 
 class PersonEnrolled(ProgrammeEnrolment):
-    event_name = "PersonEnrolled"
+    """A person was enrolled in a welfare programme."""
 
 
 class PersonExited(ProgrammeEnrolment):
-    event_name = "PersonExited"
+    """A person left a welfare programme."""
 
 
 class CycleEvent(PublicEvent):
@@ -140,11 +133,10 @@ class CycleEvent(PublicEvent):
 
 
 class PaymentCycleOpened(CycleEvent):
-    event_name = "PaymentCycleOpened"
+    """A payment cycle (one month's roll of a programme) was opened."""
 
 
 class Entitlement(PublicEvent):
-    event_name = "Entitlement"
     person_id: str
     amount_fen: int
     categories: list[str]
@@ -152,7 +144,6 @@ class Entitlement(PublicEvent):
 
 
 class EntitlementsCalculated(CycleEvent):
-    event_name = "EntitlementsCalculated"
     count: int
     total_fen: int
     excluded_count: int
@@ -160,23 +151,20 @@ class EntitlementsCalculated(CycleEvent):
 
 
 class PaymentCycleApproved(CycleEvent):
-    event_name = "PaymentCycleApproved"
     dropped_person_ids: list[str]
 
 
 class PaymentCycleDisbursed(CycleEvent):
-    event_name = "PaymentCycleDisbursed"
     on: str
     count: int
     total_fen: int
 
 
 class PaymentCycleClosed(CycleEvent):
-    event_name = "PaymentCycleClosed"
+    """A payment cycle was closed: nothing more is paid from it."""
 
 
 class ReliefDistributed(PublicEvent):
-    event_name = "ReliefDistributed"
     relief_id: str
     occasion: str
     kind: str
@@ -188,7 +176,6 @@ class ReliefDistributed(PublicEvent):
 
 
 class StationOpened(PublicEvent):
-    event_name = "StationOpened"
     station_id: str
     name: str
     capacity: int
@@ -200,16 +187,14 @@ class PlacementEvent(PublicEvent):
 
 
 class PlacementStarted(PlacementEvent):
-    event_name = "PlacementStarted"
     monthly_wage_fen: int
 
 
 class PlacementEnded(PlacementEvent):
-    event_name = "PlacementEnded"
+    """A job seeker's placement ended."""
 
 
 class WagePaid(PlacementEvent):
-    event_name = "WagePaid"
     month: str
     wage_fen: int
     pension_insurance_fen: int
@@ -228,14 +213,12 @@ class AllowanceApplicationEvent(PublicEvent):
 
 
 class AllowanceApplied(AllowanceApplicationEvent):
-    event_name = "AllowanceApplied"
     on: str
 
 
 class HouseholdCircumstancesRecorded(AllowanceApplicationEvent):
     """An investigation (`change` false) or a later change of circumstances, as of a date."""
 
-    event_name = "HouseholdCircumstancesRecorded"
     as_of: str
     change: bool
     member_count: int
@@ -247,7 +230,6 @@ class HouseholdCircumstancesRecorded(AllowanceApplicationEvent):
 
 
 class AllowanceCommunityReviewed(AllowanceApplicationEvent):
-    event_name = "AllowanceCommunityReviewed"
     on: str
     passed: bool
     votes_for: int
@@ -255,35 +237,30 @@ class AllowanceCommunityReviewed(AllowanceApplicationEvent):
 
 
 class AllowanceNoticeStarted(AllowanceApplicationEvent):
-    event_name = "AllowanceNoticeStarted"
     starts_on: str
     ends_on: str
     days: int
 
 
 class AllowanceObjectionLodged(PublicEvent):
-    event_name = "AllowanceObjectionLodged"
     household_id: str
     number: int
     on: str
 
 
 class AllowanceObjectionResolved(AllowanceApplicationEvent):
-    event_name = "AllowanceObjectionResolved"
     number: int
     on: str
     upheld: bool
 
 
 class AllowanceApplicationApproved(AllowanceApplicationEvent):
-    event_name = "AllowanceApplicationApproved"
     on: str
     from_date: str
     review_due: str
 
 
 class AllowanceReviewed(PublicEvent):
-    event_name = "AllowanceReviewed"
     household_id: str
     on: str
     outcome: str
@@ -299,11 +276,10 @@ class AllowanceAppealEvent(AllowanceApplicationEvent):
 
 
 class AllowanceAppealLodged(AllowanceAppealEvent):
-    event_name = "AllowanceAppealLodged"
+    """A household appealed an allowance decision."""
 
 
 class AllowanceAppealDecided(AllowanceAppealEvent):
-    event_name = "AllowanceAppealDecided"
     upheld: bool
 
 
@@ -322,35 +298,29 @@ class JobSeekerEvent(EmploymentEvent):
 
 
 class JobSeekerRegistered(JobSeekerEvent):
-    event_name = "JobSeekerRegistered"
     registered_on: str
 
 
 class JobSeekerRegisteredAgain(JobSeekerEvent):
     """Back on the register after withdrawing."""
 
-    event_name = "JobSeekerRegisteredAgain"
     registered_on: str
 
 
 class JobSeekerPlaced(JobSeekerEvent):
-    event_name = "JobSeekerPlaced"
     referral_id: str
 
 
 class JobSeekerSeekingAgain(JobSeekerEvent):
-    event_name = "JobSeekerSeekingAgain"
     on: str
 
 
 class JobSeekerWithdrawn(JobSeekerEvent):
-    event_name = "JobSeekerWithdrawn"
     on: str
     was: str
 
 
 class VacancyPosted(PublicEvent):
-    event_name = "VacancyPosted"
     vacancy_id: str
     enterprise_id: str
     title: str
@@ -360,13 +330,11 @@ class VacancyPosted(PublicEvent):
 
 
 class VacancyPositionFilled(PublicEvent):
-    event_name = "VacancyPositionFilled"
     vacancy_id: str
     referral_id: str
 
 
 class VacancyClosed(PublicEvent):
-    event_name = "VacancyClosed"
     vacancy_id: str
     on: str
     unfilled: int
@@ -377,7 +345,6 @@ class ReferralEvent(EmploymentEvent):
 
 
 class JobReferralMade(ReferralEvent):
-    event_name = "JobReferralMade"
     seeker_id: str
     vacancy_id: str
     enterprise_id: str
@@ -385,23 +352,19 @@ class JobReferralMade(ReferralEvent):
 
 
 class JobInterviewRecorded(PublicEvent):
-    event_name = "JobInterviewRecorded"
     referral_id: str
     on: str
 
 
 class JobReferralAccepted(ReferralEvent):
-    event_name = "JobReferralAccepted"
     on: str
 
 
 class JobReferralDeclined(ReferralEvent):
-    event_name = "JobReferralDeclined"
     on: str
 
 
 class JobPlacementStarted(ReferralEvent):
-    event_name = "JobPlacementStarted"
     vacancy_id: str
     enterprise_id: str
     on: str
@@ -409,19 +372,16 @@ class JobPlacementStarted(ReferralEvent):
 
 
 class JobRetentionRecorded(ReferralEvent):
-    event_name = "JobRetentionRecorded"
     months: int
     retained: bool
     on: str
 
 
 class JobPlacementEnded(ReferralEvent):
-    event_name = "JobPlacementEnded"
     on: str
 
 
 class TrainingCourseScheduled(PublicEvent):
-    event_name = "TrainingCourseScheduled"
     course_id: str
     title: str
     skill: str
@@ -431,20 +391,17 @@ class TrainingCourseScheduled(PublicEvent):
 
 
 class TrainingEnrolment(EmploymentEvent):
-    event_name = "TrainingEnrolment"
     course_id: str
     seeker_id: str
 
 
 class TrainingAttendanceRecorded(PublicEvent):
-    event_name = "TrainingAttendanceRecorded"
     course_id: str
     session: int
     present: int
 
 
 class TrainingCertificateAwarded(EmploymentEvent):
-    event_name = "TrainingCertificateAwarded"
     course_id: str
     seeker_id: str
     on: str

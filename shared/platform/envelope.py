@@ -100,13 +100,19 @@ def envelope_id(service: str, aggregate_id: str, aggregate_version: int) -> str:
 class PublicEvent(BaseModel):
     """Base of every public event payload (the envelope's `data`).
 
-    Subclasses set `event_name` (e.g. "CaseReported") and `version`.
+    A subclass's `event_name` is its class name (e.g. "CaseReported") unless its body sets one, as a
+    later version's class does (`CaseReportedV2`: `event_name = "CaseReported"`, `version = 2`).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     event_name: ClassVar[str]
     version: ClassVar[int] = 1
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "event_name" not in cls.__dict__:
+            cls.event_name = cls.__name__
 
 
 class PublicEventSet:

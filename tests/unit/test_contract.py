@@ -218,13 +218,17 @@ def test_gate_passes_an_additive_optional_field_and_a_widened_enum(committed):
 def test_gate_on_a_real_model_change(committed):
     """The same, from models: an additive field passes; a retype fails unless the version is bumped."""
 
+    # A model standing for a changed CaseReported says so: a subclass is otherwise a new event type.
     class Additive(CaseReported):
+        event_name = "CaseReported"
         ward: str | None = None
 
     class Retyped(CaseReported):
+        event_name = "CaseReported"
         grid_cell_id: int  # was str | None
 
     class RetypedV2(Retyped):
+        event_name = "CaseReported"
         version = 2
 
     def current(public: type) -> dict[str, dict[str, Any]]:
