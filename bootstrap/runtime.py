@@ -217,7 +217,7 @@ def build_district_http(
 
     db = client[settings.mongo_database]
     store, replayer = dead_letter_tools(db)
-    queries = DistrictQueries(db)
+    queries = DistrictQueries(db, read_interval_seconds=settings.district_read_interval_seconds)
 
     @asynccontextmanager
     async def refreshing(app: FastAPI) -> AsyncIterator[None]:

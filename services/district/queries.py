@@ -331,6 +331,8 @@ class _ReadState:
     position: Position | None = None
     pending: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
     scanned_at: float = 0.0
+    read_at: float = float("-inf")
+    """When (monotonic) the change log was last read for this snapshot."""
 
 
 # An announced write not stored after this long is given up on (its writer crashed, or it lost a race and
@@ -360,12 +362,17 @@ class DistrictQueries:
 
     def __init__(self, db: Any, thresholds: AlertThresholds | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), *, cache_seconds: float = 5.0,
-                 rescan_seconds: float = 300.0) -> None:
+                 rescan_seconds: float = 300.0, read_interval_seconds: float = 0.0) -> None:
         self.db = db
         self.thresholds = thresholds or AlertThresholds()
         self.clock = clock
         self.cache_seconds = cache_seconds
         self.rescan_seconds = rescan_seconds
+        # Requests within this long of the last read of the change log take that snapshot as it is: under
+        # load every request would otherwise read the log and recompute the district totals, so a dashboard
+        # request costs far more than the freshness it buys (a write still shows within this, plus the
+        # projector's lag). 0: every request reads the log.
+        self.read_interval_seconds = read_interval_seconds
         self.refresh_seconds = cache_seconds / 2
         self.changes = ChangeLog(db)
         self._state = _ReadState()
@@ -432,14 +439,18 @@ class DistrictQueries:
     def _fresh(self, at: datetime, now: datetime) -> bool:
         return 0 <= (now - at).total_seconds() < self.cache_seconds if self.cache_seconds > 0 else False
 
-    def _current(self, *, rescan_within: float = 0.0) -> _Snapshot:
+    def _current(self, *, rescan_within: float = 0.0, reuse_recent: bool = True) -> _Snapshot:
         """The snapshot at the read models' current versions (`rescan_within`: read every document's revision
-        if the periodic full read is due within that many seconds; the refresher reads it before a request)."""
+        if the periodic full read is due within that many seconds; the refresher reads it before a request),
+        or, with `reuse_recent`, the one read less than `read_interval_seconds` ago if it is still fresh."""
         now = self.clock()
         with self._lock:
             state = self._state
         previous = state.snapshot
         started = time.monotonic()
+        if (reuse_recent and previous is not None and started - state.read_at < self.read_interval_seconds
+                and self._fresh(previous.at, now)):
+            return previous
         rescan = previous is None or started - state.scanned_at >= self.rescan_seconds - rescan_within
         changes = self.changes.since(None if rescan else state.position)
         scanned_at = state.scanned_at
@@ -466,7 +477,7 @@ class DistrictQueries:
         else:
             snapshot = self._snapshot_of(previous, versions, loaded, now)
         with self._lock:
-            self._state = _ReadState(snapshot, changes.position, pending, scanned_at)
+            self._state = _ReadState(snapshot, changes.position, pending, scanned_at, started)
         return snapshot
 
     # -- refreshing in the background ---------------------------------------------------------------
@@ -485,7 +496,7 @@ class DistrictQueries:
         with self._refresh_lock:
             refreshed = self._refresh_for_the_time()
             # Writes since (and the periodic revision scan, so no request pays it), derived before asked for.
-            self._warm(self._current(rescan_within=3 * self.refresh_seconds))
+            self._warm(self._current(rescan_within=3 * self.refresh_seconds, reuse_recent=False))
             return refreshed
 
     def _refresh_for_the_time(self) -> bool:

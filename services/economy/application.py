@@ -39,7 +39,7 @@ from shared.kernel import clock
 from shared.kernel.actor import Actor
 from shared.kernel.directory import KnownCommunity, known_community_id
 from shared.kernel.errors import Conflict, NotFound
-from shared.platform.eventstore import ServiceApplication
+from shared.platform.eventstore import SNAPSHOT_EVERY, ServiceApplication
 
 Id = UUID | str
 
@@ -58,6 +58,8 @@ class DateAsISO(Transcoding):
 class EconomyApplication(ServiceApplication):
     requires_known_communities = True  # learned from grid's directory events (services/directory.py)
     name = "economy"
+    snapshotting_intervals = dict.fromkeys(  # long-lived: snapshot, not replay
+        (CollectiveFund, AssetRegister, DisclosureBook, PropertyFeeRegister), SNAPSHOT_EVERY)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -379,8 +379,9 @@ class CollectiveFund(OnePerCommunity):
         self.debts: dict[str, int] = {}  # creditor -> outstanding
         self.debt_repaid = 0
         self.distributions: dict[str, dict[str, int]] = {}  # villager group -> declared, paid
-        # (day, movement, amount) of debts and distributions, so a month's disclosure can state them as of its end
-        self.movements: list[tuple[date, str, int]] = []
+        # [day, movement, amount] of debts and distributions, so a month's disclosure can state them as of its
+        # end (lists, not tuples: the state comes back from a snapshot's JSON as it went in)
+        self.movements: list[list[Any]] = []
 
     @property
     def income(self) -> int:
@@ -456,7 +457,7 @@ class CollectiveFund(OnePerCommunity):
     @event("DebtIncurred")
     def _debt_incurred(self, creditor: str, amount: int, incurred_on: date) -> None:
         self.debts[creditor] = self.debts.get(creditor, 0) + amount
-        self.movements.append((incurred_on, "debt_incurred", amount))
+        self.movements.append([incurred_on, "debt_incurred", amount])
 
     def repay_debt(self, *, creditor: str, amount: int, repaid_on: date) -> None:
         money(amount, "amount")
@@ -469,7 +470,7 @@ class CollectiveFund(OnePerCommunity):
     def _debt_repaid(self, creditor: str, amount: int, repaid_on: date) -> None:
         self.debts[creditor] -= amount
         self.debt_repaid += amount
-        self.movements.append((repaid_on, "debt_repaid", amount))
+        self.movements.append([repaid_on, "debt_repaid", amount])
 
     def declare_distribution(self, *, villager_group: str, amount: int, declared_on: date) -> None:
         money(amount, "amount")
@@ -479,7 +480,7 @@ class CollectiveFund(OnePerCommunity):
     def _distribution_declared(self, villager_group: str, amount: int, declared_on: date) -> None:
         owed = self.distributions.setdefault(villager_group, {"declared": 0, "paid": 0})
         owed["declared"] += amount
-        self.movements.append((declared_on, "distribution_declared", amount))
+        self.movements.append([declared_on, "distribution_declared", amount])
 
     def pay_distribution(self, *, villager_group: str, amount: int, paid_on: date) -> None:
         money(amount, "amount")
@@ -493,7 +494,7 @@ class CollectiveFund(OnePerCommunity):
     @event("DistributionPaid")
     def _distribution_paid(self, villager_group: str, amount: int, paid_on: date) -> None:
         self.distributions[villager_group]["paid"] += amount
-        self.movements.append((paid_on, "distribution_paid", amount))
+        self.movements.append([paid_on, "distribution_paid", amount])
 
 
 # -- community-owned companies and income surveys --------------------------------------------------

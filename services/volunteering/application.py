@@ -26,7 +26,7 @@ from services.volunteering.commands import (
 from shared.kernel.actor import ALL_COMMUNITIES, Actor, Role
 from shared.kernel.aggregate import CommunityAggregate
 from shared.kernel.errors import Conflict, NotFound
-from shared.platform.eventstore import ServiceApplication
+from shared.platform.eventstore import SNAPSHOT_EVERY, ServiceApplication
 from shared.kernel import clock
 
 Id = UUID | str
@@ -40,6 +40,7 @@ def _now() -> datetime:
 class VolunteeringApplication(ServiceApplication):
     requires_known_communities = True  # learned from grid's directory events (services/directory.py)
     name = "volunteering"
+    snapshotting_intervals = dict.fromkeys((PointsLedger, Team), SNAPSHOT_EVERY)  # long-lived: snapshot, not replay
 
     def _served(self, actor: Actor, aggregate_id: Id, kind: type[Served], label: str) -> Served:
         """The aggregate a command is about, loaded once. The community is checked before the kind, as the
@@ -307,7 +308,7 @@ def volunteer_view(v: Volunteer) -> dict[str, Any]:
 
 
 def team_view(t: Team) -> dict[str, Any]:
-    return {**_base(t), "name": t.name, "purpose": t.purpose.value, "members": t.members, "leader_id": t.leader_id}
+    return {**_base(t), "name": t.name, "purpose": t.purpose, "members": t.members, "leader_id": t.leader_id}
 
 
 def activity_view(a: Activity) -> dict[str, Any]:

@@ -88,12 +88,12 @@ class VolunteeringSeed(SeedPart):
             team = self.teams[k % len(self.teams)]
             culture = self.kind == "jinpen" and k % 2 == 0 and self.count["cultural_events"] < 5
             if culture:
-                team = next(t for t in self.teams if t.purpose.value == "culture")
+                team = next(t for t in self.teams if t.purpose == "culture")
                 self.count["cultural_events"] += 1
             starts = self.seeding.in_month(rng, month, day=rng.randint(2, 26), hour=rng.choice([1, 6]))
             ends = starts + timedelta(hours=rng.choice([2, 3, 4]))
             with recorded_at(starts - timedelta(days=7)):
-                activity = Activity.publish(community_id=self.cid, title=titles[team.purpose.value],
+                activity = Activity.publish(community_id=self.cid, title=titles[team.purpose],
                                             place=f"{self.plan['name']}活动中心", starts_at=starts, ends_at=ends,
                                             slots=40 if culture else 12, points_per_hour=10, team=team)
             in_team = set(team.members)

@@ -94,7 +94,7 @@ class Team(CommunityAggregate):
     def __init__(self, community_id: str, name: str, purpose: str) -> None:
         self.community_id = community_id
         self.name = name
-        self.purpose = TeamPurpose(purpose)
+        self.purpose = TeamPurpose(purpose).value  # the value: a snapshot gives back a string
         self.members: list[str] = []
         self.leader_id: str | None = None
 

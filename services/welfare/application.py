@@ -34,7 +34,7 @@ from services.welfare.privacy import (
 from shared.kernel.actor import Actor
 from shared.kernel.aggregate import CommunityAggregate
 from shared.kernel.errors import Conflict, Invalid
-from shared.platform.eventstore import ServiceApplication
+from shared.platform.eventstore import SNAPSHOT_EVERY, ServiceApplication
 from shared.kernel import clock
 
 Served = TypeVar("Served", bound=CommunityAggregate)
@@ -49,6 +49,8 @@ def today() -> str:
 class WelfareApplication(ServiceApplication):
     requires_known_communities = True  # learned from grid's directory events (services/directory.py)
     name = "welfare"
+    snapshotting_intervals = dict.fromkeys(  # long-lived: snapshot, not replay
+        (AllowanceRoll, Station, Vacancy), SNAPSHOT_EVERY)
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         env = dict(env or {})

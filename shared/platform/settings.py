@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # MongoDB read store. Unset: `shequ demo` starts the embedded nx-27017 server and sets it for every process.
     mongo_url: str | None = Field(default=None, validation_alias="MONGO_URL")
     mongo_database: str = Field(default="shequ_district", validation_alias="MONGO_DATABASE")
+    # District API: how long a request may serve the figures read by another (seconds; 0: every request reads).
+    district_read_interval_seconds: float = Field(default=0.2, ge=0, le=5,
+                                                  validation_alias="DISTRICT_READ_INTERVAL_SECONDS")
 
     # Event stores: the eventsourcing library's persistence, one store per service.
     event_store: Literal["sqlite", "postgres"] = Field(default="sqlite", validation_alias="SHEQU_EVENT_STORE")

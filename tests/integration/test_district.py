@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 from fastapi import FastAPI
@@ -672,6 +673,32 @@ def test_figures_follow_the_read_models(district: District):
         changes.record("community_grid", {"jinpen": doc["_rev"] + 2})
         grid.update_one({"_id": "jinpen"}, {"$inc": {f"cases.{category}.reported": -1, "_rev": 1}})
     assert queries.overview()["grid"]["cases"]["reported"] == before
+
+
+def test_requests_within_the_read_interval_share_one_read(district: District):
+    """Within `read_interval_seconds` of a read of the change log, a request serves that snapshot without
+    reading the read store; the first request after it reads the log and sees the write."""
+    clock = {"monotonic": 1000.0}
+    queries = district.queries(read_interval_seconds=0.5)
+    grid = district.db["community_grid"]
+    changes = ChangeLog(district.db)
+    doc = grid.find_one({"_id": "jinpen"})
+    category = next(iter(doc["cases"]))
+    with mock.patch("services.district.queries.time.monotonic", lambda: clock["monotonic"]):
+        before = queries.overview()["grid"]["cases"]["reported"]
+        changes.record("community_grid", {"jinpen": doc["_rev"] + 1})
+        grid.update_one({"_id": "jinpen"}, {"$inc": {f"cases.{category}.reported": 1, "_rev": 1}})
+        try:
+            clock["monotonic"] += 0.4
+            with mock.patch.object(queries.changes, "since", side_effect=AssertionError("read the log")):
+                assert queries.overview()["grid"]["cases"]["reported"] == before  # within the interval
+            clock["monotonic"] += 0.2
+            assert queries.overview()["grid"]["cases"]["reported"] == before + 1
+        finally:
+            changes.record("community_grid", {"jinpen": doc["_rev"] + 2})
+            grid.update_one({"_id": "jinpen"}, {"$inc": {f"cases.{category}.reported": -1, "_rev": 1}})
+        clock["monotonic"] += 0.6
+        assert queries.overview()["grid"]["cases"]["reported"] == before
 
 
 def test_an_unannounced_write_is_seen_at_the_next_full_read(district: District):
