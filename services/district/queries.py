@@ -371,8 +371,13 @@ class DistrictQueries:
         # Requests within this long of the last read of the change log take that snapshot as it is: under
         # load every request would otherwise read the log and recompute the district totals, so a dashboard
         # request costs far more than the freshness it buys (a write still shows within this, plus the
-        # projector's lag). 0: every request reads the log.
+        # projector's lag). 0: every request reads the log. While `refreshing()` runs, it reads the log every
+        # `read_interval_seconds` and requests serve what it read (stale-while-revalidate): a request reads the
+        # store itself only once the refresher is `cache_seconds` behind, so a slow read store slows the
+        # refresher, not every dashboard request.
         self.read_interval_seconds = read_interval_seconds
+        self._refresher_running = False
+        self._status: tuple[float, dict[str, Any]] | None = None  # (when read, the projector status)
         self.refresh_seconds = cache_seconds / 2
         self.changes = ChangeLog(db)
         self._state = _ReadState()
@@ -436,6 +441,11 @@ class DistrictQueries:
                 versions.pop(cid, None)
         return versions, docs, pending
 
+    def _reuse_seconds(self) -> float:
+        if self.read_interval_seconds <= 0:
+            return 0.0
+        return self.cache_seconds if self._refresher_running else self.read_interval_seconds
+
     def _fresh(self, at: datetime, now: datetime) -> bool:
         return 0 <= (now - at).total_seconds() < self.cache_seconds if self.cache_seconds > 0 else False
 
@@ -448,7 +458,7 @@ class DistrictQueries:
             state = self._state
         previous = state.snapshot
         started = time.monotonic()
-        if (reuse_recent and previous is not None and started - state.read_at < self.read_interval_seconds
+        if (reuse_recent and previous is not None and started - state.read_at < self._reuse_seconds()
                 and self._fresh(previous.at, now)):
             return previous
         rescan = previous is None or started - state.scanned_at >= self.rescan_seconds - rescan_within
@@ -497,6 +507,7 @@ class DistrictQueries:
             refreshed = self._refresh_for_the_time()
             # Writes since (and the periodic revision scan, so no request pays it), derived before asked for.
             self._warm(self._current(rescan_within=3 * self.refresh_seconds, reuse_recent=False))
+            self._status = (time.monotonic(), self._read_projector_status())
             return refreshed
 
     def _refresh_for_the_time(self) -> bool:
@@ -528,11 +539,14 @@ class DistrictQueries:
 
     @contextmanager
     def refreshing(self, poll_seconds: float = 0.5) -> Iterator[threading.Thread]:
-        """Call `refresh` every `poll_seconds` in a thread until the block ends (the district API's lifespan).
+        """Call `refresh` every `poll_seconds` (every `read_interval_seconds` when that is set: then requests
+        leave the reading to it) in a thread until the block ends (the district API's lifespan).
 
         Polling more often than `refresh_seconds` costs one read of the change log, and catches a snapshot a
         request swapped in over a refreshed one (it computed from the one before) soon after."""
         stop = threading.Event()
+        if self.read_interval_seconds > 0:
+            poll_seconds = self.read_interval_seconds
 
         def run() -> None:
             failing = False
@@ -551,9 +565,11 @@ class DistrictQueries:
 
         thread = threading.Thread(target=run, name="district-refresh", daemon=True)
         thread.start()
+        self._refresher_running = True
         try:
             yield thread
         finally:
+            self._refresher_running = False
             stop.set()
             thread.join(10)
 
@@ -614,6 +630,16 @@ class DistrictQueries:
     # -- freshness ---------------------------------------------------------------
 
     def _projector_status(self) -> dict[str, Any]:
+        """The projectors' lag and dead letters: read at most once per read interval, like the figures."""
+        started = time.monotonic()
+        kept = self._status
+        if kept is not None and started - kept[0] < self._reuse_seconds():
+            return kept[1]
+        status = self._read_projector_status()
+        self._status = (started, status)
+        return status
+
+    def _read_projector_status(self) -> dict[str, Any]:
         lag, dead, updated = 0, 0, None
         for status in self.db[STATUS_COLLECTION].find():
             lag += sum(status.get("lag", {}).values())
