@@ -142,7 +142,7 @@ class Settings(BaseSettings):
         store_dir = self.data_dir / "eventstores"
         store_dir.mkdir(parents=True, exist_ok=True)
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "PERSISTENCE_MODULE": "shared.platform.sqlitestore",  # SQLite, writers queued (see the module)
             "SQLITE_DBNAME": str(store_dir / f"{service}.sqlite"),
             "SQLITE_LOCK_TIMEOUT": "10",
         }
