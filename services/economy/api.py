@@ -5,8 +5,7 @@ Writes and reads are for community staff of the community concerned; an admin
 may also register reference data (assets, enterprises, community companies).
 """
 
-from __future__ import annotations
-
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -58,46 +57,65 @@ Staff = Annotated[Actor, Depends(requires(Role.COMMUNITY_STAFF))]
 Registrar = Annotated[Actor, Depends(requires(Role.COMMUNITY_STAFF, Role.ADMIN))]
 
 
+# Route families: routes that differ only in path, command and use case are added by one call each, in the
+# order of the document. The route's name (its OpenAPI operation id and summary) is the use case's name.
+# (No `from __future__ import annotations` here: a handler's annotations are the objects passed in.)
+
+
+def community_change(api: APIRouter, path: str, use_case: Callable[..., View], command: type[BaseModel],
+                     status_code: int | None = None) -> None:
+    """POST `path`: staff of the community in the path give `command` to `use_case`; its view answers."""
+
+    def handler(community_id: CommunityId, body: command, economy: Economy, actor: Staff) -> View:
+        return use_case(economy, actor, community_id, body)
+
+    api.add_api_route(path, handler, methods=["POST"], name=use_case.__name__, status_code=status_code)
+
+
+def community_record(api: APIRouter, path: str, use_case: Callable[..., Any], command: type[BaseModel],
+                     actor_role: Any = Registrar) -> None:
+    """POST `path` (201): `use_case` makes a new record of the community in the path; its id answers."""
+
+    def handler(community_id: CommunityId, body: command, economy: Economy, actor: actor_role) -> Created:
+        return Created(id=str(use_case(economy, actor, community_id, body)))
+
+    api.add_api_route(path, handler, methods=["POST"], name=use_case.__name__, status_code=201,
+                      response_model=Created)
+
+
+def lease_change(api: APIRouter, path: str, use_case: Callable[..., View], command: type[BaseModel]) -> None:
+    """POST `path`: staff give `command` about one lease of an asset to `use_case`; the lease's statement answers."""
+
+    def handler(asset_id: AggregateId, lease_id: AggregateId, body: command, economy: Economy, actor: Staff) -> View:
+        return use_case(economy, actor, asset_id, lease_id, body)
+
+    api.add_api_route(path, handler, methods=["POST"], name=use_case.__name__)
+
+
 def router() -> APIRouter:
     api = APIRouter(tags=["economy"], route_class=OneHopRoute)
 
     # -- assets and leases ------------------------------------------------------------------------
 
-    @api.post("/communities/{community_id}/assets", status_code=201, response_model=Created)
-    def register_asset(community_id: CommunityId, body: RegisterAsset, economy: Economy, actor: Registrar) -> Created:
-        return Created(id=str(economy.register_asset(actor, community_id, body)))
+    community_record(api, "/communities/{community_id}/assets", EconomyApplication.register_asset, RegisterAsset)
 
     @api.post("/assets/{asset_id}/leases", status_code=201, response_model=Created)
     def lease_asset(asset_id: AggregateId, body: LeaseAsset, economy: Economy, actor: Staff) -> Created:
         return Created(id=economy.lease_asset(actor, asset_id, body))
 
-    @api.post("/assets/{asset_id}/leases/{lease_id}/rent-bills")
-    def bill_rent(asset_id: AggregateId, lease_id: AggregateId, body: BillMonth, economy: Economy,
-                  actor: Staff) -> View:
-        return economy.bill_rent(actor, asset_id, lease_id, body)
-
-    @api.post("/assets/{asset_id}/leases/{lease_id}/payments")
-    def pay_rent(asset_id: AggregateId, lease_id: AggregateId, body: PayRent, economy: Economy, actor: Staff) -> View:
-        return economy.pay_rent(actor, asset_id, lease_id, body)
-
-    @api.post("/assets/{asset_id}/leases/{lease_id}/write-offs")
-    def write_off_rent(asset_id: AggregateId, lease_id: AggregateId, body: WriteOffRent, economy: Economy,
-                       actor: Staff) -> View:
-        return economy.write_off_rent(actor, asset_id, lease_id, body)
-
-    @api.post("/assets/{asset_id}/leases/{lease_id}/termination")
-    def terminate_lease(asset_id: AggregateId, lease_id: AggregateId, body: TerminateLease, economy: Economy,
-                        actor: Staff) -> View:
-        return economy.terminate_lease(actor, asset_id, lease_id, body)
+    lease_change(api, "/assets/{asset_id}/leases/{lease_id}/rent-bills", EconomyApplication.bill_rent, BillMonth)
+    lease_change(api, "/assets/{asset_id}/leases/{lease_id}/payments", EconomyApplication.pay_rent, PayRent)
+    lease_change(api, "/assets/{asset_id}/leases/{lease_id}/write-offs", EconomyApplication.write_off_rent,
+                 WriteOffRent)
+    lease_change(api, "/assets/{asset_id}/leases/{lease_id}/termination", EconomyApplication.terminate_lease,
+                 TerminateLease)
 
     @api.post("/assets/{asset_id}/land-reserve-transfer")
     def transfer_to_land_reserve(asset_id: AggregateId, body: TransferToLandReserve, economy: Economy,
                                  actor: Staff) -> View:
         return economy.transfer_to_land_reserve(actor, asset_id, body)
 
-    @api.post("/communities/{community_id}/billing-runs")
-    def run_billing(community_id: CommunityId, body: BillMonth, economy: Economy, actor: Staff) -> View:
-        return economy.run_billing(actor, community_id, body)
+    community_change(api, "/communities/{community_id}/billing-runs", EconomyApplication.run_billing, BillMonth)
 
     @api.get("/assets/{asset_id}")
     def asset_card(asset_id: AggregateId, economy: Economy, actor: Staff, as_of: date | None = None) -> View:
@@ -154,10 +172,8 @@ def router() -> APIRouter:
 
     # -- enterprises ------------------------------------------------------------------------------
 
-    @api.post("/communities/{community_id}/enterprises", status_code=201, response_model=Created)
-    def register_enterprise(community_id: CommunityId, body: RegisterEnterprise, economy: Economy,
-                            actor: Registrar) -> Created:
-        return Created(id=str(economy.register_enterprise(actor, community_id, body)))
+    community_record(api, "/communities/{community_id}/enterprises", EconomyApplication.register_enterprise,
+                     RegisterEnterprise)
 
     @api.post("/enterprises/{enterprise_id}/jobs-reports")
     def report_enterprise_jobs(enterprise_id: AggregateId, body: ReportJobs, economy: Economy, actor: Staff) -> View:
@@ -174,30 +190,16 @@ def router() -> APIRouter:
 
     # -- the collective fund ----------------------------------------------------------------------
 
-    @api.post("/communities/{community_id}/fund/income")
-    def record_income(community_id: CommunityId, body: RecordIncome, economy: Economy, actor: Staff) -> View:
-        return economy.record_income(actor, community_id, body)
-
-    @api.post("/communities/{community_id}/fund/expenses")
-    def record_expense(community_id: CommunityId, body: RecordExpense, economy: Economy, actor: Staff) -> View:
-        return economy.record_expense(actor, community_id, body)
-
-    @api.post("/communities/{community_id}/fund/debts")
-    def incur_debt(community_id: CommunityId, body: IncurDebt, economy: Economy, actor: Staff) -> View:
-        return economy.incur_debt(actor, community_id, body)
-
-    @api.post("/communities/{community_id}/fund/debt-repayments")
-    def repay_debt(community_id: CommunityId, body: RepayDebt, economy: Economy, actor: Staff) -> View:
-        return economy.repay_debt(actor, community_id, body)
-
-    @api.post("/communities/{community_id}/fund/distributions")
-    def declare_distribution(community_id: CommunityId, body: DeclareDistribution, economy: Economy,
-                             actor: Staff) -> View:
-        return economy.declare_distribution(actor, community_id, body)
-
-    @api.post("/communities/{community_id}/fund/distribution-payments")
-    def pay_distribution(community_id: CommunityId, body: PayDistribution, economy: Economy, actor: Staff) -> View:
-        return economy.pay_distribution(actor, community_id, body)
+    community_change(api, "/communities/{community_id}/fund/income", EconomyApplication.record_income, RecordIncome)
+    community_change(api, "/communities/{community_id}/fund/expenses", EconomyApplication.record_expense,
+                     RecordExpense)
+    community_change(api, "/communities/{community_id}/fund/debts", EconomyApplication.incur_debt, IncurDebt)
+    community_change(api, "/communities/{community_id}/fund/debt-repayments", EconomyApplication.repay_debt,
+                     RepayDebt)
+    community_change(api, "/communities/{community_id}/fund/distributions", EconomyApplication.declare_distribution,
+                     DeclareDistribution)
+    community_change(api, "/communities/{community_id}/fund/distribution-payments",
+                     EconomyApplication.pay_distribution, PayDistribution)
 
     @api.post("/communities/{community_id}/fund/entries/{entry_id}/reversal")
     def reverse_entry(community_id: CommunityId, entry_id: AggregateId, body: ReverseEntry, economy: Economy,
@@ -210,9 +212,7 @@ def router() -> APIRouter:
 
     # -- companies and income surveys -------------------------------------------------------------
 
-    @api.post("/communities/{community_id}/companies", status_code=201, response_model=Created)
-    def found_company(community_id: CommunityId, body: FoundCompany, economy: Economy, actor: Registrar) -> Created:
-        return Created(id=str(economy.found_company(actor, community_id, body)))
+    community_record(api, "/communities/{community_id}/companies", EconomyApplication.found_company, FoundCompany)
 
     @api.post("/companies/{company_id}/revenue-reports")
     def report_revenue(company_id: AggregateId, body: ReportRevenue, economy: Economy, actor: Staff) -> View:
@@ -226,10 +226,8 @@ def router() -> APIRouter:
     def company(company_id: AggregateId, economy: Economy, actor: Staff) -> View:
         return economy.company(actor, company_id)
 
-    @api.post("/communities/{community_id}/income-surveys", status_code=201)
-    def report_income_survey(community_id: CommunityId, body: ReportIncomeSurvey, economy: Economy,
-                             actor: Staff) -> View:
-        return economy.report_income_survey(actor, community_id, body)
+    community_change(api, "/communities/{community_id}/income-surveys", EconomyApplication.report_income_survey,
+                     ReportIncomeSurvey, status_code=201)
 
     @api.post("/communities/{community_id}/income-surveys/{year}/corrections")
     def correct_income_survey(community_id: CommunityId, year: SurveyYear, body: CorrectIncomeSurvey,
@@ -242,10 +240,8 @@ def router() -> APIRouter:
 
     # -- public disclosure (三务公开): staff publish, residents read without a token ----------------------
 
-    @api.post("/communities/{community_id}/disclosures", status_code=201)
-    def publish_disclosure(community_id: CommunityId, body: PublishDisclosure, economy: Economy,
-                           actor: Staff) -> View:
-        return economy.publish_disclosure(actor, community_id, body)
+    community_change(api, "/communities/{community_id}/disclosures", EconomyApplication.publish_disclosure,
+                     PublishDisclosure, status_code=201)
 
     @api.post("/communities/{community_id}/disclosures/{month}/corrections", status_code=201)
     def correct_disclosure(community_id: CommunityId, month: MonthKey, body: CorrectDisclosure, economy: Economy,
@@ -285,10 +281,8 @@ def router() -> APIRouter:
 
     # -- property fees ----------------------------------------------------------------------------
 
-    @api.post("/communities/{community_id}/property-fee-accounts", status_code=201, response_model=Created)
-    def open_fee_account(community_id: CommunityId, body: OpenFeeAccount, economy: Economy,
-                         actor: Staff) -> Created:
-        return Created(id=str(economy.open_fee_account(actor, community_id, body)))
+    community_record(api, "/communities/{community_id}/property-fee-accounts", EconomyApplication.open_fee_account,
+                     OpenFeeAccount, actor_role=Staff)
 
     @api.post("/property-fee-accounts/{account_id}/schedules")
     def set_fee_schedule(account_id: AggregateId, body: SetFeeSchedule, economy: Economy, actor: Staff) -> View:
@@ -306,10 +300,8 @@ def router() -> APIRouter:
     def fee_account(account_id: AggregateId, economy: Economy, actor: Staff, as_of: date | None = None) -> View:
         return economy.fee_account(actor, account_id, as_of)
 
-    @api.post("/communities/{community_id}/property-fee-billing-runs")
-    def run_property_fee_billing(community_id: CommunityId, body: BillMonth, economy: Economy,
-                                 actor: Staff) -> View:
-        return economy.run_property_fee_billing(actor, community_id, body)
+    community_change(api, "/communities/{community_id}/property-fee-billing-runs",
+                     EconomyApplication.run_property_fee_billing, BillMonth)
 
     @api.get("/communities/{community_id}/property-fees")
     def property_fees(community_id: CommunityId, economy: Economy, actor: Staff, as_of: date | None = None) -> View:
