@@ -5,6 +5,7 @@ Writes and reads are for community staff of the community concerned; an admin
 may also register reference data (assets, enterprises, community companies).
 """
 
+import re
 from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
@@ -83,6 +84,19 @@ def community_record(api: APIRouter, path: str, use_case: Callable[..., Any], co
                       response_model=Created)
 
 
+def record_change(api: APIRouter, path: str, use_case: Callable[..., View], command: type[BaseModel],
+                  status_code: int | None = None, name: str | None = None) -> None:
+    """POST `path`: staff give `command` about the one record named in the path (`{tender_id}`, ...) to `use_case`,
+    which checks the record's community; its view answers."""
+    (id_name,) = re.findall(r"\{(\w+)\}", path)
+    IdInPath = Annotated[str, Path(alias=id_name, min_length=1, max_length=64)]  # noqa: N806 - a type
+
+    def handler(record_id: IdInPath, body: command, economy: Economy, actor: Staff) -> View:
+        return use_case(economy, actor, record_id, body)
+
+    api.add_api_route(path, handler, methods=["POST"], name=name or use_case.__name__, status_code=status_code)
+
+
 def lease_change(api: APIRouter, path: str, use_case: Callable[..., View], command: type[BaseModel]) -> None:
     """POST `path`: staff give `command` about one lease of an asset to `use_case`; the lease's statement answers."""
 
@@ -109,12 +123,8 @@ def router() -> APIRouter:
                  WriteOffRent)
     lease_change(api, "/assets/{asset_id}/leases/{lease_id}/termination", EconomyApplication.terminate_lease,
                  TerminateLease)
-
-    @api.post("/assets/{asset_id}/land-reserve-transfer")
-    def transfer_to_land_reserve(asset_id: AggregateId, body: TransferToLandReserve, economy: Economy,
-                                 actor: Staff) -> View:
-        return economy.transfer_to_land_reserve(actor, asset_id, body)
-
+    record_change(api, "/assets/{asset_id}/land-reserve-transfer", EconomyApplication.transfer_to_land_reserve,
+                  TransferToLandReserve)
     community_change(api, "/communities/{community_id}/billing-runs", EconomyApplication.run_billing, BillMonth)
 
     @api.get("/assets/{asset_id}")
@@ -174,15 +184,10 @@ def router() -> APIRouter:
 
     community_record(api, "/communities/{community_id}/enterprises", EconomyApplication.register_enterprise,
                      RegisterEnterprise)
-
-    @api.post("/enterprises/{enterprise_id}/jobs-reports")
-    def report_enterprise_jobs(enterprise_id: AggregateId, body: ReportJobs, economy: Economy, actor: Staff) -> View:
-        return economy.report_enterprise_jobs(actor, enterprise_id, body)
-
-    @api.post("/enterprises/{enterprise_id}/tax-rebates")
-    def receive_tax_rebate(enterprise_id: AggregateId, body: ReceiveTaxRebate, economy: Economy,
-                           actor: Staff) -> View:
-        return economy.receive_tax_rebate(actor, enterprise_id, body)
+    record_change(api, "/enterprises/{enterprise_id}/jobs-reports", EconomyApplication.report_enterprise_jobs,
+                  ReportJobs)
+    record_change(api, "/enterprises/{enterprise_id}/tax-rebates", EconomyApplication.receive_tax_rebate,
+                  ReceiveTaxRebate)
 
     @api.get("/enterprises/{enterprise_id}")
     def enterprise(enterprise_id: AggregateId, economy: Economy, actor: Staff) -> View:
@@ -213,14 +218,9 @@ def router() -> APIRouter:
     # -- companies and income surveys -------------------------------------------------------------
 
     community_record(api, "/communities/{community_id}/companies", EconomyApplication.found_company, FoundCompany)
-
-    @api.post("/companies/{company_id}/revenue-reports")
-    def report_revenue(company_id: AggregateId, body: ReportRevenue, economy: Economy, actor: Staff) -> View:
-        return economy.report_company_revenue(actor, company_id, body)
-
-    @api.post("/companies/{company_id}/jobs-reports")
-    def report_company_jobs(company_id: AggregateId, body: ReportJobs, economy: Economy, actor: Staff) -> View:
-        return economy.report_company_jobs(actor, company_id, body)
+    record_change(api, "/companies/{company_id}/revenue-reports", EconomyApplication.report_company_revenue,
+                  ReportRevenue, name="report_revenue")
+    record_change(api, "/companies/{company_id}/jobs-reports", EconomyApplication.report_company_jobs, ReportJobs)
 
     @api.get("/companies/{company_id}")
     def company(company_id: AggregateId, economy: Economy, actor: Staff) -> View:
@@ -263,17 +263,9 @@ def router() -> APIRouter:
     def open_tender(body: OpenTender, economy: Economy, actor: Staff) -> Created:
         return Created(id=str(economy.open_tender(actor, body)))
 
-    @api.post("/tenders/{tender_id}/bids", status_code=201)
-    def place_bid(tender_id: AggregateId, body: PlaceBid, economy: Economy, actor: Staff) -> View:
-        return economy.place_bid(actor, tender_id, body)
-
-    @api.post("/tenders/{tender_id}/closing")
-    def close_tender(tender_id: AggregateId, body: CloseTender, economy: Economy, actor: Staff) -> View:
-        return economy.close_tender(actor, tender_id, body)
-
-    @api.post("/tenders/{tender_id}/award")
-    def award_tender(tender_id: AggregateId, body: AwardTender, economy: Economy, actor: Staff) -> View:
-        return economy.award_tender(actor, tender_id, body)
+    record_change(api, "/tenders/{tender_id}/bids", EconomyApplication.place_bid, PlaceBid, status_code=201)
+    record_change(api, "/tenders/{tender_id}/closing", EconomyApplication.close_tender, CloseTender)
+    record_change(api, "/tenders/{tender_id}/award", EconomyApplication.award_tender, AwardTender)
 
     @api.get("/tenders/{tender_id}")
     def tender(tender_id: AggregateId, economy: Economy, actor: Staff) -> View:
@@ -283,18 +275,11 @@ def router() -> APIRouter:
 
     community_record(api, "/communities/{community_id}/property-fee-accounts", EconomyApplication.open_fee_account,
                      OpenFeeAccount, actor_role=Staff)
-
-    @api.post("/property-fee-accounts/{account_id}/schedules")
-    def set_fee_schedule(account_id: AggregateId, body: SetFeeSchedule, economy: Economy, actor: Staff) -> View:
-        return economy.set_fee_schedule(actor, account_id, body)
-
-    @api.post("/property-fee-accounts/{account_id}/bills")
-    def bill_property_fee(account_id: AggregateId, body: BillMonth, economy: Economy, actor: Staff) -> View:
-        return economy.bill_property_fee(actor, account_id, body)
-
-    @api.post("/property-fee-accounts/{account_id}/payments")
-    def pay_property_fee(account_id: AggregateId, body: PayPropertyFee, economy: Economy, actor: Staff) -> View:
-        return economy.pay_property_fee(actor, account_id, body)
+    record_change(api, "/property-fee-accounts/{account_id}/schedules", EconomyApplication.set_fee_schedule,
+                  SetFeeSchedule)
+    record_change(api, "/property-fee-accounts/{account_id}/bills", EconomyApplication.bill_property_fee, BillMonth)
+    record_change(api, "/property-fee-accounts/{account_id}/payments", EconomyApplication.pay_property_fee,
+                  PayPropertyFee)
 
     @api.get("/property-fee-accounts/{account_id}")
     def fee_account(account_id: AggregateId, economy: Economy, actor: Staff, as_of: date | None = None) -> View:
