@@ -59,8 +59,9 @@ Registrar = Annotated[Actor, Depends(requires(Role.COMMUNITY_STAFF, Role.ADMIN))
 
 
 # Route families: routes that differ only in path, command and use case are added by one call each, in the
-# order of the document. The route's name (its OpenAPI operation id and summary) is the use case's name.
-# (No `from __future__ import annotations` here: a handler's annotations are the objects passed in.)
+# order of the document (the OpenAPI paths keep their order). A route's name, hence its OpenAPI operation id
+# and summary, is its use case's name unless `name` is given. No `from __future__ import annotations` in this
+# module: FastAPI must see a handler's annotations (`body: command`) as the objects passed in, not as names.
 
 
 def community_change(api: APIRouter, path: str, use_case: Callable[..., View], command: type[BaseModel],
