@@ -5,8 +5,8 @@ Writes and reads are for community staff of the community concerned; an admin
 may also register reference data (assets, enterprises, community companies).
 """
 
-from __future__ import annotations
-
+import re
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -58,46 +58,75 @@ Staff = Annotated[Actor, Depends(requires(Role.COMMUNITY_STAFF))]
 Registrar = Annotated[Actor, Depends(requires(Role.COMMUNITY_STAFF, Role.ADMIN))]
 
 
+# Route families: routes that differ only in path, command and use case are added by one call each, in the
+# order of the document (the OpenAPI paths keep their order). A route's name, hence its OpenAPI operation id
+# and summary, is its use case's name unless `name` is given. No `from __future__ import annotations` in this
+# module: FastAPI must see a handler's annotations (`body: command`) as the objects passed in, not as names.
+
+
+def community_change(api: APIRouter, path: str, use_case: Callable[..., View], command: type[BaseModel],
+                     status_code: int | None = None) -> None:
+    """POST `path`: staff of the community in the path give `command` to `use_case`; its view answers."""
+
+    def handler(community_id: CommunityId, body: command, economy: Economy, actor: Staff) -> View:
+        return use_case(economy, actor, community_id, body)
+
+    api.add_api_route(path, handler, methods=["POST"], name=use_case.__name__, status_code=status_code)
+
+
+def community_record(api: APIRouter, path: str, use_case: Callable[..., Any], command: type[BaseModel],
+                     actor_role: Any = Registrar) -> None:
+    """POST `path` (201): `use_case` makes a new record of the community in the path; its id answers."""
+
+    def handler(community_id: CommunityId, body: command, economy: Economy, actor: actor_role) -> Created:
+        return Created(id=str(use_case(economy, actor, community_id, body)))
+
+    api.add_api_route(path, handler, methods=["POST"], name=use_case.__name__, status_code=201,
+                      response_model=Created)
+
+
+def record_change(api: APIRouter, path: str, use_case: Callable[..., View], command: type[BaseModel],
+                  status_code: int | None = None, name: str | None = None) -> None:
+    """POST `path`: staff give `command` about the one record named in the path (`{tender_id}`, ...) to `use_case`,
+    which checks the record's community; its view answers."""
+    (id_name,) = re.findall(r"\{(\w+)\}", path)
+    IdInPath = Annotated[str, Path(alias=id_name, min_length=1, max_length=64)]  # noqa: N806 - a type
+
+    def handler(record_id: IdInPath, body: command, economy: Economy, actor: Staff) -> View:
+        return use_case(economy, actor, record_id, body)
+
+    api.add_api_route(path, handler, methods=["POST"], name=name or use_case.__name__, status_code=status_code)
+
+
+def lease_change(api: APIRouter, path: str, use_case: Callable[..., View], command: type[BaseModel]) -> None:
+    """POST `path`: staff give `command` about one lease of an asset to `use_case`; the lease's statement answers."""
+
+    def handler(asset_id: AggregateId, lease_id: AggregateId, body: command, economy: Economy, actor: Staff) -> View:
+        return use_case(economy, actor, asset_id, lease_id, body)
+
+    api.add_api_route(path, handler, methods=["POST"], name=use_case.__name__)
+
+
 def router() -> APIRouter:
     api = APIRouter(tags=["economy"], route_class=OneHopRoute)
 
     # -- assets and leases ------------------------------------------------------------------------
 
-    @api.post("/communities/{community_id}/assets", status_code=201, response_model=Created)
-    def register_asset(community_id: CommunityId, body: RegisterAsset, economy: Economy, actor: Registrar) -> Created:
-        return Created(id=str(economy.register_asset(actor, community_id, body)))
+    community_record(api, "/communities/{community_id}/assets", EconomyApplication.register_asset, RegisterAsset)
 
     @api.post("/assets/{asset_id}/leases", status_code=201, response_model=Created)
     def lease_asset(asset_id: AggregateId, body: LeaseAsset, economy: Economy, actor: Staff) -> Created:
         return Created(id=economy.lease_asset(actor, asset_id, body))
 
-    @api.post("/assets/{asset_id}/leases/{lease_id}/rent-bills")
-    def bill_rent(asset_id: AggregateId, lease_id: AggregateId, body: BillMonth, economy: Economy,
-                  actor: Staff) -> View:
-        return economy.bill_rent(actor, asset_id, lease_id, body)
-
-    @api.post("/assets/{asset_id}/leases/{lease_id}/payments")
-    def pay_rent(asset_id: AggregateId, lease_id: AggregateId, body: PayRent, economy: Economy, actor: Staff) -> View:
-        return economy.pay_rent(actor, asset_id, lease_id, body)
-
-    @api.post("/assets/{asset_id}/leases/{lease_id}/write-offs")
-    def write_off_rent(asset_id: AggregateId, lease_id: AggregateId, body: WriteOffRent, economy: Economy,
-                       actor: Staff) -> View:
-        return economy.write_off_rent(actor, asset_id, lease_id, body)
-
-    @api.post("/assets/{asset_id}/leases/{lease_id}/termination")
-    def terminate_lease(asset_id: AggregateId, lease_id: AggregateId, body: TerminateLease, economy: Economy,
-                        actor: Staff) -> View:
-        return economy.terminate_lease(actor, asset_id, lease_id, body)
-
-    @api.post("/assets/{asset_id}/land-reserve-transfer")
-    def transfer_to_land_reserve(asset_id: AggregateId, body: TransferToLandReserve, economy: Economy,
-                                 actor: Staff) -> View:
-        return economy.transfer_to_land_reserve(actor, asset_id, body)
-
-    @api.post("/communities/{community_id}/billing-runs")
-    def run_billing(community_id: CommunityId, body: BillMonth, economy: Economy, actor: Staff) -> View:
-        return economy.run_billing(actor, community_id, body)
+    lease_change(api, "/assets/{asset_id}/leases/{lease_id}/rent-bills", EconomyApplication.bill_rent, BillMonth)
+    lease_change(api, "/assets/{asset_id}/leases/{lease_id}/payments", EconomyApplication.pay_rent, PayRent)
+    lease_change(api, "/assets/{asset_id}/leases/{lease_id}/write-offs", EconomyApplication.write_off_rent,
+                 WriteOffRent)
+    lease_change(api, "/assets/{asset_id}/leases/{lease_id}/termination", EconomyApplication.terminate_lease,
+                 TerminateLease)
+    record_change(api, "/assets/{asset_id}/land-reserve-transfer", EconomyApplication.transfer_to_land_reserve,
+                  TransferToLandReserve)
+    community_change(api, "/communities/{community_id}/billing-runs", EconomyApplication.run_billing, BillMonth)
 
     @api.get("/assets/{asset_id}")
     def asset_card(asset_id: AggregateId, economy: Economy, actor: Staff, as_of: date | None = None) -> View:
@@ -154,19 +183,12 @@ def router() -> APIRouter:
 
     # -- enterprises ------------------------------------------------------------------------------
 
-    @api.post("/communities/{community_id}/enterprises", status_code=201, response_model=Created)
-    def register_enterprise(community_id: CommunityId, body: RegisterEnterprise, economy: Economy,
-                            actor: Registrar) -> Created:
-        return Created(id=str(economy.register_enterprise(actor, community_id, body)))
-
-    @api.post("/enterprises/{enterprise_id}/jobs-reports")
-    def report_enterprise_jobs(enterprise_id: AggregateId, body: ReportJobs, economy: Economy, actor: Staff) -> View:
-        return economy.report_enterprise_jobs(actor, enterprise_id, body)
-
-    @api.post("/enterprises/{enterprise_id}/tax-rebates")
-    def receive_tax_rebate(enterprise_id: AggregateId, body: ReceiveTaxRebate, economy: Economy,
-                           actor: Staff) -> View:
-        return economy.receive_tax_rebate(actor, enterprise_id, body)
+    community_record(api, "/communities/{community_id}/enterprises", EconomyApplication.register_enterprise,
+                     RegisterEnterprise)
+    record_change(api, "/enterprises/{enterprise_id}/jobs-reports", EconomyApplication.report_enterprise_jobs,
+                  ReportJobs)
+    record_change(api, "/enterprises/{enterprise_id}/tax-rebates", EconomyApplication.receive_tax_rebate,
+                  ReceiveTaxRebate)
 
     @api.get("/enterprises/{enterprise_id}")
     def enterprise(enterprise_id: AggregateId, economy: Economy, actor: Staff) -> View:
@@ -174,30 +196,16 @@ def router() -> APIRouter:
 
     # -- the collective fund ----------------------------------------------------------------------
 
-    @api.post("/communities/{community_id}/fund/income")
-    def record_income(community_id: CommunityId, body: RecordIncome, economy: Economy, actor: Staff) -> View:
-        return economy.record_income(actor, community_id, body)
-
-    @api.post("/communities/{community_id}/fund/expenses")
-    def record_expense(community_id: CommunityId, body: RecordExpense, economy: Economy, actor: Staff) -> View:
-        return economy.record_expense(actor, community_id, body)
-
-    @api.post("/communities/{community_id}/fund/debts")
-    def incur_debt(community_id: CommunityId, body: IncurDebt, economy: Economy, actor: Staff) -> View:
-        return economy.incur_debt(actor, community_id, body)
-
-    @api.post("/communities/{community_id}/fund/debt-repayments")
-    def repay_debt(community_id: CommunityId, body: RepayDebt, economy: Economy, actor: Staff) -> View:
-        return economy.repay_debt(actor, community_id, body)
-
-    @api.post("/communities/{community_id}/fund/distributions")
-    def declare_distribution(community_id: CommunityId, body: DeclareDistribution, economy: Economy,
-                             actor: Staff) -> View:
-        return economy.declare_distribution(actor, community_id, body)
-
-    @api.post("/communities/{community_id}/fund/distribution-payments")
-    def pay_distribution(community_id: CommunityId, body: PayDistribution, economy: Economy, actor: Staff) -> View:
-        return economy.pay_distribution(actor, community_id, body)
+    community_change(api, "/communities/{community_id}/fund/income", EconomyApplication.record_income, RecordIncome)
+    community_change(api, "/communities/{community_id}/fund/expenses", EconomyApplication.record_expense,
+                     RecordExpense)
+    community_change(api, "/communities/{community_id}/fund/debts", EconomyApplication.incur_debt, IncurDebt)
+    community_change(api, "/communities/{community_id}/fund/debt-repayments", EconomyApplication.repay_debt,
+                     RepayDebt)
+    community_change(api, "/communities/{community_id}/fund/distributions", EconomyApplication.declare_distribution,
+                     DeclareDistribution)
+    community_change(api, "/communities/{community_id}/fund/distribution-payments",
+                     EconomyApplication.pay_distribution, PayDistribution)
 
     @api.post("/communities/{community_id}/fund/entries/{entry_id}/reversal")
     def reverse_entry(community_id: CommunityId, entry_id: AggregateId, body: ReverseEntry, economy: Economy,
@@ -210,26 +218,17 @@ def router() -> APIRouter:
 
     # -- companies and income surveys -------------------------------------------------------------
 
-    @api.post("/communities/{community_id}/companies", status_code=201, response_model=Created)
-    def found_company(community_id: CommunityId, body: FoundCompany, economy: Economy, actor: Registrar) -> Created:
-        return Created(id=str(economy.found_company(actor, community_id, body)))
-
-    @api.post("/companies/{company_id}/revenue-reports")
-    def report_revenue(company_id: AggregateId, body: ReportRevenue, economy: Economy, actor: Staff) -> View:
-        return economy.report_company_revenue(actor, company_id, body)
-
-    @api.post("/companies/{company_id}/jobs-reports")
-    def report_company_jobs(company_id: AggregateId, body: ReportJobs, economy: Economy, actor: Staff) -> View:
-        return economy.report_company_jobs(actor, company_id, body)
+    community_record(api, "/communities/{community_id}/companies", EconomyApplication.found_company, FoundCompany)
+    record_change(api, "/companies/{company_id}/revenue-reports", EconomyApplication.report_company_revenue,
+                  ReportRevenue, name="report_revenue")
+    record_change(api, "/companies/{company_id}/jobs-reports", EconomyApplication.report_company_jobs, ReportJobs)
 
     @api.get("/companies/{company_id}")
     def company(company_id: AggregateId, economy: Economy, actor: Staff) -> View:
         return economy.company(actor, company_id)
 
-    @api.post("/communities/{community_id}/income-surveys", status_code=201)
-    def report_income_survey(community_id: CommunityId, body: ReportIncomeSurvey, economy: Economy,
-                             actor: Staff) -> View:
-        return economy.report_income_survey(actor, community_id, body)
+    community_change(api, "/communities/{community_id}/income-surveys", EconomyApplication.report_income_survey,
+                     ReportIncomeSurvey, status_code=201)
 
     @api.post("/communities/{community_id}/income-surveys/{year}/corrections")
     def correct_income_survey(community_id: CommunityId, year: SurveyYear, body: CorrectIncomeSurvey,
@@ -242,10 +241,8 @@ def router() -> APIRouter:
 
     # -- public disclosure (三务公开): staff publish, residents read without a token ----------------------
 
-    @api.post("/communities/{community_id}/disclosures", status_code=201)
-    def publish_disclosure(community_id: CommunityId, body: PublishDisclosure, economy: Economy,
-                           actor: Staff) -> View:
-        return economy.publish_disclosure(actor, community_id, body)
+    community_change(api, "/communities/{community_id}/disclosures", EconomyApplication.publish_disclosure,
+                     PublishDisclosure, status_code=201)
 
     @api.post("/communities/{community_id}/disclosures/{month}/corrections", status_code=201)
     def correct_disclosure(community_id: CommunityId, month: MonthKey, body: CorrectDisclosure, economy: Economy,
@@ -267,17 +264,9 @@ def router() -> APIRouter:
     def open_tender(body: OpenTender, economy: Economy, actor: Staff) -> Created:
         return Created(id=str(economy.open_tender(actor, body)))
 
-    @api.post("/tenders/{tender_id}/bids", status_code=201)
-    def place_bid(tender_id: AggregateId, body: PlaceBid, economy: Economy, actor: Staff) -> View:
-        return economy.place_bid(actor, tender_id, body)
-
-    @api.post("/tenders/{tender_id}/closing")
-    def close_tender(tender_id: AggregateId, body: CloseTender, economy: Economy, actor: Staff) -> View:
-        return economy.close_tender(actor, tender_id, body)
-
-    @api.post("/tenders/{tender_id}/award")
-    def award_tender(tender_id: AggregateId, body: AwardTender, economy: Economy, actor: Staff) -> View:
-        return economy.award_tender(actor, tender_id, body)
+    record_change(api, "/tenders/{tender_id}/bids", EconomyApplication.place_bid, PlaceBid, status_code=201)
+    record_change(api, "/tenders/{tender_id}/closing", EconomyApplication.close_tender, CloseTender)
+    record_change(api, "/tenders/{tender_id}/award", EconomyApplication.award_tender, AwardTender)
 
     @api.get("/tenders/{tender_id}")
     def tender(tender_id: AggregateId, economy: Economy, actor: Staff) -> View:
@@ -285,31 +274,20 @@ def router() -> APIRouter:
 
     # -- property fees ----------------------------------------------------------------------------
 
-    @api.post("/communities/{community_id}/property-fee-accounts", status_code=201, response_model=Created)
-    def open_fee_account(community_id: CommunityId, body: OpenFeeAccount, economy: Economy,
-                         actor: Staff) -> Created:
-        return Created(id=str(economy.open_fee_account(actor, community_id, body)))
-
-    @api.post("/property-fee-accounts/{account_id}/schedules")
-    def set_fee_schedule(account_id: AggregateId, body: SetFeeSchedule, economy: Economy, actor: Staff) -> View:
-        return economy.set_fee_schedule(actor, account_id, body)
-
-    @api.post("/property-fee-accounts/{account_id}/bills")
-    def bill_property_fee(account_id: AggregateId, body: BillMonth, economy: Economy, actor: Staff) -> View:
-        return economy.bill_property_fee(actor, account_id, body)
-
-    @api.post("/property-fee-accounts/{account_id}/payments")
-    def pay_property_fee(account_id: AggregateId, body: PayPropertyFee, economy: Economy, actor: Staff) -> View:
-        return economy.pay_property_fee(actor, account_id, body)
+    community_record(api, "/communities/{community_id}/property-fee-accounts", EconomyApplication.open_fee_account,
+                     OpenFeeAccount, actor_role=Staff)
+    record_change(api, "/property-fee-accounts/{account_id}/schedules", EconomyApplication.set_fee_schedule,
+                  SetFeeSchedule)
+    record_change(api, "/property-fee-accounts/{account_id}/bills", EconomyApplication.bill_property_fee, BillMonth)
+    record_change(api, "/property-fee-accounts/{account_id}/payments", EconomyApplication.pay_property_fee,
+                  PayPropertyFee)
 
     @api.get("/property-fee-accounts/{account_id}")
     def fee_account(account_id: AggregateId, economy: Economy, actor: Staff, as_of: date | None = None) -> View:
         return economy.fee_account(actor, account_id, as_of)
 
-    @api.post("/communities/{community_id}/property-fee-billing-runs")
-    def run_property_fee_billing(community_id: CommunityId, body: BillMonth, economy: Economy,
-                                 actor: Staff) -> View:
-        return economy.run_property_fee_billing(actor, community_id, body)
+    community_change(api, "/communities/{community_id}/property-fee-billing-runs",
+                     EconomyApplication.run_property_fee_billing, BillMonth)
 
     @api.get("/communities/{community_id}/property-fees")
     def property_fees(community_id: CommunityId, economy: Economy, actor: Staff, as_of: date | None = None) -> View:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
@@ -42,6 +42,7 @@ from shared.kernel.errors import Conflict, NotFound
 from shared.platform.eventstore import SNAPSHOT_EVERY, ServiceApplication
 
 Id = UUID | str
+Served = TypeVar("Served")
 
 
 class DateAsISO(Transcoding):
@@ -85,6 +86,15 @@ class EconomyApplication(ServiceApplication):
         """Load an aggregate (404 if unknown) of a community the actor serves (403 if not)."""
         aggregate = self.get(aggregate_id, kind, label)
         actor.ensure_serves(aggregate.community_id)
+        return aggregate
+
+    def _change_served(self, actor: Actor, aggregate_id: Id, kind: type[Served], label: str,
+                       change: Callable[[Served], Any]) -> Served:
+        """Load one aggregate of a community the actor serves (404, 403), apply one change, save; the changed
+        aggregate, for the view. Use cases that touch a second aggregate load and save it themselves."""
+        aggregate = self._served(actor, aggregate_id, kind, label)
+        change(aggregate)
+        self.save(aggregate, actor=actor)
         return aggregate
 
     def _enterprise_in(self, community_id: str, enterprise_id: Id) -> Enterprise:
@@ -153,16 +163,13 @@ class EconomyApplication(ServiceApplication):
         return self._lease_statement(asset, lease_id, command.paid_on)
 
     def write_off_rent(self, actor: Actor, asset_id: Id, lease_id: str, command: WriteOffRent) -> dict[str, Any]:
-        asset: Asset = self._served(actor, asset_id, Asset, "asset")
-        asset.write_off_rent(lease_id, amount=command.amount, written_off_on=command.written_off_on,
-                             reason=command.reason)
-        self.save(asset, actor=actor)
+        asset = self._change_served(actor, asset_id, Asset, "asset", lambda asset: asset.write_off_rent(
+            lease_id, amount=command.amount, written_off_on=command.written_off_on, reason=command.reason))
         return self._lease_statement(asset, lease_id, command.written_off_on)
 
     def terminate_lease(self, actor: Actor, asset_id: Id, lease_id: str, command: TerminateLease) -> dict[str, Any]:
-        asset: Asset = self._served(actor, asset_id, Asset, "asset")
-        asset.terminate_lease(lease_id, reason=command.reason, terminated_on=command.terminated_on)
-        self.save(asset, actor=actor)
+        asset = self._change_served(actor, asset_id, Asset, "asset", lambda asset: asset.terminate_lease(
+            lease_id, reason=command.reason, terminated_on=command.terminated_on))
         return self._lease_statement(asset, lease_id, command.terminated_on)
 
     def transfer_to_land_reserve(self, actor: Actor, asset_id: Id, command: TransferToLandReserve) -> dict[str, Any]:
@@ -189,9 +196,8 @@ class EconomyApplication(ServiceApplication):
         return enterprise.id
 
     def report_enterprise_jobs(self, actor: Actor, enterprise_id: Id, command: ReportJobs) -> dict[str, Any]:
-        enterprise: Enterprise = self._served(actor, enterprise_id, Enterprise, "enterprise")
-        enterprise.report_jobs(total=command.total, local=command.local, reported_on=command.reported_on)
-        self.save(enterprise, actor=actor)
+        enterprise = self._change_served(actor, enterprise_id, Enterprise, "enterprise", lambda enterprise: (
+            enterprise.report_jobs(total=command.total, local=command.local, reported_on=command.reported_on)))
         return self._enterprise_view(enterprise)
 
     def receive_tax_rebate(self, actor: Actor, enterprise_id: Id, command: ReceiveTaxRebate) -> dict[str, Any]:
@@ -260,15 +266,13 @@ class EconomyApplication(ServiceApplication):
         return company.id
 
     def report_company_revenue(self, actor: Actor, company_id: Id, command: ReportRevenue) -> dict[str, Any]:
-        company: CommunityCompany = self._served(actor, company_id, CommunityCompany, "community company")
-        company.report_revenue(year=command.year, amount=command.amount)
-        self.save(company, actor=actor)
+        company = self._change_served(actor, company_id, CommunityCompany, "community company", lambda company: (
+            company.report_revenue(year=command.year, amount=command.amount)))
         return self._company_view(company)
 
     def report_company_jobs(self, actor: Actor, company_id: Id, command: ReportJobs) -> dict[str, Any]:
-        company: CommunityCompany = self._served(actor, company_id, CommunityCompany, "community company")
-        company.report_jobs(total=command.total, local=command.local, reported_on=command.reported_on)
-        self.save(company, actor=actor)
+        company = self._change_served(actor, company_id, CommunityCompany, "community company", lambda company: (
+            company.report_jobs(total=command.total, local=command.local, reported_on=command.reported_on)))
         return self._company_view(company)
 
     def company(self, actor: Actor, company_id: Id) -> dict[str, Any]:
@@ -381,9 +385,8 @@ class EconomyApplication(ServiceApplication):
         return {"bid_id": bid_id, **self._tender_view(tender)}
 
     def close_tender(self, actor: Actor, tender_id: Id, command: CloseTender) -> dict[str, Any]:
-        tender: Tender = self._served(actor, tender_id, Tender, "tender")
-        tender.close(closed_on=command.closed_on)
-        self.save(tender, actor=actor)
+        tender = self._change_served(actor, tender_id, Tender, "tender", lambda tender: (
+            tender.close(closed_on=command.closed_on)))
         return self._tender_view(tender)
 
     def award_tender(self, actor: Actor, tender_id: Id, command: AwardTender) -> dict[str, Any]:
@@ -430,9 +433,8 @@ class EconomyApplication(ServiceApplication):
         return account.id
 
     def set_fee_schedule(self, actor: Actor, account_id: Id, command: SetFeeSchedule) -> dict[str, Any]:
-        account: PropertyFeeAccount = self._served(actor, account_id, PropertyFeeAccount, "property-fee account")
-        account.set_schedule(basis=command.basis, rate=command.rate, effective_from=command.effective_from)
-        self.save(account, actor=actor)
+        account = self._change_served(actor, account_id, PropertyFeeAccount, "property-fee account", lambda account: (
+            account.set_schedule(basis=command.basis, rate=command.rate, effective_from=command.effective_from)))
         return self._fee_account_view(account, clock.today())
 
     def bill_property_fee(self, actor: Actor, account_id: Id, command: BillMonth) -> dict[str, Any]:
@@ -464,9 +466,8 @@ class EconomyApplication(ServiceApplication):
                 "total_billed": sum(b["amount"] for b in billed)}
 
     def pay_property_fee(self, actor: Actor, account_id: Id, command: PayPropertyFee) -> dict[str, Any]:
-        account: PropertyFeeAccount = self._served(actor, account_id, PropertyFeeAccount, "property-fee account")
-        account.pay(amount=command.amount, paid_on=command.paid_on)
-        self.save(account, actor=actor)
+        account = self._change_served(actor, account_id, PropertyFeeAccount, "property-fee account", lambda account: (
+            account.pay(amount=command.amount, paid_on=command.paid_on)))
         return self._fee_account_view(account, command.paid_on)
 
     def fee_account(self, actor: Actor, account_id: Id, as_of: date | None = None) -> dict[str, Any]:

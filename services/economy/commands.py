@@ -20,6 +20,8 @@ Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YY
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Reason = Annotated[str, Field(min_length=1, max_length=1000)]
 Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+RecordId = Annotated[str, Field(min_length=1, max_length=64)]
+"""The id of an asset or enterprise the command refers to."""
 
 
 class Command(BaseModel):
@@ -35,7 +37,7 @@ class RegisterAsset(Command):
 
 
 class LeaseAsset(Command):
-    tenant_enterprise_id: str = Field(min_length=1, max_length=64)
+    tenant_enterprise_id: RecordId
     monthly_rent: Fen
     starts_on: date
     ends_on: date
@@ -46,9 +48,15 @@ class BillMonth(Command):
     month: Month
 
 
-class PayRent(Command):
+class Payment(Command):
+    """Money paid into an account (a lease's rent, a household's property fees), never more than it owes."""
+
     amount: Fen
     paid_on: date
+
+
+class PayRent(Payment):
+    pass
 
 
 class WriteOffRent(Command):
@@ -104,27 +112,33 @@ class ReverseEntry(Command):
     reversed_on: date
 
 
-class IncurDebt(Command):
+class DebtMovement(Command):
+    """A debt of the community to one creditor grows or shrinks by an amount."""
+
     creditor: Text
     amount: Fen
+
+
+class IncurDebt(DebtMovement):
     incurred_on: date
 
 
-class RepayDebt(Command):
-    creditor: Text
-    amount: Fen
+class RepayDebt(DebtMovement):
     repaid_on: date
 
 
-class DeclareDistribution(Command):
+class DistributionMovement(Command):
+    """A dividend distribution to one villager group is declared or paid, by an amount."""
+
     villager_group: Ref
     amount: Fen
+
+
+class DeclareDistribution(DistributionMovement):
     declared_on: date
 
 
-class PayDistribution(Command):
-    villager_group: Ref
-    amount: Fen
+class PayDistribution(DistributionMovement):
     paid_on: date
 
 
@@ -166,7 +180,7 @@ class CorrectDisclosure(Command):
 
 
 class OpenTender(Command):
-    asset_id: str = Field(min_length=1, max_length=64)
+    asset_id: RecordId
     lease_starts_on: date
     lease_ends_on: date
     minimum_rent: Fen
@@ -176,7 +190,7 @@ class OpenTender(Command):
 
 
 class PlaceBid(Command):
-    bidder_enterprise_id: str = Field(min_length=1, max_length=64)
+    bidder_enterprise_id: RecordId
     monthly_rent: Fen
     placed_on: date
 
@@ -207,6 +221,5 @@ class SetFeeSchedule(Command):
     effective_from: Month
 
 
-class PayPropertyFee(Command):
-    amount: Fen
-    paid_on: date
+class PayPropertyFee(Payment):
+    pass

@@ -317,7 +317,20 @@ class AssetRegister(OnePerCommunity):
 # -- enterprises -----------------------------------------------------------------------------------
 
 
-class Enterprise(CommunityAggregate):
+class Employer:
+    """An enterprise or a community company: it reports its jobs. Each class keeps its own `_jobs_reported`
+    event method: one defined here would store its events under this class's name, not Enterprise.JobsReported."""
+
+    def report_jobs(self, *, total: int, local: int, reported_on: date) -> None:
+        for name, value in (("total", total), ("local", local)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise Invalid(f"{name} must be a whole number of jobs, at least 0", name)
+        if local > total:
+            raise Invalid(f"local hires ({local}) cannot exceed total jobs ({total})", "local")
+        self._jobs_reported(total, local, reported_on)  # type: ignore[attr-defined]  (each class's event)
+
+
+class Enterprise(Employer, CommunityAggregate):
     """An enterprise in the community (a tenant, a tax payer, an employer)."""
 
     @event("Registered")
@@ -337,10 +350,6 @@ class Enterprise(CommunityAggregate):
                  registered_on: date) -> Enterprise:
         return cls(community_id, name, Sector(sector).value, attracted_by, registered_on)
 
-    def report_jobs(self, *, total: int, local: int, reported_on: date) -> None:
-        _check_jobs(total, local)
-        self._jobs_reported(total, local, reported_on)
-
     @event("JobsReported")
     def _jobs_reported(self, total: int, local: int, reported_on: date) -> None:
         self.jobs_total, self.jobs_local = total, local
@@ -352,14 +361,6 @@ class Enterprise(CommunityAggregate):
     @event("TaxRebateReceived")
     def _tax_rebate_received(self, amount: int, year: int, received_on: date) -> None:
         self.tax_rebates.append((year, received_on, amount))
-
-
-def _check_jobs(total: int, local: int) -> None:
-    for name, value in (("total", total), ("local", local)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise Invalid(f"{name} must be a whole number of jobs, at least 0", name)
-    if local > total:
-        raise Invalid(f"local hires ({local}) cannot exceed total jobs ({total})", "local")
 
 
 # -- the collective fund ---------------------------------------------------------------------------
@@ -500,7 +501,7 @@ class CollectiveFund(OnePerCommunity):
 # -- community-owned companies and income surveys --------------------------------------------------
 
 
-class CommunityCompany(CommunityAggregate):
+class CommunityCompany(Employer, CommunityAggregate):
     """A company the community owns (cleaning company, farm-machinery cooperative, market)."""
 
     @event("Founded")
@@ -525,10 +526,6 @@ class CommunityCompany(CommunityAggregate):
     @event("RevenueReported")
     def _revenue_reported(self, year: int, amount: int) -> None:
         self.revenue_by_year[year] = amount
-
-    def report_jobs(self, *, total: int, local: int, reported_on: date) -> None:
-        _check_jobs(total, local)
-        self._jobs_reported(total, local, reported_on)
 
     @event("JobsReported")
     def _jobs_reported(self, total: int, local: int, reported_on: date) -> None:

@@ -31,16 +31,48 @@ CompanyKind = StrEnum("CompanyKind", ["cleaning", "farm_cooperative", "market", 
 FeeBasis = StrEnum("FeeBasis", ["per_m2", "fixed"])
 
 
-class AssetRegistered(PublicEvent):
+# -- what events of different records share (unlisted bases). An event lists its record's base last, so
+# its fields come first: pydantic collects a model's fields from its last base to its first.
+
+
+class Billed(PublicEvent):
+    """Base of a month billed to an account (a lease's rent, a household's property fee)."""
+
+    month: str = Month
+    amount: int = Money
+    due_on: date
+
+
+class Paid(PublicEvent):
+    """Base of a payment into an account (a lease's rent, a household's property fees)."""
+
+    amount: int = Money
+    paid_on: date
+
+
+class JobsReported(PublicEvent):
+    """Base of an employer's jobs report (an enterprise, a community company)."""
+
+    total: int = Field(ge=0)
+    local: int = Field(ge=0)
+    reported_on: date
+
+
+# -- assets and leases ---------------------------------------------------------------------------------
+
+
+class AssetEvent(PublicEvent):
     asset_id: str
+
+
+class AssetRegistered(AssetEvent):
     asset_type: AssetType
     area_m2: int = Field(gt=0)
     book_value: int = Money
     registered_on: date
 
 
-class LeaseEvent(PublicEvent):
-    asset_id: str
+class LeaseEvent(AssetEvent):
     lease_id: str
 
 
@@ -51,15 +83,12 @@ class AssetLeased(LeaseEvent):
     ends_on: date
 
 
-class RentBilled(LeaseEvent):
-    month: str = Month
-    amount: int = Money
-    due_on: date
+class RentBilled(Billed, LeaseEvent):
+    pass
 
 
-class RentPaid(LeaseEvent):
-    amount: int = Money
-    paid_on: date
+class RentPaid(Paid, LeaseEvent):
+    pass
 
 
 class RentWrittenOff(LeaseEvent):
@@ -72,51 +101,56 @@ class LeaseTerminated(LeaseEvent):
     terminated_on: date
 
 
-class AssetTransferredToLandReserve(PublicEvent):
-    asset_id: str
+class AssetTransferredToLandReserve(AssetEvent):
     compensation: int = Money
     transferred_on: date
 
 
-class EnterpriseRegistered(PublicEvent):
+# -- enterprises ---------------------------------------------------------------------------------------
+
+
+class EnterpriseEvent(PublicEvent):
     enterprise_id: str
+
+
+class EnterpriseRegistered(EnterpriseEvent):
     sector: Sector
     attracted_by_ref: str | None = None
     registered_on: date
 
 
-class EnterpriseJobsReported(PublicEvent):
-    enterprise_id: str
-    total: int = Field(ge=0)
-    local: int = Field(ge=0)
-    reported_on: date
+class EnterpriseJobsReported(JobsReported, EnterpriseEvent):
+    pass
 
 
-class TaxRebateReceived(PublicEvent):
-    enterprise_id: str
+class TaxRebateReceived(EnterpriseEvent):
     amount: int = Money
     year: int
     received_on: date
 
 
-class IncomeRecorded(PublicEvent):
+# -- the collective fund -------------------------------------------------------------------------------
+
+
+class FundEntryEvent(PublicEvent):
     entry_id: str
+
+
+class IncomeRecorded(FundEntryEvent):
     source: IncomeSource
     amount: int = Money
     received_on: date
 
 
-class ExpenseRecorded(PublicEvent):
-    entry_id: str
+class ExpenseRecorded(FundEntryEvent):
     category: ExpenseCategory
     amount: int = Money
     spent_on: date
 
 
-class FundEntryReversed(PublicEvent):
+class FundEntryReversed(FundEntryEvent):
     """A correction: the entry's amount comes off its source or category, in the month it was booked."""
 
-    entry_id: str
     kind: str = Field(pattern="^(income|expense)$")
     label: str = Field(max_length=32, description="income source or expense category")
     amount: int = Money
@@ -124,13 +158,17 @@ class FundEntryReversed(PublicEvent):
     reversed_on: date
 
 
-class DebtIncurred(PublicEvent):
+class DebtEvent(PublicEvent):
+    """Base of a change of the community's debt: the amount (creditors stay in the event store)."""
+
     amount: int = Money
+
+
+class DebtIncurred(DebtEvent):
     incurred_on: date
 
 
-class DebtRepaid(PublicEvent):
-    amount: int = Money
+class DebtRepaid(DebtEvent):
     repaid_on: date
 
 
@@ -149,34 +187,38 @@ class DistributionPaid(DistributionEvent):
     paid_on: date
 
 
-class CompanyFounded(PublicEvent):
+# -- community-owned companies and income surveys ------------------------------------------------------
+
+
+class CompanyEvent(PublicEvent):
     company_id: str
+
+
+class CompanyFounded(CompanyEvent):
     kind: CompanyKind
     founded_on: date
 
 
-class CompanyRevenueReported(PublicEvent):
+class CompanyRevenueReported(CompanyEvent):
     """Supersedes any earlier report for the same year."""
 
-    company_id: str
     year: int
     amount: int = Money
 
 
-class CompanyJobsReported(PublicEvent):
-    company_id: str
-    total: int = Field(ge=0)
-    local: int = Field(ge=0)
-    reported_on: date
+class CompanyJobsReported(JobsReported, CompanyEvent):
+    pass
 
 
-class PerCapitaIncomeReported(PublicEvent):
+class PerCapitaIncomeEvent(PublicEvent):
     year: int
+
+
+class PerCapitaIncomeReported(PerCapitaIncomeEvent):
     per_capita_net_income: int = Money
 
 
-class PerCapitaIncomeCorrected(PublicEvent):
-    year: int
+class PerCapitaIncomeCorrected(PerCapitaIncomeEvent):
     previous: int = Money
     per_capita_net_income: int = Money
 
@@ -206,17 +248,19 @@ class DisclosureFigures(BaseModel):
     rent_outstanding: int = Money
 
 
-class DisclosurePublished(PublicEvent):
+class DisclosureEvent(PublicEvent):
     disclosure_id: str
+
+
+class DisclosurePublished(DisclosureEvent):
     month: str = Month
     published_on: date
     figures: DisclosureFigures
 
 
-class DisclosureCorrected(PublicEvent):
+class DisclosureCorrected(DisclosureEvent):
     """The month's figures published again; refers to the disclosure it corrects (its reason is on the page)."""
 
-    disclosure_id: str
     correction_number: int = Field(ge=1)
     month: str = Month
     corrected_on: date
@@ -279,15 +323,12 @@ class PropertyFeeScheduleSet(PropertyFeeEvent):
     effective_from: str = Month
 
 
-class PropertyFeeBilled(PropertyFeeEvent):
-    month: str = Month
-    amount: int = Money
-    due_on: date
+class PropertyFeeBilled(Billed, PropertyFeeEvent):
+    pass
 
 
-class PropertyFeePaid(PropertyFeeEvent):
-    amount: int = Money
-    paid_on: date
+class PropertyFeePaid(Paid, PropertyFeeEvent):
+    pass
 
 
 public_events = PublicEventSet("economy", [
