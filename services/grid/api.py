@@ -1,9 +1,9 @@
 """Grid HTTP API: thin. Each route authenticates the caller, takes its typed command (services/grid/commands.py)
 and calls one use case, which checks the community and applies the domain rules.
 
-Most write routes come in two families, each added by one function below: creating a record (201, its id)
-and acting on one record named in the URL (the use case's answer). A route's name, which gives its
-OpenAPI operation id, is the use case's name.
+Most routes come in three families, each added by one function below: creating a record (201, its id),
+acting on one record named in the URL, and viewing one (the use case's answer). A route's name, which gives
+its OpenAPI operation id, is the use case's name; a view route's is get_<use case>.
 
 Annotations here are evaluated when a route is defined (no `from __future__ import annotations`): the
 route families annotate their handlers with the command model and caller they are given.
@@ -68,6 +68,16 @@ def add_record_route(api: APIRouter, path: str, id_param: str, use_case: str, co
     api.add_api_route(path, act, methods=[method], name=use_case)
 
 
+def add_view_route(api: APIRouter, path: str, id_param: str, use_case: str) -> None:
+    """GET `path`: GridApplication.<use_case>'s view of the record named by the path parameter `id_param`
+    (the route is named get_<use_case>)."""
+
+    def view(record_id: Annotated[str, Path(alias=id_param)], grid: Grid, actor: CaseWorker) -> View:
+        return getattr(grid, use_case)(actor, record_id)
+
+    api.add_api_route(path, view, methods=["GET"], name=f"get_{use_case}")
+
+
 def router() -> APIRouter:
     from services.grid import open311
 
@@ -93,9 +103,7 @@ def router() -> APIRouter:
     def unassign_worker(cell_id: str, worker_id: str, grid: Grid, actor: CaseWorker) -> View:
         return grid.unassign_worker(actor, cell_id, worker_id)
 
-    @api.get("/cells/{cell_id}")
-    def get_cell(cell_id: str, grid: Grid, actor: CaseWorker) -> View:
-        return grid.cell(actor, cell_id)
+    add_view_route(api, "/cells/{cell_id}", "cell_id", "cell")
 
     # -- cases ----------------------------------------------------------------
     add_create_route(api, "/cases", "report_case", ReportCase)
@@ -125,9 +133,7 @@ def router() -> APIRouter:
                           category=category, assignee=assignee, overdue=overdue, reported_from=reported_from,
                           reported_to=reported_to, sort=sort, limit=limit, cursor=cursor)
 
-    @api.get("/cases/{case_id}")
-    def get_case(case_id: str, grid: Grid, actor: CaseWorker) -> View:
-        return grid.case(actor, case_id)
+    add_view_route(api, "/cases/{case_id}", "case_id", "case")
 
     @api.get("/cases/{case_id}/history")
     def case_history(case_id: str, grid: Grid, actor: CaseWorker) -> list[View]:
@@ -148,9 +154,7 @@ def router() -> APIRouter:
                    cursor: str | None = None) -> View:
         return list_mediations(lists, actor, community_id=community_id, status=status, limit=limit, cursor=cursor)
 
-    @api.get("/mediations/{mediation_id}")
-    def get_mediation(mediation_id: str, grid: Grid, actor: CaseWorker) -> View:
-        return grid.mediation(actor, mediation_id)
+    add_view_route(api, "/mediations/{mediation_id}", "mediation_id", "mediation")
 
     # -- inspections ----------------------------------------------------------
     @api.post("/inspections", status_code=201)
@@ -158,9 +162,7 @@ def router() -> APIRouter:
         inspection = grid.complete_inspection(actor, body)
         return {"id": str(inspection.id), "case_ids": inspection.case_ids}
 
-    @api.get("/inspections/{inspection_id}")
-    def get_inspection(inspection_id: str, grid: Grid, actor: CaseWorker) -> View:
-        return grid.inspection(actor, inspection_id)
+    add_view_route(api, "/inspections/{inspection_id}", "inspection_id", "inspection")
 
     # -- rental houses --------------------------------------------------------
     add_create_route(api, "/rentals", "register_rental", RegisterRental)
@@ -176,9 +178,7 @@ def router() -> APIRouter:
         return list_rentals(lists, actor, community_id=community_id, grid_cell_id=grid_cell_id, limit=limit,
                             cursor=cursor)
 
-    @api.get("/rentals/{house_id}")
-    def get_rental_house(house_id: str, grid: Grid, actor: CaseWorker) -> View:
-        return grid.rental_house(actor, house_id)
+    add_view_route(api, "/rentals/{house_id}", "house_id", "rental_house")
 
     # -- special-group follow-ups ---------------------------------------------
     add_create_route(api, "/follow-ups", "start_follow_up", StartFollowUp)
@@ -192,9 +192,7 @@ def router() -> APIRouter:
         return list_follow_ups(lists, actor, community_id=community_id, grid_cell_id=grid_cell_id, status=status,
                                group=group, limit=limit, cursor=cursor)
 
-    @api.get("/follow-ups/{follow_up_id}")
-    def get_follow_up(follow_up_id: str, grid: Grid, actor: CaseWorker) -> View:
-        return grid.follow_up(actor, follow_up_id)
+    add_view_route(api, "/follow-ups/{follow_up_id}", "follow_up_id", "follow_up")
 
     # -- household visits (走访) -----------------------------------------------
     @api.post("/visits", status_code=201)
@@ -202,9 +200,7 @@ def router() -> APIRouter:
         visit = grid.record_visit(actor, body)
         return {"id": str(visit.id), "case_id": visit.case_id, "follow_up_id": visit.follow_up_id}
 
-    @api.get("/visits/{visit_id}")
-    def get_visit(visit_id: str, grid: Grid, actor: CaseWorker) -> View:
-        return grid.visit(actor, visit_id)
+    add_view_route(api, "/visits/{visit_id}", "visit_id", "visit")
 
     api.include_router(open311.router(), prefix="/open311/v2")
     return api

@@ -3,9 +3,9 @@ domain.
 
 community_staff act within the communities their token covers; admin anywhere.
 
-Most write routes come in two families, each added by one function below: creating a record (201, its id)
-and acting on one record named in the URL (the use case's answer). A route's name, which gives its
-OpenAPI operation id, is the use case's name unless the table says otherwise.
+Most routes come in three families, each added by one function below: creating a record (201, its id),
+acting on one record named in the URL, and viewing one (the use case's answer). A route's name, which gives
+its OpenAPI operation id, is the use case's name (or a call's route_name); a view route's is get_<use case>.
 
 Annotations here are evaluated when a route is defined (no `from __future__ import annotations`): the
 route families annotate their handlers with the command model they are given.
@@ -66,6 +66,16 @@ def add_record_route(api: APIRouter, path: str, id_param: str, use_case: str, co
     api.add_api_route(path, act, methods=["POST"], name=route_name or use_case)
 
 
+def add_view_route(api: APIRouter, path: str, id_param: str, use_case: str) -> None:
+    """GET `path`: VolunteeringApplication.<use_case>'s view of the record named by the path parameter `id_param`
+    (the route is named get_<use_case>)."""
+
+    def view(record_id: Annotated[str, Path(alias=id_param)], app: App, actor: Staff) -> dict[str, Any]:
+        return getattr(app, use_case)(actor, record_id)
+
+    api.add_api_route(path, view, methods=["GET"], name=f"get_{use_case}")
+
+
 def router() -> APIRouter:
     """Each route: the caller (staff or admin), the command, the one use case that checks the community
     and answers."""
@@ -81,9 +91,7 @@ def router() -> APIRouter:
         return list_volunteers(lists, actor, community_id=community_id, team_id=team_id, skill=skill, limit=limit,
                                cursor=cursor)
 
-    @api.get("/volunteers/{volunteer_id}")
-    def get_volunteer(volunteer_id: str, app: App, actor: Staff) -> dict[str, Any]:
-        return app.volunteer(actor, volunteer_id)
+    add_view_route(api, "/volunteers/{volunteer_id}", "volunteer_id", "volunteer")
 
     add_record_route(api, "/volunteers/{volunteer_id}/suspend", "volunteer_id", "suspend_volunteer", Reason)
 
@@ -100,9 +108,7 @@ def router() -> APIRouter:
               limit: Limit = DEFAULT_LIMIT, cursor: str | None = None) -> dict[str, Any]:
         return list_teams(lists, actor, community_id=community_id, purpose=purpose, limit=limit, cursor=cursor)
 
-    @api.get("/teams/{team_id}")
-    def get_team(team_id: str, app: App, actor: Staff) -> dict[str, Any]:
-        return app.team(actor, team_id)
+    add_view_route(api, "/teams/{team_id}", "team_id", "team")
 
     add_record_route(api, "/teams/{team_id}/join", "team_id", "join_team", VolunteerRef)
     add_record_route(api, "/teams/{team_id}/leave", "team_id", "leave_team", VolunteerRef)
@@ -123,9 +129,7 @@ def router() -> APIRouter:
         return list_activities(lists, actor, community_id=community_id, starts_from=starts_from, starts_to=starts_to,
                                status=status, has_open_slots=has_open_slots, limit=limit, cursor=cursor)
 
-    @api.get("/activities/{activity_id}")
-    def get_activity(activity_id: str, app: App, actor: Staff) -> dict[str, Any]:
-        return app.activity(actor, activity_id)
+    add_view_route(api, "/activities/{activity_id}", "activity_id", "activity")
 
     add_record_route(api, "/activities/{activity_id}/sign-up", "activity_id", "sign_up", VolunteerRef)
     add_record_route(api, "/activities/{activity_id}/cancel-sign-up", "activity_id", "cancel_sign_up", VolunteerRef)
@@ -153,9 +157,7 @@ def router() -> APIRouter:
                       cursor: str | None = None) -> dict[str, Any]:
         return list_help_requests(lists, actor, community_id=community_id, status=status, limit=limit, cursor=cursor)
 
-    @api.get("/help-requests/{request_id}")
-    def get_help_request(request_id: str, app: App, actor: Staff) -> dict[str, Any]:
-        return app.help_request(actor, request_id)
+    add_view_route(api, "/help-requests/{request_id}", "request_id", "help_request")
 
     add_record_route(api, "/help-requests/{request_id}/match", "request_id", "match_help_request", MatchHelpRequest)
     add_record_route(api, "/help-requests/{request_id}/fulfil", "request_id", "fulfil_help_request", FulfilHelpRequest)
@@ -163,9 +165,7 @@ def router() -> APIRouter:
 
     # -- points ---------------------------------------------------------------
 
-    @api.get("/volunteers/{volunteer_id}/points")
-    def get_points(volunteer_id: str, app: App, actor: Staff) -> dict[str, Any]:
-        return app.points(actor, volunteer_id)
+    add_view_route(api, "/volunteers/{volunteer_id}/points", "volunteer_id", "points")
 
     add_record_route(api, "/volunteers/{volunteer_id}/points/bonus", "volunteer_id", "award_bonus", Bonus)
     add_record_route(api, "/volunteers/{volunteer_id}/points/redeem", "volunteer_id", "redeem_points", Redeem)
