@@ -112,15 +112,12 @@ def router() -> APIRouter:
     def accept_case(case_id: str, grid: Grid, actor: CaseWorker) -> View:
         return grid.accept_case(actor, case_id)
 
-    for action, use_case, command in [
-        ("assign", "assign_case", AssignCase),
-        ("escalate", "escalate_case", EscalateCase),
-        ("resolve", "resolve_case", ResolveCase),
-        ("close", "close_case", CloseCase),
-        ("reopen", "reopen_case", ReopenCase),
-        ("reject", "reject_case", RejectCase),
-    ]:
-        add_record_route(api, f"/cases/{{case_id}}/{action}", "case_id", use_case, command)
+    add_record_route(api, "/cases/{case_id}/assign", "case_id", "assign_case", AssignCase)
+    add_record_route(api, "/cases/{case_id}/escalate", "case_id", "escalate_case", EscalateCase)
+    add_record_route(api, "/cases/{case_id}/resolve", "case_id", "resolve_case", ResolveCase)
+    add_record_route(api, "/cases/{case_id}/close", "case_id", "close_case", CloseCase)
+    add_record_route(api, "/cases/{case_id}/reopen", "case_id", "reopen_case", ReopenCase)
+    add_record_route(api, "/cases/{case_id}/reject", "case_id", "reject_case", RejectCase)
 
     @api.get("/cases")
     def cases(
@@ -141,12 +138,9 @@ def router() -> APIRouter:
 
     # -- mediation ------------------------------------------------------------
     add_create_route(api, "/mediations", "open_mediation", OpenMediation)
-    for action, use_case, command in [
-        ("sessions", "hold_mediation_session", HoldSession),
-        ("settle", "settle_mediation", SettleMediation),
-        ("fail", "fail_mediation", FailMediation),
-    ]:
-        add_record_route(api, f"/mediations/{{mediation_id}}/{action}", "mediation_id", use_case, command)
+    add_record_route(api, "/mediations/{mediation_id}/sessions", "mediation_id", "hold_mediation_session", HoldSession)
+    add_record_route(api, "/mediations/{mediation_id}/settle", "mediation_id", "settle_mediation", SettleMediation)
+    add_record_route(api, "/mediations/{mediation_id}/fail", "mediation_id", "fail_mediation", FailMediation)
 
     @api.get("/mediations")
     def mediations(lists: Lists, actor: CaseWorker, community_id: str | None = None,
