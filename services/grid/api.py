@@ -1,12 +1,18 @@
 """Grid HTTP API: thin. Each route authenticates the caller, takes its typed command (services/grid/commands.py)
-and calls one use case, which checks the community and applies the domain rules."""
+and calls one use case, which checks the community and applies the domain rules.
 
-from __future__ import annotations
+Most routes come in three families, each added by one function below: creating a record (201, its id),
+acting on one record named in the URL, and viewing one (the use case's answer). A route's name, which gives
+its OpenAPI operation id, is the use case's name; a view route's is get_<use case>.
+
+Annotations here are evaluated when a route is defined (no `from __future__ import annotations`): the
+route families annotate their handlers with the command model and caller they are given.
+"""
 
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel
 
 from services.grid.application import GridApplication
@@ -29,9 +35,6 @@ class Created(BaseModel):
     id: str
 
 
-CaseCreated = Created
-
-
 async def grid_app(request: Request) -> GridApplication:
     return request.app.state.application
 
@@ -43,19 +46,47 @@ Anyone = Annotated[Actor, Depends(requires(*Role))]
 View = dict[str, Any]
 
 
+def add_create_route(api: APIRouter, path: str, use_case: str, command: type[BaseModel],
+                     caller: Any = CaseWorker) -> None:
+    """POST `path`: the `command` body goes to GridApplication.<use_case>, which answers the new record's id."""
+
+    def create(body: command, grid: Grid, actor: caller) -> Created:  # type: ignore[valid-type]
+        return Created(id=str(getattr(grid, use_case)(actor, body)))
+
+    api.add_api_route(path, create, methods=["POST"], name=use_case, status_code=201, response_model=Created)
+
+
+def add_record_route(api: APIRouter, path: str, id_param: str, use_case: str, command: type[BaseModel],
+                     method: str = "POST") -> None:
+    """`method path`: the record named by the path parameter `id_param` and the `command` body go to
+    GridApplication.<use_case>, whose view of the record is the answer."""
+
+    def act(record_id: Annotated[str, Path(alias=id_param)], body: command,  # type: ignore[valid-type]
+            grid: Grid, actor: CaseWorker) -> View:
+        return getattr(grid, use_case)(actor, record_id, body)
+
+    api.add_api_route(path, act, methods=[method], name=use_case)
+
+
+def add_view_route(api: APIRouter, path: str, id_param: str, use_case: str) -> None:
+    """GET `path`: GridApplication.<use_case>'s view of the record named by the path parameter `id_param`
+    (the route is named get_<use_case>)."""
+
+    def view(record_id: Annotated[str, Path(alias=id_param)], grid: Grid, actor: CaseWorker) -> View:
+        return getattr(grid, use_case)(actor, record_id)
+
+    api.add_api_route(path, view, methods=["GET"], name=f"get_{use_case}")
+
+
 def router() -> APIRouter:
     from services.grid import open311
 
     api = APIRouter(tags=["grid"], route_class=OneHopRoute)
 
     # -- directory ------------------------------------------------------------
-    @api.post("/communities", status_code=201, response_model=Created)
-    def register_community(body: RegisterCommunity, grid: Grid, actor: Admin) -> Created:
-        return Created(id=grid.register_community(actor, body))
-
-    @api.patch("/communities/{community_id}")
-    def update_community(community_id: str, body: UpdateCommunity, grid: Grid, actor: CaseWorker) -> View:
-        return grid.update_community(actor, community_id, body)
+    add_create_route(api, "/communities", "register_community", RegisterCommunity, caller=Admin)
+    add_record_route(api, "/communities/{community_id}", "community_id", "update_community", UpdateCommunity,
+                     method="PATCH")
 
     @api.get("/communities")
     def communities(grid: Grid, _: Anyone) -> list[View]:
@@ -65,54 +96,28 @@ def router() -> APIRouter:
     def community(community_id: str, grid: Grid, _: Anyone) -> View:
         return grid.community_details(community_id)
 
-    @api.post("/cells", status_code=201, response_model=Created)
-    def draw_cell(body: DrawCell, grid: Grid, actor: CaseWorker) -> Created:
-        return Created(id=str(grid.draw_cell(actor, body)))
-
-    @api.post("/cells/{cell_id}/workers")
-    def assign_worker(cell_id: str, body: AssignWorker, grid: Grid, actor: CaseWorker) -> View:
-        return grid.assign_worker(actor, cell_id, body)
+    add_create_route(api, "/cells", "draw_cell", DrawCell)
+    add_record_route(api, "/cells/{cell_id}/workers", "cell_id", "assign_worker", AssignWorker)
 
     @api.delete("/cells/{cell_id}/workers/{worker_id}")
     def unassign_worker(cell_id: str, worker_id: str, grid: Grid, actor: CaseWorker) -> View:
         return grid.unassign_worker(actor, cell_id, worker_id)
 
-    @api.get("/cells/{cell_id}")
-    def get_cell(cell_id: str, grid: Grid, actor: CaseWorker) -> View:
-        return grid.cell(actor, cell_id)
+    add_view_route(api, "/cells/{cell_id}", "cell_id", "cell")
 
     # -- cases ----------------------------------------------------------------
-    @api.post("/cases", status_code=201, response_model=CaseCreated)
-    def report_case(body: ReportCase, grid: Grid, actor: CaseWorker) -> CaseCreated:
-        return CaseCreated(id=str(grid.report_case(actor, body)))
+    add_create_route(api, "/cases", "report_case", ReportCase)
 
     @api.post("/cases/{case_id}/accept")
     def accept_case(case_id: str, grid: Grid, actor: CaseWorker) -> View:
         return grid.accept_case(actor, case_id)
 
-    @api.post("/cases/{case_id}/assign")
-    def assign_case(case_id: str, body: AssignCase, grid: Grid, actor: CaseWorker) -> View:
-        return grid.assign_case(actor, case_id, body)
-
-    @api.post("/cases/{case_id}/escalate")
-    def escalate_case(case_id: str, body: EscalateCase, grid: Grid, actor: CaseWorker) -> View:
-        return grid.escalate_case(actor, case_id, body)
-
-    @api.post("/cases/{case_id}/resolve")
-    def resolve_case(case_id: str, body: ResolveCase, grid: Grid, actor: CaseWorker) -> View:
-        return grid.resolve_case(actor, case_id, body)
-
-    @api.post("/cases/{case_id}/close")
-    def close_case(case_id: str, body: CloseCase, grid: Grid, actor: CaseWorker) -> View:
-        return grid.close_case(actor, case_id, body)
-
-    @api.post("/cases/{case_id}/reopen")
-    def reopen_case(case_id: str, body: ReopenCase, grid: Grid, actor: CaseWorker) -> View:
-        return grid.reopen_case(actor, case_id, body)
-
-    @api.post("/cases/{case_id}/reject")
-    def reject_case(case_id: str, body: RejectCase, grid: Grid, actor: CaseWorker) -> View:
-        return grid.reject_case(actor, case_id, body)
+    add_record_route(api, "/cases/{case_id}/assign", "case_id", "assign_case", AssignCase)
+    add_record_route(api, "/cases/{case_id}/escalate", "case_id", "escalate_case", EscalateCase)
+    add_record_route(api, "/cases/{case_id}/resolve", "case_id", "resolve_case", ResolveCase)
+    add_record_route(api, "/cases/{case_id}/close", "case_id", "close_case", CloseCase)
+    add_record_route(api, "/cases/{case_id}/reopen", "case_id", "reopen_case", ReopenCase)
+    add_record_route(api, "/cases/{case_id}/reject", "case_id", "reject_case", RejectCase)
 
     @api.get("/cases")
     def cases(
@@ -125,30 +130,17 @@ def router() -> APIRouter:
                           category=category, assignee=assignee, overdue=overdue, reported_from=reported_from,
                           reported_to=reported_to, sort=sort, limit=limit, cursor=cursor)
 
-    @api.get("/cases/{case_id}")
-    def get_case(case_id: str, grid: Grid, actor: CaseWorker) -> View:
-        return grid.case(actor, case_id)
+    add_view_route(api, "/cases/{case_id}", "case_id", "case")
 
     @api.get("/cases/{case_id}/history")
     def case_history(case_id: str, grid: Grid, actor: CaseWorker) -> list[View]:
         return grid.case_history(actor, case_id)
 
     # -- mediation ------------------------------------------------------------
-    @api.post("/mediations", status_code=201, response_model=Created)
-    def open_mediation(body: OpenMediation, grid: Grid, actor: CaseWorker) -> Created:
-        return Created(id=str(grid.open_mediation(actor, body)))
-
-    @api.post("/mediations/{mediation_id}/sessions")
-    def hold_mediation_session(mediation_id: str, body: HoldSession, grid: Grid, actor: CaseWorker) -> View:
-        return grid.hold_mediation_session(actor, mediation_id, body)
-
-    @api.post("/mediations/{mediation_id}/settle")
-    def settle_mediation(mediation_id: str, body: SettleMediation, grid: Grid, actor: CaseWorker) -> View:
-        return grid.settle_mediation(actor, mediation_id, body)
-
-    @api.post("/mediations/{mediation_id}/fail")
-    def fail_mediation(mediation_id: str, body: FailMediation, grid: Grid, actor: CaseWorker) -> View:
-        return grid.fail_mediation(actor, mediation_id, body)
+    add_create_route(api, "/mediations", "open_mediation", OpenMediation)
+    add_record_route(api, "/mediations/{mediation_id}/sessions", "mediation_id", "hold_mediation_session", HoldSession)
+    add_record_route(api, "/mediations/{mediation_id}/settle", "mediation_id", "settle_mediation", SettleMediation)
+    add_record_route(api, "/mediations/{mediation_id}/fail", "mediation_id", "fail_mediation", FailMediation)
 
     @api.get("/mediations")
     def mediations(lists: Lists, actor: CaseWorker, community_id: str | None = None,
@@ -156,9 +148,7 @@ def router() -> APIRouter:
                    cursor: str | None = None) -> View:
         return list_mediations(lists, actor, community_id=community_id, status=status, limit=limit, cursor=cursor)
 
-    @api.get("/mediations/{mediation_id}")
-    def get_mediation(mediation_id: str, grid: Grid, actor: CaseWorker) -> View:
-        return grid.mediation(actor, mediation_id)
+    add_view_route(api, "/mediations/{mediation_id}", "mediation_id", "mediation")
 
     # -- inspections ----------------------------------------------------------
     @api.post("/inspections", status_code=201)
@@ -166,18 +156,11 @@ def router() -> APIRouter:
         inspection = grid.complete_inspection(actor, body)
         return {"id": str(inspection.id), "case_ids": inspection.case_ids}
 
-    @api.get("/inspections/{inspection_id}")
-    def get_inspection(inspection_id: str, grid: Grid, actor: CaseWorker) -> View:
-        return grid.inspection(actor, inspection_id)
+    add_view_route(api, "/inspections/{inspection_id}", "inspection_id", "inspection")
 
     # -- rental houses --------------------------------------------------------
-    @api.post("/rentals", status_code=201, response_model=Created)
-    def register_rental(body: RegisterRental, grid: Grid, actor: CaseWorker) -> Created:
-        return Created(id=str(grid.register_rental(actor, body)))
-
-    @api.post("/rentals/{house_id}/tenants")
-    def register_tenant(house_id: str, body: RegisterTenant, grid: Grid, actor: CaseWorker) -> View:
-        return grid.register_tenant(actor, house_id, body)
+    add_create_route(api, "/rentals", "register_rental", RegisterRental)
+    add_record_route(api, "/rentals/{house_id}/tenants", "house_id", "register_tenant", RegisterTenant)
 
     @api.delete("/rentals/{house_id}/tenants/{household_id}")
     def tenant_departed(house_id: str, household_id: str, grid: Grid, actor: CaseWorker) -> View:
@@ -189,22 +172,12 @@ def router() -> APIRouter:
         return list_rentals(lists, actor, community_id=community_id, grid_cell_id=grid_cell_id, limit=limit,
                             cursor=cursor)
 
-    @api.get("/rentals/{house_id}")
-    def get_rental_house(house_id: str, grid: Grid, actor: CaseWorker) -> View:
-        return grid.rental_house(actor, house_id)
+    add_view_route(api, "/rentals/{house_id}", "house_id", "rental_house")
 
     # -- special-group follow-ups ---------------------------------------------
-    @api.post("/follow-ups", status_code=201, response_model=Created)
-    def start_follow_up(body: StartFollowUp, grid: Grid, actor: CaseWorker) -> Created:
-        return Created(id=str(grid.start_follow_up(actor, body)))
-
-    @api.post("/follow-ups/{follow_up_id}/visits")
-    def record_follow_up_visit(follow_up_id: str, body: RecordVisit, grid: Grid, actor: CaseWorker) -> View:
-        return grid.record_follow_up_visit(actor, follow_up_id, body)
-
-    @api.post("/follow-ups/{follow_up_id}/end")
-    def end_follow_up(follow_up_id: str, body: EndFollowUp, grid: Grid, actor: CaseWorker) -> View:
-        return grid.end_follow_up(actor, follow_up_id, body)
+    add_create_route(api, "/follow-ups", "start_follow_up", StartFollowUp)
+    add_record_route(api, "/follow-ups/{follow_up_id}/visits", "follow_up_id", "record_follow_up_visit", RecordVisit)
+    add_record_route(api, "/follow-ups/{follow_up_id}/end", "follow_up_id", "end_follow_up", EndFollowUp)
 
     @api.get("/follow-ups")
     def follow_ups(lists: Lists, actor: CaseWorker, community_id: str | None = None, grid_cell_id: str | None = None,
@@ -213,9 +186,7 @@ def router() -> APIRouter:
         return list_follow_ups(lists, actor, community_id=community_id, grid_cell_id=grid_cell_id, status=status,
                                group=group, limit=limit, cursor=cursor)
 
-    @api.get("/follow-ups/{follow_up_id}")
-    def get_follow_up(follow_up_id: str, grid: Grid, actor: CaseWorker) -> View:
-        return grid.follow_up(actor, follow_up_id)
+    add_view_route(api, "/follow-ups/{follow_up_id}", "follow_up_id", "follow_up")
 
     # -- household visits (走访) -----------------------------------------------
     @api.post("/visits", status_code=201)
@@ -223,9 +194,7 @@ def router() -> APIRouter:
         visit = grid.record_visit(actor, body)
         return {"id": str(visit.id), "case_id": visit.case_id, "follow_up_id": visit.follow_up_id}
 
-    @api.get("/visits/{visit_id}")
-    def get_visit(visit_id: str, grid: Grid, actor: CaseWorker) -> View:
-        return grid.visit(actor, visit_id)
+    add_view_route(api, "/visits/{visit_id}", "visit_id", "visit")
 
     api.include_router(open311.router(), prefix="/open311/v2")
     return api

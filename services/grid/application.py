@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import fields
 from datetime import datetime
 from enum import Enum
@@ -76,6 +76,21 @@ class GridApplication(ServiceApplication):
         actor.ensure_acts_in(aggregate.community_id)
         return aggregate
 
+    def _update(self, actor: Actor, aggregate_id: UUID | str, kind: type, label: str,
+                change: Callable[[Any], object]) -> Any:
+        """Load-check-save: the aggregate the actor may act on (404, 403 as `_served`), changed by `change`
+        (whose domain rules may refuse) and saved once, by the actor."""
+        aggregate = self._served(actor, aggregate_id, kind, label)
+        change(aggregate)
+        self.save(aggregate, actor=actor)
+        return aggregate
+
+    def _update_case(self, actor: Actor, case_id: UUID | str, change: Callable[[Case], object]) -> dict[str, Any]:
+        return self.case_view(self._update(actor, case_id, Case, "case", change))
+
+    def _update_cell(self, actor: Actor, cell_id: str, change: Callable[[GridCell], object]) -> dict[str, Any]:
+        return self.cell_view(self._update(actor, cell_id, GridCell, "grid cell", change))
+
     def _in_community(self, aggregate_id: str | None, kind: type, label: str, community_id: str) -> Any:
         if aggregate_id is None:
             return None
@@ -133,16 +148,10 @@ class GridApplication(ServiceApplication):
         return cell.id
 
     def assign_worker(self, actor: Actor, cell_id: str, command: AssignWorker) -> dict[str, Any]:
-        cell: GridCell = self._served(actor, cell_id, GridCell, "grid cell")
-        cell.assign_worker(command.worker_id)
-        self.save(cell, actor=actor)
-        return self.cell_view(cell)
+        return self._update_cell(actor, cell_id, lambda cell: cell.assign_worker(command.worker_id))
 
     def unassign_worker(self, actor: Actor, cell_id: str, worker_id: str) -> dict[str, Any]:
-        cell: GridCell = self._served(actor, cell_id, GridCell, "grid cell")
-        cell.unassign_worker(worker_id)
-        self.save(cell, actor=actor)
-        return self.cell_view(cell)
+        return self._update_cell(actor, cell_id, lambda cell: cell.unassign_worker(worker_id))
 
     def cell(self, actor: Actor, cell_id: str) -> dict[str, Any]:
         return self.cell_view(self._served(actor, cell_id, GridCell, "grid cell"))
@@ -168,49 +177,34 @@ class GridApplication(ServiceApplication):
         self.save(case, actor=actor)
         return case.id
 
-    def _changed_case(self, actor: Actor, case: Case) -> dict[str, Any]:
-        self.save(case, actor=actor)
-        return self.case_view(case)
-
     def accept_case(self, actor: Actor, case_id: str) -> dict[str, Any]:
-        case: Case = self._served(actor, case_id, Case, "case")
-        case.accept()
-        return self._changed_case(actor, case)
+        return self._update_case(actor, case_id, lambda case: case.accept())
 
     def assign_case(self, actor: Actor, case_id: str, command: AssignCase) -> dict[str, Any]:
-        case: Case = self._served(actor, case_id, Case, "case")
-        case.assign(command.assignee_kind, command.assignee)
-        return self._changed_case(actor, case)
+        return self._update_case(actor, case_id, lambda case: case.assign(command.assignee_kind, command.assignee))
 
     def escalate_case(self, actor: Actor, case_id: str, command: EscalateCase) -> dict[str, Any]:
-        case: Case = self._served(actor, case_id, Case, "case")
-        case.escalate(command.level, command.reason)
-        return self._changed_case(actor, case)
+        return self._update_case(actor, case_id, lambda case: case.escalate(command.level, command.reason))
 
     def resolve_case(self, actor: Actor, case_id: UUID | str, command: ResolveCase) -> dict[str, Any]:
-        case: Case = self._served(actor, case_id, Case, "case")
-        case.resolve(command.outcome)
-        return self._changed_case(actor, case)
+        return self._update_case(actor, case_id, lambda case: case.resolve(command.outcome))
 
     def close_case(self, actor: Actor, case_id: str, command: CloseCase) -> dict[str, Any]:
-        case: Case = self._served(actor, case_id, Case, "case")
-        case.close(command.satisfaction)
-        return self._changed_case(actor, case)
+        return self._update_case(actor, case_id, lambda case: case.close(command.satisfaction))
 
     def reopen_case(self, actor: Actor, case_id: UUID | str, command: ReopenCase) -> dict[str, Any]:
-        case: Case = self._served(actor, case_id, Case, "case")
-        case.reopen(command.reason)
-        return self._changed_case(actor, case)
+        return self._update_case(actor, case_id, lambda case: case.reopen(command.reason))
 
     def reject_case(self, actor: Actor, case_id: UUID | str, command: RejectCase) -> dict[str, Any]:
-        case: Case = self._served(actor, case_id, Case, "case")
-        if command.duplicate_of:
-            try:
-                self._in_community(command.duplicate_of, Case, "case", case.community_id)
-            except NotFound:
-                raise Invalid(f"case {command.duplicate_of} not found", field="duplicate_of") from None
-        case.reject(command.reason, command.duplicate_of)
-        return self._changed_case(actor, case)
+        def reject(case: Case) -> None:
+            if command.duplicate_of:
+                try:
+                    self._in_community(command.duplicate_of, Case, "case", case.community_id)
+                except NotFound:
+                    raise Invalid(f"case {command.duplicate_of} not found", field="duplicate_of") from None
+            case.reject(command.reason, command.duplicate_of)
+
+        return self._update_case(actor, case_id, reject)
 
     def case(self, actor: Actor, case_id: UUID | str) -> dict[str, Any]:
         return self.case_view(self._served(actor, case_id, Case, "case"))
@@ -268,24 +262,17 @@ class GridApplication(ServiceApplication):
         self.save(mediation, actor=actor)
         return mediation.id
 
-    def _changed(self, actor: Actor, aggregate: CommunityAggregate) -> dict[str, Any]:
-        self.save(aggregate, actor=actor)
-        return self.staff_view(aggregate)
-
     def hold_mediation_session(self, actor: Actor, mediation_id: str, command: HoldSession) -> dict[str, Any]:
-        mediation: Mediation = self._served(actor, mediation_id, Mediation, "mediation")
-        mediation.hold_session(command.notes)
-        return self._changed(actor, mediation)
+        return self.staff_view(self._update(actor, mediation_id, Mediation, "mediation",
+                                            lambda mediation: mediation.hold_session(command.notes)))
 
     def settle_mediation(self, actor: Actor, mediation_id: str, command: SettleMediation) -> dict[str, Any]:
-        mediation: Mediation = self._served(actor, mediation_id, Mediation, "mediation")
-        mediation.settle(command.agreement)
-        return self._changed(actor, mediation)
+        return self.staff_view(self._update(actor, mediation_id, Mediation, "mediation",
+                                            lambda mediation: mediation.settle(command.agreement)))
 
     def fail_mediation(self, actor: Actor, mediation_id: str, command: FailMediation) -> dict[str, Any]:
-        mediation: Mediation = self._served(actor, mediation_id, Mediation, "mediation")
-        mediation.fail(command.reason)
-        return self._changed(actor, mediation)
+        return self.staff_view(self._update(actor, mediation_id, Mediation, "mediation",
+                                            lambda mediation: mediation.fail(command.reason)))
 
     def mediation(self, actor: Actor, mediation_id: str) -> dict[str, Any]:
         return self.staff_view(self._served(actor, mediation_id, Mediation, "mediation"))
@@ -327,12 +314,12 @@ class GridApplication(ServiceApplication):
     def register_tenant(self, actor: Actor, house_id: str, command: RegisterTenant) -> dict[str, Any]:
         house: RentalHouse = self._served(actor, house_id, RentalHouse, "rental house")
         household_id = house.register_tenant(size=command.size, floating=command.floating, details=command.details)
-        return {**self._changed(actor, house), "household_id": household_id}
+        self.save(house, actor=actor)
+        return {**self.staff_view(house), "household_id": household_id}
 
     def tenant_departed(self, actor: Actor, house_id: str, household_id: str) -> dict[str, Any]:
-        house: RentalHouse = self._served(actor, house_id, RentalHouse, "rental house")
-        house.tenant_departed(household_id)
-        return self._changed(actor, house)
+        return self.staff_view(self._update(actor, house_id, RentalHouse, "rental house",
+                                            lambda house: house.tenant_departed(household_id)))
 
     def rental_house(self, actor: Actor, house_id: str) -> dict[str, Any]:
         return self.staff_view(self._served(actor, house_id, RentalHouse, "rental house"))
@@ -348,14 +335,12 @@ class GridApplication(ServiceApplication):
         return follow_up.id
 
     def record_follow_up_visit(self, actor: Actor, follow_up_id: str, command: RecordVisit) -> dict[str, Any]:
-        follow_up: FollowUp = self._served(actor, follow_up_id, FollowUp, "follow-up")
-        follow_up.record_visit(command.notes)
-        return self._changed(actor, follow_up)
+        return self.staff_view(self._update(actor, follow_up_id, FollowUp, "follow-up",
+                                            lambda follow_up: follow_up.record_visit(command.notes)))
 
     def end_follow_up(self, actor: Actor, follow_up_id: str, command: EndFollowUp) -> dict[str, Any]:
-        follow_up: FollowUp = self._served(actor, follow_up_id, FollowUp, "follow-up")
-        follow_up.end(command.outcome, command.reoffended)
-        return self._changed(actor, follow_up)
+        return self.staff_view(self._update(actor, follow_up_id, FollowUp, "follow-up",
+                                            lambda follow_up: follow_up.end(command.outcome, command.reoffended)))
 
     def follow_up(self, actor: Actor, follow_up_id: str) -> dict[str, Any]:
         return self.staff_view(self._served(actor, follow_up_id, FollowUp, "follow-up"))

@@ -52,8 +52,12 @@ class VolunteeringApplication(ServiceApplication):
             raise NotFound(f"{label} {aggregate_id} not found")
         return aggregate
 
-    def _saved(self, actor: Actor, aggregate: Served, view: Callable[[Served], dict[str, Any]]) -> dict[str, Any]:
-        """Stores the changes and answers from the same in-memory aggregate (no reload)."""
+    def _update(self, actor: Actor, aggregate_id: Id, kind: type[Served], label: str,
+                change: Callable[[Served], object], view: Callable[[Served], dict[str, Any]]) -> dict[str, Any]:
+        """Load-check-save: the aggregate as `_served` loads it, changed by `change` (whose domain rules may
+        refuse), stored, and answered from the same in-memory aggregate (no reload)."""
+        aggregate = self._served(actor, aggregate_id, kind, label)
+        change(aggregate)
         self.save(aggregate, actor=actor)
         return view(aggregate)
 
@@ -70,14 +74,12 @@ class VolunteeringApplication(ServiceApplication):
         return volunteer_view(self._served(actor, volunteer_id, Volunteer, "volunteer"))
 
     def suspend_volunteer(self, actor: Actor, volunteer_id: Id, command: Reason) -> dict[str, Any]:
-        volunteer = self._served(actor, volunteer_id, Volunteer, "volunteer")
-        volunteer.suspend(command.reason)
-        return self._saved(actor, volunteer, volunteer_view)
+        return self._update(actor, volunteer_id, Volunteer, "volunteer",
+                            lambda volunteer: volunteer.suspend(command.reason), volunteer_view)
 
     def reinstate_volunteer(self, actor: Actor, volunteer_id: Id) -> dict[str, Any]:
-        volunteer = self._served(actor, volunteer_id, Volunteer, "volunteer")
-        volunteer.reinstate()
-        return self._saved(actor, volunteer, volunteer_view)
+        return self._update(actor, volunteer_id, Volunteer, "volunteer",
+                            lambda volunteer: volunteer.reinstate(), volunteer_view)
 
     # -- teams ----------------------------------------------------------------
 
@@ -91,19 +93,15 @@ class VolunteeringApplication(ServiceApplication):
         return team_view(self._served(actor, team_id, Team, "team"))
 
     def join_team(self, actor: Actor, team_id: Id, command: VolunteerRef) -> dict[str, Any]:
-        team = self._served(actor, team_id, Team, "team")
-        team.join(self._volunteer(command.volunteer_id))
-        return self._saved(actor, team, team_view)
+        return self._update(actor, team_id, Team, "team",
+                            lambda team: team.join(self._volunteer(command.volunteer_id)), team_view)
 
     def leave_team(self, actor: Actor, team_id: Id, command: VolunteerRef) -> dict[str, Any]:
-        team = self._served(actor, team_id, Team, "team")
-        team.leave(command.volunteer_id)
-        return self._saved(actor, team, team_view)
+        return self._update(actor, team_id, Team, "team", lambda team: team.leave(command.volunteer_id), team_view)
 
     def appoint_team_leader(self, actor: Actor, team_id: Id, command: VolunteerRef) -> dict[str, Any]:
-        team = self._served(actor, team_id, Team, "team")
-        team.appoint_leader(command.volunteer_id)
-        return self._saved(actor, team, team_view)
+        return self._update(actor, team_id, Team, "team",
+                            lambda team: team.appoint_leader(command.volunteer_id), team_view)
 
     # -- activities -----------------------------------------------------------
 
@@ -120,24 +118,23 @@ class VolunteeringApplication(ServiceApplication):
         return activity_view(self._served(actor, activity_id, Activity, "activity"))
 
     def sign_up(self, actor: Actor, activity_id: Id, command: VolunteerRef) -> dict[str, Any]:
-        activity = self._served(actor, activity_id, Activity, "activity")
-        activity.sign_up(self._volunteer(command.volunteer_id))
-        return self._saved(actor, activity, activity_view)
+        return self._update(actor, activity_id, Activity, "activity",
+                            lambda activity: activity.sign_up(self._volunteer(command.volunteer_id)), activity_view)
 
     def cancel_sign_up(self, actor: Actor, activity_id: Id, command: VolunteerRef) -> dict[str, Any]:
-        activity = self._served(actor, activity_id, Activity, "activity")
-        activity.cancel_sign_up(command.volunteer_id)
-        return self._saved(actor, activity, activity_view)
+        return self._update(actor, activity_id, Activity, "activity",
+                            lambda activity: activity.cancel_sign_up(command.volunteer_id), activity_view)
 
     def check_in(self, actor: Actor, activity_id: Id, command: Attendance) -> dict[str, Any]:
-        activity = self._served(actor, activity_id, Activity, "activity")
-        activity.check_in(self._volunteer(command.volunteer_id), command.at or _now())
-        return self._saved(actor, activity, activity_view)
+        def check_in(activity: Activity) -> None:
+            activity.check_in(self._volunteer(command.volunteer_id), command.at or _now())
+
+        return self._update(actor, activity_id, Activity, "activity", check_in, activity_view)
 
     def check_out(self, actor: Actor, activity_id: Id, command: Attendance) -> dict[str, Any]:
-        activity = self._served(actor, activity_id, Activity, "activity")
-        activity.check_out(command.volunteer_id, command.at or _now())
-        return self._saved(actor, activity, activity_view)
+        return self._update(actor, activity_id, Activity, "activity",
+                            lambda activity: activity.check_out(command.volunteer_id, command.at or _now()),
+                            activity_view)
 
     def complete_activity(self, actor: Actor, activity_id: Id) -> dict[str, Any]:
         """Completes the activity and awards its points to each ledger, all in one save."""
@@ -154,9 +151,8 @@ class VolunteeringApplication(ServiceApplication):
         return activity_view(activity)
 
     def cancel_activity(self, actor: Actor, activity_id: Id, command: Reason) -> dict[str, Any]:
-        activity = self._served(actor, activity_id, Activity, "activity")
-        activity.cancel(command.reason)
-        return self._saved(actor, activity, activity_view)
+        return self._update(actor, activity_id, Activity, "activity",
+                            lambda activity: activity.cancel(command.reason), activity_view)
 
     # -- help requests --------------------------------------------------------
 
@@ -206,20 +202,20 @@ class VolunteeringApplication(ServiceApplication):
         return help_request_view(self._served(actor, request_id, HelpRequest, "help request"))
 
     def match_help_request(self, actor: Actor, request_id: Id, command: MatchHelpRequest) -> dict[str, Any]:
-        request = self._served(actor, request_id, HelpRequest, "help request")
-        request.match(volunteer=self._volunteer(command.volunteer_id) if command.volunteer_id else None,
-                      team=self._team(command.team_id) if command.team_id else None)
-        return self._saved(actor, request, help_request_view)
+        def match(request: HelpRequest) -> None:
+            request.match(volunteer=self._volunteer(command.volunteer_id) if command.volunteer_id else None,
+                          team=self._team(command.team_id) if command.team_id else None)
+
+        return self._update(actor, request_id, HelpRequest, "help request", match, help_request_view)
 
     def fulfil_help_request(self, actor: Actor, request_id: Id, command: FulfilHelpRequest) -> dict[str, Any]:
-        request = self._served(actor, request_id, HelpRequest, "help request")
-        request.fulfil(round(command.hours * 60), command.outcome)
-        return self._saved(actor, request, help_request_view)
+        return self._update(actor, request_id, HelpRequest, "help request",
+                            lambda request: request.fulfil(round(command.hours * 60), command.outcome),
+                            help_request_view)
 
     def decline_help_request(self, actor: Actor, request_id: Id, command: Reason) -> dict[str, Any]:
-        request = self._served(actor, request_id, HelpRequest, "help request")
-        request.decline(command.reason)
-        return self._saved(actor, request, help_request_view)
+        return self._update(actor, request_id, HelpRequest, "help request",
+                            lambda request: request.decline(command.reason), help_request_view)
 
     def expire_overdue(self, actor: Actor, command: ExpireOverdue) -> list[UUID]:
         """Expire every open help request past its deadline in the communities the actor serves.
