@@ -34,7 +34,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -46,9 +45,12 @@ from shared.platform.subscription import Subscription
 
 log = logging.getLogger("shequ.consumer")
 
+OUTCOMES = ("handled", "duplicate", "ignored", "retried", "dead_lettered")
+"""What became of a message; an `EventConsumer`'s `totals` count them since it started."""
+
 SAGA_MESSAGES = Counter(
     "shequ_saga_messages_total",
-    "Messages seen by event consumers (kit), by outcome: handled, duplicate, ignored, retried, dead_lettered",
+    f"Messages seen by event consumers (kit), by outcome: {', '.join(OUTCOMES)}",
     ["consumer", "outcome"],
 )
 
@@ -95,15 +97,6 @@ class MemorySeenStore:
             self._ids.move_to_end(envelope_id)
             while len(self._ids) > self.capacity:
                 self._ids.popitem(last=False)
-
-
-@dataclass
-class Totals:
-    handled: int = 0
-    duplicate: int = 0
-    ignored: int = 0
-    retried: int = 0
-    dead_lettered: int = 0
 
 
 class _Rewind(Exception):
@@ -157,7 +150,7 @@ class EventConsumer:
         self._consumer_factory = consumer_factory or default_consumer
         self._producer_factory = producer_factory or default_producer
         self.handlers: dict[str, list[Handler]] = {}
-        self.totals = Totals()
+        self.totals = dict.fromkeys(OUTCOMES, 0)
         self.assigned = threading.Event()
         # Partitions waiting for a RetryLater message: tp -> (resume at, first failure, attempts)
         self._waiting: dict[TopicPartition, tuple[float, float, int]] = {}
@@ -196,7 +189,7 @@ class EventConsumer:
     # -- one message ------------------------------------------------------------
 
     def _count(self, outcome: str, n: int = 1) -> None:
-        setattr(self.totals, outcome, getattr(self.totals, outcome) + n)
+        self.totals[outcome] += n
         SAGA_MESSAGES.labels(self.name, outcome).inc(n)
 
     def handle(self, message: Delivery, dlq: KafkaProducer | None) -> None:
