@@ -34,6 +34,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -45,12 +46,9 @@ from shared.platform.subscription import Subscription
 
 log = logging.getLogger("shequ.consumer")
 
-OUTCOMES = ("handled", "duplicate", "ignored", "retried", "dead_lettered")
-"""What became of a message; an `EventConsumer`'s `totals` count them since it started."""
-
 SAGA_MESSAGES = Counter(
     "shequ_saga_messages_total",
-    f"Messages seen by event consumers (kit), by outcome: {', '.join(OUTCOMES)}",
+    "Messages seen by event consumers (kit), by outcome: handled, duplicate, ignored, retried, dead_lettered",
     ["consumer", "outcome"],
 )
 
@@ -97,6 +95,15 @@ class MemorySeenStore:
             self._ids.move_to_end(envelope_id)
             while len(self._ids) > self.capacity:
                 self._ids.popitem(last=False)
+
+
+@dataclass
+class Totals:
+    handled: int = 0
+    duplicate: int = 0
+    ignored: int = 0
+    retried: int = 0
+    dead_lettered: int = 0
 
 
 class _Rewind(Exception):
@@ -150,7 +157,7 @@ class EventConsumer:
         self._consumer_factory = consumer_factory or default_consumer
         self._producer_factory = producer_factory or default_producer
         self.handlers: dict[str, list[Handler]] = {}
-        self.totals = dict.fromkeys(OUTCOMES, 0)
+        self.totals = Totals()
         self.assigned = threading.Event()
         # Partitions waiting for a RetryLater message: tp -> (resume at, first failure, attempts)
         self._waiting: dict[TopicPartition, tuple[float, float, int]] = {}
@@ -189,7 +196,7 @@ class EventConsumer:
     # -- one message ------------------------------------------------------------
 
     def _count(self, outcome: str, n: int = 1) -> None:
-        self.totals[outcome] += n
+        setattr(self.totals, outcome, getattr(self.totals, outcome) + n)
         SAGA_MESSAGES.labels(self.name, outcome).inc(n)
 
     def handle(self, message: Delivery, dlq: KafkaProducer | None) -> None:
