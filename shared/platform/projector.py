@@ -62,10 +62,18 @@ class Projection(Protocol):
 
 @dataclass
 class BatchResult:
+    """What one batch did to the read models; a runtime's `totals` sum every batch since it started."""
+
     applied: int = 0
     duplicates: int = 0
     dead_lettered: int = 0
     writes: int = 0
+
+    def add(self, other: BatchResult) -> None:
+        self.applied += other.applied
+        self.duplicates += other.duplicates
+        self.dead_lettered += other.dead_lettered
+        self.writes += other.writes
 
 
 class ReadModelWriter:
@@ -444,7 +452,7 @@ class ProjectorRuntime:
         """Write what `process(stage=True)` applied in memory."""
         started = time.perf_counter()
         result = self.writer.flush(self._decode_again)
-        self.totals.writes += result.writes
+        self.totals.add(result)  # only writes: the events were counted when staged
         log.info("projector %s: wrote %d documents in %.3fs", self.member_name, result.writes,
                  time.perf_counter() - started)
         return result
@@ -494,10 +502,7 @@ class ProjectorRuntime:
         log.info("projector %s: batch of %d applied=%d duplicates=%d dead_lettered=%d writes=%d in %.3fs",
                  self.member_name, len(deliveries), result.applied, result.duplicates, result.dead_lettered,
                  result.writes, elapsed)
-        self.totals.applied += result.applied
-        self.totals.duplicates += result.duplicates
-        self.totals.dead_lettered += result.dead_lettered
-        self.totals.writes += result.writes
+        self.totals.add(result)
         return result
 
     def _dead_letter(self, dlq: KafkaProducer, delivery: Delivery, reason: str,

@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,45 +47,32 @@ class ContractViolation(RuntimeError):
         self.service, self.position, self.stored_type, self.reason = service, position, stored_type, reason
 
 
+@dataclass(eq=False)
 class Relay:
-    def __init__(
-        self,
-        app: ServiceApplication,
-        contract: EventContract,
-        topic: str,
-        bootstrap_servers: str,
-        *,
-        partitions: int = 3,
-        replication_factor: int = 1,
-        batch_size: int = 500,
-        idle_seconds: float = 0.5,
-        cluster_check_seconds: float = 2.0,
-        producer_factory: Callable[[], KafkaProducer] | None = None,
-        leadership: Leadership | None = None,
-        standby_seconds: float = 2.0,
-    ) -> None:
-        from shared.platform.kafka import durable_producer
+    """Publishes one service's stored events to its topic (see the module's docstring); `run` is its loop."""
 
-        self.app = app
-        self.contract = contract
-        self.service = contract.service
-        self.topic = topic
-        self.bootstrap_servers = bootstrap_servers
-        self.partitions = partitions
-        self.replication_factor = replication_factor
-        self.batch_size = batch_size
-        self.idle_seconds = idle_seconds
-        self.cluster_check_seconds = cluster_check_seconds
-        self._producer_factory = producer_factory or (
-            lambda: durable_producer(bootstrap_servers, f"shequ-relay-{self.service}")
-        )
+    app: ServiceApplication
+    contract: EventContract
+    topic: str
+    bootstrap_servers: str
+    _: KW_ONLY
+    partitions: int = 3
+    replication_factor: int = 1
+    batch_size: int = 500
+    idle_seconds: float = 0.5
+    cluster_check_seconds: float = 2.0
+    producer_factory: Callable[[], KafkaProducer] | None = None
+    """None: a durable producer for `bootstrap_servers`."""
+    leadership: Leadership = field(default_factory=SoleProcess)
+    standby_seconds: float = 2.0
+
+    def __post_init__(self) -> None:
+        self.service = self.contract.service
         self._producer: KafkaProducer | None = None
         self._admin: KafkaAdmin | None = None
         self._cluster_id: str | None = None
         self._cluster_checked_at = 0.0
         self.connected = False
-        self.leadership = leadership or SoleProcess()
-        self.standby_seconds = standby_seconds
         self.standing_by = False
         self.failed: str | None = None
         # A full batch sent but not yet acknowledged: (futures, its last position). Under a backlog the next
@@ -92,6 +80,13 @@ class Relay:
         # the broker acknowledged every record of it, as always.
         self._unsettled: tuple[list[Any], int] | None = None
         self._sent_upto: int | None = None
+
+    def _new_producer(self) -> KafkaProducer:
+        if self.producer_factory is not None:
+            return self.producer_factory()
+        from shared.platform.kafka import durable_producer
+
+        return durable_producer(self.bootstrap_servers, f"shequ-relay-{self.service}")
 
     # -- position -------------------------------------------------------------
 
@@ -124,7 +119,7 @@ class Relay:
                 self._cluster_id = cluster_id
             self._cluster_checked_at = now
         if self._producer is None:
-            self._producer = self._producer_factory()
+            self._producer = self._new_producer()
         self.connected = True
         return self._cluster_id
 

@@ -16,6 +16,8 @@ from tests.web_pages import (SHARED, assert_every_import_resolves_to_an_export, 
 
 MODULES = sorted(WEB.rglob("*.js"))
 EXTERNAL = re.compile(r"""(?:src|href)=["']?(?:https?:)?//|(?:fetch|import)\(\s*['"](?:https?:)?//|from '(?:https?:)?//""")
+TEXT_ENTRY = re.compile(r"""  '([^']+)': \{ zh: '(?:[^'\\]|\\.)+', en: '(?:[^'\\]|\\.)+' \},?""")
+"""One line of messages.js's table: `'key': { zh: '...', en: '...' },`."""
 KEYS = re.compile(r"""(?:\bt\(|(?:title|submit|text|hint|label|blank|unavailable): )'([a-z_]+\.[a-z_.0-9-]+)'""")
 
 
@@ -60,9 +62,11 @@ def test_every_import_resolves_to_an_export() -> None:
 
 def test_every_text_key_used_has_both_languages() -> None:
     messages = (WEB / "messages.js").read_text(encoding="utf-8")
-    zh, en = messages.split("\n  en: ")
+    entries = re.findall(r"^  '.*$", messages, re.MULTILINE)
+    complete = [m for line in entries if (m := TEXT_ENTRY.fullmatch(line))]
+    assert len(complete) == len(entries)  # every entry of the table gives both texts, neither empty
+    texts = {m.group(1) for m in complete}
     used = {key for path in MODULES + SHARED if path.name != "messages.js"
             for key in KEYS.findall(path.read_text(encoding="utf-8")) if not key.endswith(".")}
     assert len(used) > 50
-    missing = sorted(k for k in used if f"'{k}':" not in zh or f"'{k}':" not in en)
-    assert missing == []
+    assert sorted(used - texts) == []
