@@ -5,9 +5,15 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from eventsourcing import persistence
+from eventsourcing.persistence import StoredEvent
 
 from shared.platform.settings import Settings
 from eventsourcing.persistence import InfrastructureFactory
@@ -80,4 +86,72 @@ def test_the_settings_build_the_queued_store_and_it_keeps_the_librarys_settings(
     recorder = factory.application_recorder()
     recorder.create_table()  # a write: it took the lock
     assert lock_file.exists() and recorder.max_notification_id() in (0, None)
+    factory.close()
+
+
+def _stored(originator: uuid.UUID, version: int = 1) -> StoredEvent:
+    return StoredEvent(originator_id=originator, originator_version=version, topic="test:Happened", state=b"{}")
+
+
+def test_saves_that_queue_behind_a_transaction_commit_together_and_a_conflict_fails_alone(tmp_path: Path) -> None:
+    factory = InfrastructureFactory.construct(Settings(SHEQU_DATA_DIR=tmp_path).event_store_env("grid"))
+    recorder = factory.process_recorder()
+    recorder.create_table()
+    taken = uuid.uuid4()
+    recorder.insert_events([_stored(taken)])
+    group = factory.datastore.group_commit
+    before = group.transactions
+    writing, release = threading.Event(), threading.Event()
+
+    def slow_save(cursor: Any) -> None:  # holds the transaction open while the others queue behind it
+        writing.set()
+        release.wait(30)
+
+    outcomes: dict[int, Any] = {}
+    originators = [uuid.uuid4() for _ in range(8)]
+
+    def save(index: int) -> None:
+        events = [_stored(taken)] if index == 3 else [_stored(originators[index])]  # 3 conflicts
+        try:
+            outcomes[index] = recorder.insert_events(events)
+        except Exception as error:  # noqa: BLE001 - the outcome is what is checked
+            outcomes[index] = error
+
+    first = threading.Thread(target=group.run, args=(slow_save,))
+    first.start()
+    assert writing.wait(30)
+    savers = [threading.Thread(target=save, args=(i,)) for i in range(8)]
+    for thread in savers:
+        thread.start()
+    time.sleep(0.3)  # let them queue behind the open transaction
+    release.set()
+    for thread in [first, *savers]:
+        thread.join(30)
+
+    assert isinstance(outcomes.pop(3), persistence.IntegrityError)
+    assert all(isinstance(ids, list) and len(ids) == 1 for ids in outcomes.values())
+    stored = {n.originator_id for n in recorder.select_notifications(1, 100)}
+    assert stored == {taken, *(originators[i] for i in outcomes)}  # everything but the conflict, once
+    assert group.transactions - before == 2  # the slow one, then all seven in one group
+    factory.close()
+
+
+def test_a_failed_commit_fails_every_save_of_its_group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    factory = InfrastructureFactory.construct(Settings(SHEQU_DATA_DIR=tmp_path).event_store_env("grid"))
+    recorder = factory.process_recorder()
+    recorder.create_table()
+    datastore = factory.datastore
+    real = type(datastore).transaction
+
+    @contextmanager
+    def failing_commit(self: Any, *, commit: bool) -> Iterator[Any]:
+        with real(self, commit=commit) as cursor:
+            yield cursor
+        raise persistence.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(type(datastore), "transaction", failing_commit)
+    with pytest.raises(persistence.OperationalError):
+        recorder.insert_events([_stored(uuid.uuid4())])
+    monkeypatch.undo()
+    assert datastore.group_commit.saves == 0
     factory.close()
