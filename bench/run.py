@@ -333,7 +333,7 @@ def bare_consume(bootstrap: str, topic: str, n: int, group: str | None = None) -
         consumer.subscribe([topic])
     else:
         consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                 auto_offset_reset="earliest", max_poll_records=1000)
+                                 auto_offset_reset="earliest", max_poll_records=1000, metrics_enabled=False)
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
@@ -384,7 +384,7 @@ def bare_pymongo_rebuild(bootstrap: str, topic: str, n: int, db: Any, batch: int
     from pymongo import UpdateOne
 
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
-                             max_poll_records=5000)
+                             max_poll_records=5000, metrics_enabled=False)
     tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
     consumer.assign(tps)
     consumer.seek_to_beginning(*tps)
