@@ -250,7 +250,7 @@ def bench_relay(n: int, bootstrap: str) -> None:
         newest = app.recorder.max_notification_id()
         for round_ in range(ROUNDS):
             # A topic of its own per round: the relay's position is per topic, so each round publishes all n.
-            relay = Relay(app, contract, f"bench.relay.shequ.{round_}", bootstrap, batch_size=500)
+            relay = Relay(app, contract, f"bench.relay.shequ.{round_}", bootstrap, batch_size=settings.relay_batch_size)
             relay._connect()
             started = time.perf_counter()
             while relay.acknowledged() < newest:  # until the broker acknowledged the last event
