@@ -765,8 +765,10 @@ def target_summary(rows: list[dict[str, Any]]) -> list[str]:
         if not chosen:
             continue
         met = all(r["met"] for r in chosen)
-        figures = ", ".join(f"{r['ratio']:.0%}" if r["ratio"] is not None else f"{_fmt(r['shequ'])} {r['unit']}"
-                            for r in chosen)
+        # A target relative to the bare library is decided by the ratio (one decimal: 69.8% is not 70%);
+        # an absolute one by shequ's own figure.
+        figures = ", ".join(f"{r['ratio']:.1%}" if "of bare" in (r["target"] or "") and r["ratio"] is not None
+                            else f"{_fmt(r['shequ'])} {r['unit']}" for r in chosen)
         lines.append(f"{'MET    ' if met else 'NOT MET'}  {target}: {figures}")
     return lines
 
