@@ -81,6 +81,16 @@ class WelfareApplication(ServiceApplication):
         actor.ensure_serves(aggregate.community_id)
         return aggregate
 
+    def _change_served(self, actor: Actor, aggregate_id: UUID | str, kind: type[Served], label: str,
+                       change: Callable[[Served], object]) -> Served:
+        """Load-check-save: the aggregate the actor serves (404, 403 as `_served`), changed by `change` (whose
+        domain rules may refuse) and saved once; the changed aggregate, for the view. Use cases that touch a
+        second aggregate load and save it themselves."""
+        aggregate = self._served(actor, aggregate_id, kind, label)
+        change(aggregate)
+        self.save(aggregate, actor=actor)
+        return aggregate
+
     # ------------------------------------------------------------ persons
 
     def register_person(self, actor: Actor, command: RegisterPerson) -> UUID:
@@ -122,9 +132,7 @@ class WelfareApplication(ServiceApplication):
 
     def person_record(self, actor: Actor, person_id: UUID | str, purpose: str | None = None) -> dict[str, Any]:
         """The full record, personal fields decrypted; every read is audited by an event."""
-        person = self._served(actor, person_id, Person, "person")
-        person.record_read(purpose)
-        self.save(person, actor=actor)
+        person = self._change_person(actor, person_id, lambda person: person.record_read(purpose))
         personal = self._personal(person) or dict.fromkeys(PERSONAL_FIELDS, ERASED)
         return {**self.person_view(person), **personal}
 
@@ -135,26 +143,21 @@ class WelfareApplication(ServiceApplication):
                 "categories": [{"category": k, **v} for k, v in sorted(person.categories.items())],
                 "version": person.version}
 
+    def _change_person(self, actor: Actor, person_id: UUID | str, change: Callable[[Person], object]) -> Person:
+        return self._change_served(actor, person_id, Person, "person", change)
+
     def add_category(self, actor: Actor, person_id: UUID | str, command: CategoryIn) -> None:
-        person = self._served(actor, person_id, Person, "person")
-        person.add_category(command.category, command.disability_type, command.disability_grade,
-                            age_band=self._band_now(person))
-        self.save(person, actor=actor)
+        self._change_person(actor, person_id, lambda person: person.add_category(
+            command.category, command.disability_type, command.disability_grade, age_band=self._band_now(person)))
 
     def remove_category(self, actor: Actor, person_id: UUID | str, command: RemoveCategory) -> None:
-        person = self._served(actor, person_id, Person, "person")
-        person.remove_category(command.category)
-        self.save(person, actor=actor)
+        self._change_person(actor, person_id, lambda person: person.remove_category(command.category))
 
     def move_out(self, actor: Actor, person_id: UUID | str, command: OnDate) -> None:
-        person = self._served(actor, person_id, Person, "person")
-        person.move_out(command.on.isoformat())
-        self.save(person, actor=actor)
+        self._change_person(actor, person_id, lambda person: person.move_out(command.on.isoformat()))
 
     def record_death(self, actor: Actor, person_id: UUID | str, command: OnDate) -> None:
-        person = self._served(actor, person_id, Person, "person")
-        person.record_death(command.on.isoformat())
-        self.save(person, actor=actor)
+        self._change_person(actor, person_id, lambda person: person.record_death(command.on.isoformat()))
 
     def erase_person(self, actor: Actor, person_id: UUID | str, command: Reason) -> None:
         """Crypto-shredding: destroy the person's key, release the dedupe claim, record PersonErased."""
@@ -221,6 +224,17 @@ class WelfareApplication(ServiceApplication):
     def household(self, actor: Actor, household_id: UUID | str) -> dict[str, Any]:
         return household_view(self._household(actor, household_id))
 
+    def _change_household(self, actor: Actor, household_id: UUID | str,
+                          change: Callable[[Household], object]) -> dict[str, Any]:
+        return household_view(self._change_served(actor, household_id, Household, "household", change))
+
+    def _change_allowance(self, actor: Actor, household_id: UUID | str,
+                          change: Callable[[Household], object]) -> dict[str, Any]:
+        """As `_change_household`, for a change that may change the allowance: saved with the roll."""
+        household = self._household(actor, household_id)
+        change(household)
+        return self._allowance_saved(actor, household)
+
     def _standard(self, community_id: str) -> LocalStandard:
         standard = self._maybe(LocalStandard.id_for(community_id))
         if standard is None:
@@ -228,34 +242,26 @@ class WelfareApplication(ServiceApplication):
         return standard
 
     def assess_household(self, actor: Actor, household_id: UUID | str, command: OnDate) -> dict[str, Any]:
-        household = self._household(actor, household_id)
-        household.assess(self._standard(household.community_id).threshold_fen, command.on.isoformat())
-        return self._saved(actor, household, household_view)
+        return self._change_household(actor, household_id, lambda household: household.assess(
+            self._standard(household.community_id).threshold_fen, command.on.isoformat()))
 
     def grant_allowance(self, actor: Actor, household_id: UUID | str, command: Grant) -> dict[str, Any]:
-        household = self._household(actor, household_id)
-        household.grant(command.monthly_fen, command.from_date.isoformat())
-        return self._allowance_saved(actor, household)
+        return self._change_allowance(actor, household_id, lambda household: household.grant(
+            command.monthly_fen, command.from_date.isoformat()))
 
     def adjust_allowance(self, actor: Actor, household_id: UUID | str, command: Adjust) -> dict[str, Any]:
-        household = self._household(actor, household_id)
-        household.adjust(command.monthly_fen, command.reason)
-        return self._allowance_saved(actor, household)
+        return self._change_allowance(actor, household_id, lambda household: household.adjust(
+            command.monthly_fen, command.reason))
 
     def suspend_allowance(self, actor: Actor, household_id: UUID | str, command: Reason) -> dict[str, Any]:
-        household = self._household(actor, household_id)
-        household.suspend(command.reason)
-        return self._allowance_saved(actor, household)
+        return self._change_allowance(actor, household_id, lambda household: household.suspend(command.reason))
 
     def resume_allowance(self, actor: Actor, household_id: UUID | str) -> dict[str, Any]:
-        household = self._household(actor, household_id)
-        household.resume()
-        return self._allowance_saved(actor, household)
+        return self._change_allowance(actor, household_id, lambda household: household.resume())
 
     def end_allowance(self, actor: Actor, household_id: UUID | str, command: End) -> dict[str, Any]:
-        household = self._household(actor, household_id)
-        household.end(command.reason, command.on.isoformat())
-        return self._allowance_saved(actor, household)
+        return self._change_allowance(actor, household_id, lambda household: household.end(
+            command.reason, command.on.isoformat()))
 
     # ------------------------------------------------------------ the minimum-allowance (低保) cycle
 
@@ -269,9 +275,8 @@ class WelfareApplication(ServiceApplication):
 
     def apply_for_allowance(self, actor: Actor, household_id: UUID | str, command: ApplyForAllowance
                             ) -> dict[str, Any]:
-        household = self._household(actor, household_id)
-        household.apply(command.applicant_id, command.on.isoformat())
-        return self._saved(actor, household, household_view)
+        return self._change_household(actor, household_id, lambda household: household.apply(
+            command.applicant_id, command.on.isoformat()))
 
     def _record_circumstances(self, actor: Actor, household_id: UUID | str, command: Circumstances, change: bool,
                               reason: str) -> dict[str, Any]:
@@ -298,47 +303,38 @@ class WelfareApplication(ServiceApplication):
         return self._record_circumstances(actor, household_id, command, change=True, reason=command.reason)
 
     def community_review(self, actor: Actor, household_id: UUID | str, command: CommunityReview) -> dict[str, Any]:
-        household = self._household(actor, household_id)
-        household.community_review(command.on.isoformat(), command.passed, command.votes_for, command.votes_against)
-        return self._saved(actor, household, household_view)
+        return self._change_household(actor, household_id, lambda household: household.community_review(
+            command.on.isoformat(), command.passed, command.votes_for, command.votes_against))
 
     def start_notice(self, actor: Actor, household_id: UUID | str, command: StartNotice) -> dict[str, Any]:
-        household = self._household(actor, household_id)
-        days = command.days or self._standard(household.community_id).notice_days
-        household.start_notice(command.starts_on.isoformat(), days)
-        return self._saved(actor, household, household_view)
+        return self._change_household(actor, household_id, lambda household: household.start_notice(
+            command.starts_on.isoformat(), command.days or self._standard(household.community_id).notice_days))
 
     def lodge_objection(self, actor: Actor, household_id: UUID | str, command: LodgeObjection) -> dict[str, Any]:
-        household = self._household(actor, household_id)
-        household.lodge_objection(command.on.isoformat(), command.ground)
-        return self._saved(actor, household, household_view)
+        return self._change_household(actor, household_id, lambda household: household.lodge_objection(
+            command.on.isoformat(), command.ground))
 
     def resolve_objection(self, actor: Actor, household_id: UUID | str, number: int,
                           command: ResolveObjection) -> dict[str, Any]:
-        household = self._household(actor, household_id)
-        household.resolve_objection(number, command.on.isoformat(), command.upheld, command.finding)
-        return self._saved(actor, household, household_view)
+        return self._change_household(actor, household_id, lambda household: household.resolve_objection(
+            number, command.on.isoformat(), command.upheld, command.finding))
 
     def approve_allowance(self, actor: Actor, household_id: UUID | str, command: ApproveAllowance
                           ) -> dict[str, Any]:
-        household = self._household(actor, household_id)
-        household.approve(command.monthly_fen, command.from_date.isoformat(), today())
-        return self._allowance_saved(actor, household)
+        return self._change_allowance(actor, household_id, lambda household: household.approve(
+            command.monthly_fen, command.from_date.isoformat(), today()))
 
     def review_allowance(self, actor: Actor, household_id: UUID | str, command: PeriodicReview) -> dict[str, Any]:
-        household = self._household(actor, household_id)
-        household.review(command.on.isoformat(), command.outcome.value, command.monthly_fen, command.reason)
-        return self._allowance_saved(actor, household)
+        return self._change_allowance(actor, household_id, lambda household: household.review(
+            command.on.isoformat(), command.outcome.value, command.monthly_fen, command.reason))
 
     def lodge_appeal(self, actor: Actor, household_id: UUID | str, command: LodgeAppeal) -> dict[str, Any]:
-        household = self._household(actor, household_id)
-        household.lodge_appeal(command.on.isoformat(), command.grounds)
-        return self._saved(actor, household, household_view)
+        return self._change_household(actor, household_id, lambda household: household.lodge_appeal(
+            command.on.isoformat(), command.grounds))
 
     def decide_appeal(self, actor: Actor, household_id: UUID | str, command: DecideAppeal) -> dict[str, Any]:
-        household = self._household(actor, household_id)
-        household.decide_appeal(command.on.isoformat(), command.upheld, command.finding)
-        return self._saved(actor, household, household_view)
+        return self._change_household(actor, household_id, lambda household: household.decide_appeal(
+            command.on.isoformat(), command.upheld, command.finding))
 
     def _saved(self, actor: Actor, aggregate: Served, view: Callable[[Served], dict[str, Any]],
                *others: CommunityAggregate) -> dict[str, Any]:
@@ -368,9 +364,8 @@ class WelfareApplication(ServiceApplication):
         return self._saved(actor, programme, programme_view)
 
     def exit(self, actor: Actor, programme_id: UUID | str, command: Exit) -> dict[str, Any]:
-        programme = self._programme(actor, programme_id)
-        programme.exit(command.person_id, command.reason)
-        return self._saved(actor, programme, programme_view)
+        return programme_view(self._change_served(actor, programme_id, Programme, "programme",
+                                                  lambda programme: programme.exit(command.person_id, command.reason)))
 
     def open_cycle(self, actor: Actor, command: OpenCycle) -> UUID:
         programme = self._programme(actor, command.programme_id)
@@ -384,6 +379,10 @@ class WelfareApplication(ServiceApplication):
 
     def cycle(self, actor: Actor, cycle_id: UUID | str) -> dict[str, Any]:
         return cycle_view(self._cycle(actor, cycle_id))
+
+    def _change_cycle(self, actor: Actor, cycle_id: UUID | str,
+                      change: Callable[[PaymentCycle], object]) -> dict[str, Any]:
+        return cycle_view(self._change_served(actor, cycle_id, PaymentCycle, "payment cycle", change))
 
     def _ledger(self, cycle: PaymentCycle) -> PaymentLedger:
         ledger = self._maybe(PaymentLedger.id_for(cycle.programme_id, cycle.month))
@@ -445,14 +444,10 @@ class WelfareApplication(ServiceApplication):
         return self._saved(actor, cycle, cycle_view, ledger)
 
     def disburse(self, actor: Actor, cycle_id: UUID | str, command: OnDate) -> dict[str, Any]:
-        cycle = self._cycle(actor, cycle_id)
-        cycle.disburse(command.on.isoformat())
-        return self._saved(actor, cycle, cycle_view)
+        return self._change_cycle(actor, cycle_id, lambda cycle: cycle.disburse(command.on.isoformat()))
 
     def close_cycle(self, actor: Actor, cycle_id: UUID | str) -> dict[str, Any]:
-        cycle = self._cycle(actor, cycle_id)
-        cycle.close()
-        return self._saved(actor, cycle, cycle_view)
+        return self._change_cycle(actor, cycle_id, lambda cycle: cycle.close())
 
     # ------------------------------------------------------------ relief and assisted employment
 
@@ -484,6 +479,10 @@ class WelfareApplication(ServiceApplication):
     def station(self, actor: Actor, station_id: UUID | str) -> dict[str, Any]:
         return station_view(self._station(actor, station_id))
 
+    def _change_station(self, actor: Actor, station_id: UUID | str,
+                        change: Callable[[Station], object]) -> dict[str, Any]:
+        return station_view(self._change_served(actor, station_id, Station, "station", change))
+
     def start_placement(self, actor: Actor, station_id: UUID | str, command: StartPlacement) -> dict[str, Any]:
         station = self._station(actor, station_id)
         person = self._same_community(station.community_id, command.person_id, "person_id")
@@ -494,15 +493,13 @@ class WelfareApplication(ServiceApplication):
 
     def end_placement(self, actor: Actor, station_id: UUID | str, person_id: UUID,
                       command: EndPlacement) -> dict[str, Any]:
-        station = self._station(actor, station_id)
-        station.end_placement(person_id, command.on.isoformat(), command.reason)
-        return self._saved(actor, station, station_view)
+        return self._change_station(actor, station_id, lambda station: station.end_placement(
+            person_id, command.on.isoformat(), command.reason))
 
     def pay_wage(self, actor: Actor, station_id: UUID | str, command: PayWage) -> dict[str, Any]:
-        station = self._station(actor, station_id)
-        station.pay(command.person_id, command.month, command.wage_fen, command.pension_insurance_fen,
-                    command.medical_insurance_fen, command.lunch_fen)
-        return self._saved(actor, station, station_view)
+        return self._change_station(actor, station_id, lambda station: station.pay(
+            command.person_id, command.month, command.wage_fen, command.pension_insurance_fen,
+            command.medical_insurance_fen, command.lunch_fen))
 
 
     # ------------------------------------------------------------ employment services
@@ -529,9 +526,8 @@ class WelfareApplication(ServiceApplication):
         return seeker_view(self._served(actor, seeker_id, JobSeeker, "job seeker"))
 
     def withdraw_seeker(self, actor: Actor, seeker_id: UUID | str, command: Withdraw) -> dict[str, Any]:
-        seeker = self._served(actor, seeker_id, JobSeeker, "job seeker")
-        seeker.withdraw(command.on.isoformat(), command.reason)
-        return self._saved(actor, seeker, seeker_view)
+        return seeker_view(self._change_served(actor, seeker_id, JobSeeker, "job seeker",
+                                               lambda seeker: seeker.withdraw(command.on.isoformat(), command.reason)))
 
     def post_vacancy(self, actor: Actor, command: PostVacancy) -> UUID:
         actor.ensure_serves(command.community_id)
@@ -545,9 +541,8 @@ class WelfareApplication(ServiceApplication):
         return vacancy_view(self._served(actor, vacancy_id, Vacancy, "vacancy"))
 
     def close_vacancy(self, actor: Actor, vacancy_id: UUID | str, command: Withdraw) -> dict[str, Any]:
-        vacancy = self._served(actor, vacancy_id, Vacancy, "vacancy")
-        vacancy.close(command.on.isoformat(), command.reason)
-        return self._saved(actor, vacancy, vacancy_view)
+        return vacancy_view(self._change_served(actor, vacancy_id, Vacancy, "vacancy",
+                                                lambda vacancy: vacancy.close(command.on.isoformat(), command.reason)))
 
     def refer(self, actor: Actor, command: Refer) -> UUID:
         vacancy = self._served(actor, command.vacancy_id, Vacancy, "vacancy")
@@ -569,15 +564,17 @@ class WelfareApplication(ServiceApplication):
     def referral(self, actor: Actor, referral_id: UUID | str) -> dict[str, Any]:
         return referral_view(self._referral(actor, referral_id))
 
+    def _change_referral(self, actor: Actor, referral_id: UUID | str,
+                         change: Callable[[Referral], object]) -> dict[str, Any]:
+        return referral_view(self._change_served(actor, referral_id, Referral, "referral", change))
+
     def record_interview(self, actor: Actor, referral_id: UUID | str, command: Interview) -> dict[str, Any]:
-        referral = self._referral(actor, referral_id)
-        referral.record_interview(command.on.isoformat(), command.outcome)
-        return self._saved(actor, referral, referral_view)
+        return self._change_referral(actor, referral_id, lambda referral: referral.record_interview(
+            command.on.isoformat(), command.outcome))
 
     def employer_answer(self, actor: Actor, referral_id: UUID | str, command: EmployerAnswer) -> dict[str, Any]:
-        referral = self._referral(actor, referral_id)
-        referral.answer(command.accepted, command.on.isoformat(), command.reason)
-        return self._saved(actor, referral, referral_view)
+        return self._change_referral(actor, referral_id, lambda referral: referral.answer(
+            command.accepted, command.on.isoformat(), command.reason))
 
     def start_job(self, actor: Actor, referral_id: UUID | str, command: StartJob) -> dict[str, Any]:
         """The placement: the referral starts, the vacancy loses a position, the seeker is placed, together."""
@@ -623,6 +620,10 @@ class WelfareApplication(ServiceApplication):
     def course(self, actor: Actor, course_id: UUID | str) -> dict[str, Any]:
         return course_view(self._course(actor, course_id))
 
+    def _change_course(self, actor: Actor, course_id: UUID | str,
+                       change: Callable[[TrainingCourse], object]) -> dict[str, Any]:
+        return course_view(self._change_served(actor, course_id, TrainingCourse, "training course", change))
+
     def enrol_in_course(self, actor: Actor, course_id: UUID | str, command: SeekerRef) -> dict[str, Any]:
         course = self._course(actor, course_id)
         seeker: JobSeeker = self.get(command.seeker_id, JobSeeker, "job seeker")
@@ -632,14 +633,12 @@ class WelfareApplication(ServiceApplication):
         return self._saved(actor, course, course_view)
 
     def record_attendance(self, actor: Actor, course_id: UUID | str, command: Attendance) -> dict[str, Any]:
-        course = self._course(actor, course_id)
-        course.record_attendance(command.session, [str(p) for p in command.present])
-        return self._saved(actor, course, course_view)
+        return self._change_course(actor, course_id, lambda course: course.record_attendance(
+            command.session, [str(p) for p in command.present]))
 
     def certify(self, actor: Actor, course_id: UUID | str, command: Certify) -> dict[str, Any]:
-        course = self._course(actor, course_id)
-        course.certify(command.seeker_id, command.on.isoformat())
-        return self._saved(actor, course, course_view)
+        return self._change_course(actor, course_id, lambda course: course.certify(
+            command.seeker_id, command.on.isoformat()))
 
 
 # ------------------------------------------------------------ views (what the API answers)
