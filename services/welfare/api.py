@@ -5,8 +5,8 @@ Every endpoint needs a welfare officer of the record's community. Person records
 (personal data) are readable by welfare officers only, and each read is audited.
 """
 
-from __future__ import annotations
-
+import re
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
@@ -57,17 +57,78 @@ async def welfare_app(request: Request) -> WelfareApplication:
 
 Welfare = Annotated[WelfareApplication, Depends(welfare_app)]
 Officer = Annotated[Actor, Depends(requires(Role.WELFARE_OFFICER))]
+View = dict[str, Any]
+
+
+# Route families: routes that differ only in path, command and use case are added by one call each, in the
+# order of the document (the OpenAPI paths keep their order). A route's name, hence its OpenAPI operation id
+# and summary, is its use case's name unless `name` is given. No `from __future__ import annotations` in this
+# module: FastAPI must see a handler's annotations (`body: command`) as the objects passed in, not as names.
+
+
+def _id_in_path(path: str) -> Any:
+    """The type of the one record id a path names (`{household_id}`, ...), under that name."""
+    (id_name,) = re.findall(r"\{(\w+)\}", path)
+    return Annotated[str, Path(alias=id_name)]
+
+
+def add_create_route(api: APIRouter, path: str, use_case: Callable[..., UUID], command: type[BaseModel]) -> None:
+    """POST `path` (201): a welfare officer gives `command` to `use_case`, which checks the community and makes
+    a new record; its id answers."""
+
+    def create(body: command, app: Welfare, actor: Officer) -> Created:  # type: ignore[valid-type]
+        return Created(id=str(use_case(app, actor, body)))
+
+    api.add_api_route(path, create, methods=["POST"], name=use_case.__name__, status_code=201,
+                      response_model=Created)
+
+
+def add_view_route(api: APIRouter, path: str, use_case: Callable[..., View]) -> None:
+    """GET `path`: `use_case`'s view of the record named in the path (the route is named get_<use_case>)."""
+
+    def view(record_id: _id_in_path(path), app: Welfare, actor: Officer) -> View:  # type: ignore[valid-type]
+        return use_case(app, actor, record_id)
+
+    api.add_api_route(path, view, methods=["GET"], name=f"get_{use_case.__name__}")
+
+
+def add_record_route(api: APIRouter, path: str, use_case: Callable[..., View], command: type[BaseModel] | None,
+                     name: str | None = None) -> None:
+    """POST `path`: a welfare officer gives `command` (None: a use case without a body) about the one record
+    named in the path to `use_case`, which checks the record's community; its view of the record answers."""
+    record_id_type = _id_in_path(path)
+    if command is None:
+        def act(record_id: record_id_type, app: Welfare, actor: Officer) -> View:  # type: ignore[valid-type]
+            return use_case(app, actor, record_id)
+    else:
+        def act(record_id: record_id_type, body: command,  # type: ignore[valid-type,misc]
+                app: Welfare, actor: Officer) -> View:
+            return use_case(app, actor, record_id, body)
+
+    api.add_api_route(path, act, methods=["POST"], name=name or use_case.__name__)
+
+
+def add_person_route(api: APIRouter, path: str, use_case: Callable[..., None], command: type[BaseModel],
+                     status: str) -> None:
+    """POST `path`: a welfare officer gives `command` about the person named in the path to `use_case`, which
+    checks the person's community; the answer is `{"status": status}`, not a view of the person."""
+
+    def change(person_id: str, body: command,  # type: ignore[valid-type]
+               app: Welfare, actor: Officer) -> dict[str, str]:
+        use_case(app, actor, person_id, body)
+        return {"status": status}
+
+    api.add_api_route(path, change, methods=["POST"], name=use_case.__name__)
 
 
 def router() -> APIRouter:
     """Each route: the caller (welfare officer), the command, the one use case that checks the community
     and answers."""
     api = APIRouter(tags=["welfare"], route_class=OneHopRoute)
+    use_cases = WelfareApplication
 
     # persons
-    @api.post("/persons", status_code=201, response_model=Created)
-    def register_person(body: RegisterPerson, app: Welfare, actor: Officer) -> Created:
-        return Created(id=str(app.register_person(actor, body)))
+    add_create_route(api, "/persons", use_cases.register_person, RegisterPerson)
 
     @api.get("/persons")
     def persons(lists: Lists, app: Welfare, actor: Officer, community_id: str | None = None,
@@ -91,39 +152,19 @@ def router() -> APIRouter:
                     purpose: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
         return app.person_record(actor, person_id, purpose)
 
-    @api.post("/persons/{person_id}/categories")
-    def add_category(person_id: str, body: CategoryIn, app: Welfare, actor: Officer) -> dict[str, str]:
-        app.add_category(actor, person_id, body)
-        return {"status": "added"}
-
-    @api.post("/persons/{person_id}/categories/removal")
-    def remove_category(person_id: str, body: RemoveCategory, app: Welfare, actor: Officer) -> dict[str, str]:
-        app.remove_category(actor, person_id, body)
-        return {"status": "removed"}
-
-    @api.post("/persons/{person_id}/move-out")
-    def move_out(person_id: str, body: OnDate, app: Welfare, actor: Officer) -> dict[str, str]:
-        app.move_out(actor, person_id, body)
-        return {"status": "moved_out"}
-
-    @api.post("/persons/{person_id}/death")
-    def record_death(person_id: str, body: OnDate, app: Welfare, actor: Officer) -> dict[str, str]:
-        app.record_death(actor, person_id, body)
-        return {"status": "deceased"}
-
-    @api.post("/persons/{person_id}/erasure")
-    def erase_person(person_id: str, body: Reason, app: Welfare, actor: Officer) -> dict[str, str]:
-        app.erase_person(actor, person_id, body)
-        return {"status": "erased"}
+    add_person_route(api, "/persons/{person_id}/categories", use_cases.add_category, CategoryIn, "added")
+    add_person_route(api, "/persons/{person_id}/categories/removal",
+                     use_cases.remove_category, RemoveCategory, "removed")
+    add_person_route(api, "/persons/{person_id}/move-out", use_cases.move_out, OnDate, "moved_out")
+    add_person_route(api, "/persons/{person_id}/death", use_cases.record_death, OnDate, "deceased")
+    add_person_route(api, "/persons/{person_id}/erasure", use_cases.erase_person, Reason, "erased")
 
     # households
     @api.put("/communities/{community_id}/threshold")
     def set_threshold(community_id: str, body: Threshold, app: Welfare, actor: Officer) -> dict[str, Any]:
         return app.set_threshold(actor, community_id, body)
 
-    @api.post("/households", status_code=201, response_model=Created)
-    def register_household(body: RegisterHousehold, app: Welfare, actor: Officer) -> Created:
-        return Created(id=str(app.register_household(actor, body)))
+    add_create_route(api, "/households", use_cases.register_household, RegisterHousehold)
 
     @api.get("/households")
     def households(lists: Lists, actor: Officer, community_id: str | None = None,
@@ -131,103 +172,43 @@ def router() -> APIRouter:
                    cursor: str | None = None) -> dict[str, Any]:
         return list_households(lists, actor, community_id=community_id, status=status, limit=limit, cursor=cursor)
 
-    @api.get("/households/{household_id}")
-    def get_household(household_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.household(actor, household_id)
-
-    @api.post("/households/{household_id}/means-test")
-    def assess(household_id: str, body: OnDate, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.assess_household(actor, household_id, body)
-
-    @api.post("/households/{household_id}/allowance")
-    def grant(household_id: str, body: Grant, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.grant_allowance(actor, household_id, body)
-
-    @api.post("/households/{household_id}/allowance/adjustment")
-    def adjust(household_id: str, body: Adjust, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.adjust_allowance(actor, household_id, body)
-
-    @api.post("/households/{household_id}/allowance/suspension")
-    def suspend(household_id: str, body: Reason, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.suspend_allowance(actor, household_id, body)
-
-    @api.post("/households/{household_id}/allowance/resumption")
-    def resume(household_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.resume_allowance(actor, household_id)
-
-    @api.post("/households/{household_id}/allowance/end")
-    def end(household_id: str, body: End, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.end_allowance(actor, household_id, body)
+    add_view_route(api, "/households/{household_id}", use_cases.household)
+    add_record_route(api, "/households/{household_id}/means-test", use_cases.assess_household, OnDate, name="assess")
+    add_record_route(api, "/households/{household_id}/allowance", use_cases.grant_allowance, Grant, name="grant")
+    add_record_route(api, "/households/{household_id}/allowance/adjustment", use_cases.adjust_allowance, Adjust,
+                     name="adjust")
+    add_record_route(api, "/households/{household_id}/allowance/suspension", use_cases.suspend_allowance, Reason,
+                     name="suspend")
+    add_record_route(api, "/households/{household_id}/allowance/resumption", use_cases.resume_allowance, None,
+                     name="resume")
+    add_record_route(api, "/households/{household_id}/allowance/end", use_cases.end_allowance, End, name="end")
 
     # the minimum-allowance (低保) cycle on a household: application, investigation, community review,
     # public notice with objections, approval; change of circumstances, periodic review, appeal
-    @api.post("/households/{household_id}/application")
-    def apply_for_allowance(household_id: str, body: ApplyForAllowance, app: Welfare, actor: Officer
-                            ) -> dict[str, Any]:
-        return app.apply_for_allowance(actor, household_id, body)
-
-    @api.post("/households/{household_id}/investigation")
-    def investigate(household_id: str, body: Circumstances, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.investigate(actor, household_id, body)
-
-    @api.post("/households/{household_id}/circumstances")
-    def change_circumstances(household_id: str, body: ChangeOfCircumstances, app: Welfare, actor: Officer
-                             ) -> dict[str, Any]:
-        return app.change_circumstances(actor, household_id, body)
-
-    @api.post("/households/{household_id}/community-review")
-    def community_review(household_id: str, body: CommunityReview, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.community_review(actor, household_id, body)
-
-    @api.post("/households/{household_id}/notice")
-    def start_notice(household_id: str, body: StartNotice, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.start_notice(actor, household_id, body)
-
-    @api.post("/households/{household_id}/objections")
-    def lodge_objection(household_id: str, body: LodgeObjection, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.lodge_objection(actor, household_id, body)
+    add_record_route(api, "/households/{household_id}/application", use_cases.apply_for_allowance, ApplyForAllowance)
+    add_record_route(api, "/households/{household_id}/investigation", use_cases.investigate, Circumstances)
+    add_record_route(api, "/households/{household_id}/circumstances",
+                     use_cases.change_circumstances, ChangeOfCircumstances)
+    add_record_route(api, "/households/{household_id}/community-review", use_cases.community_review, CommunityReview)
+    add_record_route(api, "/households/{household_id}/notice", use_cases.start_notice, StartNotice)
+    add_record_route(api, "/households/{household_id}/objections", use_cases.lodge_objection, LodgeObjection)
 
     @api.post("/households/{household_id}/objections/{number}/resolution")
     def resolve_objection(household_id: str, number: Annotated[int, Path(ge=1, le=10_000)], body: ResolveObjection,
                           app: Welfare, actor: Officer) -> dict[str, Any]:
         return app.resolve_objection(actor, household_id, number, body)
 
-    @api.post("/households/{household_id}/approval")
-    def approve_allowance(household_id: str, body: ApproveAllowance, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.approve_allowance(actor, household_id, body)
-
-    @api.post("/households/{household_id}/review")
-    def review_allowance(household_id: str, body: PeriodicReview, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.review_allowance(actor, household_id, body)
-
-    @api.post("/households/{household_id}/appeal")
-    def lodge_appeal(household_id: str, body: LodgeAppeal, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.lodge_appeal(actor, household_id, body)
-
-    @api.post("/households/{household_id}/appeal/decision")
-    def decide_appeal(household_id: str, body: DecideAppeal, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.decide_appeal(actor, household_id, body)
+    add_record_route(api, "/households/{household_id}/approval", use_cases.approve_allowance, ApproveAllowance)
+    add_record_route(api, "/households/{household_id}/review", use_cases.review_allowance, PeriodicReview)
+    add_record_route(api, "/households/{household_id}/appeal", use_cases.lodge_appeal, LodgeAppeal)
+    add_record_route(api, "/households/{household_id}/appeal/decision", use_cases.decide_appeal, DecideAppeal)
 
     # programmes and payment cycles
-    @api.post("/programmes", status_code=201, response_model=Created)
-    def define_programme(body: DefineProgramme, app: Welfare, actor: Officer) -> Created:
-        return Created(id=str(app.define_programme(actor, body)))
-
-    @api.get("/programmes/{programme_id}")
-    def get_programme(programme_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.programme(actor, programme_id)
-
-    @api.post("/programmes/{programme_id}/enrolments")
-    def enrol(programme_id: str, body: PersonRef, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.enrol(actor, programme_id, body)
-
-    @api.post("/programmes/{programme_id}/exits")
-    def exit_(programme_id: str, body: Exit, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.exit(actor, programme_id, body)
-
-    @api.post("/cycles", status_code=201, response_model=Created)
-    def open_cycle(body: OpenCycle, app: Welfare, actor: Officer) -> Created:
-        return Created(id=str(app.open_cycle(actor, body)))
+    add_create_route(api, "/programmes", use_cases.define_programme, DefineProgramme)
+    add_view_route(api, "/programmes/{programme_id}", use_cases.programme)
+    add_record_route(api, "/programmes/{programme_id}/enrolments", use_cases.enrol, PersonRef)
+    add_record_route(api, "/programmes/{programme_id}/exits", use_cases.exit, Exit, name="exit_")
+    add_create_route(api, "/cycles", use_cases.open_cycle, OpenCycle)
 
     @api.get("/cycles")
     def cycles(lists: Lists, actor: Officer, community_id: str | None = None,
@@ -235,30 +216,14 @@ def router() -> APIRouter:
                limit: Limit = DEFAULT_LIMIT, cursor: str | None = None) -> dict[str, Any]:
         return list_cycles(lists, actor, community_id=community_id, status=status, limit=limit, cursor=cursor)
 
-    @api.get("/cycles/{cycle_id}")
-    def get_cycle(cycle_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.cycle(actor, cycle_id)
-
-    @api.post("/cycles/{cycle_id}/calculation")
-    def calculate(cycle_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.calculate(actor, cycle_id)
-
-    @api.post("/cycles/{cycle_id}/approval")
-    def approve(cycle_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.approve(actor, cycle_id)
-
-    @api.post("/cycles/{cycle_id}/disbursement")
-    def disburse(cycle_id: str, body: OnDate, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.disburse(actor, cycle_id, body)
-
-    @api.post("/cycles/{cycle_id}/closure")
-    def close_cycle(cycle_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.close_cycle(actor, cycle_id)
+    add_view_route(api, "/cycles/{cycle_id}", use_cases.cycle)
+    add_record_route(api, "/cycles/{cycle_id}/calculation", use_cases.calculate, None)
+    add_record_route(api, "/cycles/{cycle_id}/approval", use_cases.approve, None)
+    add_record_route(api, "/cycles/{cycle_id}/disbursement", use_cases.disburse, OnDate)
+    add_record_route(api, "/cycles/{cycle_id}/closure", use_cases.close_cycle, None)
 
     # relief and assisted employment
-    @api.post("/relief", status_code=201, response_model=Created)
-    def distribute_relief(body: DistributeRelief, app: Welfare, actor: Officer) -> Created:
-        return Created(id=str(app.distribute_relief(actor, body)))
+    add_create_route(api, "/relief", use_cases.distribute_relief, DistributeRelief)
 
     @api.get("/relief")
     def relief(lists: Lists, actor: Officer, community_id: str | None = None,
@@ -268,98 +233,35 @@ def router() -> APIRouter:
         return list_relief(lists, actor, community_id=community_id, on_from=on_from, on_to=on_to, occasion=occasion,
                            limit=limit, cursor=cursor)
 
-    @api.post("/stations", status_code=201, response_model=Created)
-    def open_station(body: OpenStation, app: Welfare, actor: Officer) -> Created:
-        return Created(id=str(app.open_station(actor, body)))
-
-    @api.get("/stations/{station_id}")
-    def get_station(station_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.station(actor, station_id)
-
-    @api.post("/stations/{station_id}/placements")
-    def start_placement(station_id: str, body: StartPlacement, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.start_placement(actor, station_id, body)
+    add_create_route(api, "/stations", use_cases.open_station, OpenStation)
+    add_view_route(api, "/stations/{station_id}", use_cases.station)
+    add_record_route(api, "/stations/{station_id}/placements", use_cases.start_placement, StartPlacement)
 
     @api.post("/stations/{station_id}/placements/{person_id}/end")
     def end_placement(station_id: str, person_id: UUID, body: EndPlacement, app: Welfare,
                       actor: Officer) -> dict[str, Any]:
         return app.end_placement(actor, station_id, person_id, body)
 
-    @api.post("/stations/{station_id}/wages")
-    def pay_wage(station_id: str, body: PayWage, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.pay_wage(actor, station_id, body)
+    add_record_route(api, "/stations/{station_id}/wages", use_cases.pay_wage, PayWage)
 
     # employment services: seekers, vacancies, referrals (interview, answer, placement, retention), training
-    @api.post("/seekers", status_code=201, response_model=Created)
-    def register_seeker(body: RegisterSeeker, app: Welfare, actor: Officer) -> Created:
-        return Created(id=str(app.register_seeker(actor, body)))
-
-    @api.get("/seekers/{seeker_id}")
-    def get_seeker(seeker_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.seeker(actor, seeker_id)
-
-    @api.post("/seekers/{seeker_id}/withdrawal")
-    def withdraw_seeker(seeker_id: str, body: Withdraw, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.withdraw_seeker(actor, seeker_id, body)
-
-    @api.post("/vacancies", status_code=201, response_model=Created)
-    def post_vacancy(body: PostVacancy, app: Welfare, actor: Officer) -> Created:
-        return Created(id=str(app.post_vacancy(actor, body)))
-
-    @api.get("/vacancies/{vacancy_id}")
-    def get_vacancy(vacancy_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.vacancy(actor, vacancy_id)
-
-    @api.post("/vacancies/{vacancy_id}/closure")
-    def close_vacancy(vacancy_id: str, body: Withdraw, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.close_vacancy(actor, vacancy_id, body)
-
-    @api.post("/referrals", status_code=201, response_model=Created)
-    def refer(body: Refer, app: Welfare, actor: Officer) -> Created:
-        return Created(id=str(app.refer(actor, body)))
-
-    @api.get("/referrals/{referral_id}")
-    def get_referral(referral_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.referral(actor, referral_id)
-
-    @api.post("/referrals/{referral_id}/interviews")
-    def record_interview(referral_id: str, body: Interview, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.record_interview(actor, referral_id, body)
-
-    @api.post("/referrals/{referral_id}/answer")
-    def employer_answer(referral_id: str, body: EmployerAnswer, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.employer_answer(actor, referral_id, body)
-
-    @api.post("/referrals/{referral_id}/placement")
-    def start_job(referral_id: str, body: StartJob, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.start_job(actor, referral_id, body)
-
-    @api.post("/referrals/{referral_id}/retention")
-    def record_retention(referral_id: str, body: Retention, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.record_retention(actor, referral_id, body)
-
-    @api.post("/referrals/{referral_id}/placement/end")
-    def end_job(referral_id: str, body: Withdraw, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.end_job(actor, referral_id, body)
-
-    @api.post("/courses", status_code=201, response_model=Created)
-    def schedule_course(body: ScheduleCourse, app: Welfare, actor: Officer) -> Created:
-        return Created(id=str(app.schedule_course(actor, body)))
-
-    @api.get("/courses/{course_id}")
-    def get_course(course_id: str, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.course(actor, course_id)
-
-    @api.post("/courses/{course_id}/enrolments")
-    def enrol_in_course(course_id: str, body: SeekerRef, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.enrol_in_course(actor, course_id, body)
-
-    @api.post("/courses/{course_id}/attendance")
-    def record_attendance(course_id: str, body: Attendance, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.record_attendance(actor, course_id, body)
-
-    @api.post("/courses/{course_id}/certificates")
-    def certify(course_id: str, body: Certify, app: Welfare, actor: Officer) -> dict[str, Any]:
-        return app.certify(actor, course_id, body)
+    add_create_route(api, "/seekers", use_cases.register_seeker, RegisterSeeker)
+    add_view_route(api, "/seekers/{seeker_id}", use_cases.seeker)
+    add_record_route(api, "/seekers/{seeker_id}/withdrawal", use_cases.withdraw_seeker, Withdraw)
+    add_create_route(api, "/vacancies", use_cases.post_vacancy, PostVacancy)
+    add_view_route(api, "/vacancies/{vacancy_id}", use_cases.vacancy)
+    add_record_route(api, "/vacancies/{vacancy_id}/closure", use_cases.close_vacancy, Withdraw)
+    add_create_route(api, "/referrals", use_cases.refer, Refer)
+    add_view_route(api, "/referrals/{referral_id}", use_cases.referral)
+    add_record_route(api, "/referrals/{referral_id}/interviews", use_cases.record_interview, Interview)
+    add_record_route(api, "/referrals/{referral_id}/answer", use_cases.employer_answer, EmployerAnswer)
+    add_record_route(api, "/referrals/{referral_id}/placement", use_cases.start_job, StartJob)
+    add_record_route(api, "/referrals/{referral_id}/retention", use_cases.record_retention, Retention)
+    add_record_route(api, "/referrals/{referral_id}/placement/end", use_cases.end_job, Withdraw)
+    add_create_route(api, "/courses", use_cases.schedule_course, ScheduleCourse)
+    add_view_route(api, "/courses/{course_id}", use_cases.course)
+    add_record_route(api, "/courses/{course_id}/enrolments", use_cases.enrol_in_course, SeekerRef)
+    add_record_route(api, "/courses/{course_id}/attendance", use_cases.record_attendance, Attendance)
+    add_record_route(api, "/courses/{course_id}/certificates", use_cases.certify, Certify)
 
     return api
