@@ -26,6 +26,32 @@ class Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Shared contents of commands that differ only in their name (each name stays its own OpenAPI schema). The
+# commands below them have no docstring of their own: it would become their schema's description.
+
+
+class DatedReason(Command):
+    """Something ends or is withdrawn on a date, for a reason."""
+
+    on: date
+    reason: str = TEXT
+
+
+class Finding(Command):
+    """A decision on a date: the matter upheld or not, and why."""
+
+    on: date
+    upheld: bool
+    finding: str = TEXT
+
+
+class MonthlyAllowance(Command):
+    """A monthly amount paid from a date."""
+
+    monthly_fen: int = Field(gt=0, le=10**8)
+    from_date: date
+
+
 class CategoryIn(Command):
     category: Category
     disability_type: DisabilityType | None = None
@@ -67,9 +93,8 @@ class RegisterHousehold(Command):
     income_per_person_fen: int = FEN
 
 
-class Grant(Command):
-    monthly_fen: int = Field(gt=0, le=10**8)
-    from_date: date
+class Grant(MonthlyAllowance):
+    pass
 
 
 class Adjust(Command):
@@ -146,9 +171,8 @@ class StartPlacement(Command):
     monthly_wage_fen: int = FEN
 
 
-class EndPlacement(Command):
-    on: date
-    reason: str = TEXT
+class EndPlacement(DatedReason):
+    pass
 
 
 class PayWage(Command):
@@ -169,9 +193,8 @@ class RegisterSeeker(Command):
     registered_on: date
 
 
-class Withdraw(Command):
-    on: date
-    reason: str = TEXT
+class Withdraw(DatedReason):
+    pass
 
 
 class PostVacancy(Command):
@@ -287,15 +310,12 @@ class LodgeObjection(Command):
     ground: str = TEXT
 
 
-class ResolveObjection(Command):
-    on: date
-    upheld: bool
-    finding: str = TEXT
+class ResolveObjection(Finding):
+    pass
 
 
-class ApproveAllowance(Command):
-    monthly_fen: int = Field(gt=0, le=10**8)
-    from_date: date
+class ApproveAllowance(MonthlyAllowance):
+    pass
 
 
 class ReviewOutcome(StrEnum):
@@ -316,7 +336,5 @@ class LodgeAppeal(Command):
     grounds: str = TEXT
 
 
-class DecideAppeal(Command):
-    on: date
-    upheld: bool
-    finding: str = TEXT
+class DecideAppeal(Finding):
+    pass
