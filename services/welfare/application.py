@@ -91,6 +91,13 @@ class WelfareApplication(ServiceApplication):
         self.save(aggregate, actor=actor)
         return aggregate
 
+    def _new_record(self, actor: Actor, community_id: str, make: Callable[[], CommunityAggregate]) -> UUID:
+        """A new record of a community the actor serves (403 before it is made), saved; its id."""
+        actor.ensure_serves(community_id)
+        record = make()
+        self.save(record, actor=actor)
+        return record.id
+
     # ------------------------------------------------------------ persons
 
     def register_person(self, actor: Actor, command: RegisterPerson) -> UUID:
@@ -345,11 +352,9 @@ class WelfareApplication(ServiceApplication):
     # ------------------------------------------------------------ programmes and payment cycles
 
     def define_programme(self, actor: Actor, command: DefineProgramme) -> UUID:
-        actor.ensure_serves(command.community_id)
-        programme = Programme(community_id=command.community_id, name=command.name, kind=command.kind,
-                              amount_fen=command.amount_fen, rule=command.rule.model_dump(mode="json"))
-        self.save(programme, actor=actor)
-        return programme.id
+        return self._new_record(actor, command.community_id, lambda: Programme(
+            community_id=command.community_id, name=command.name, kind=command.kind, amount_fen=command.amount_fen,
+            rule=command.rule.model_dump(mode="json")))
 
     def _programme(self, actor: Actor, programme_id: UUID | str) -> Programme:
         return self._served(actor, programme_id, Programme, "programme")
@@ -467,11 +472,9 @@ class WelfareApplication(ServiceApplication):
         return relief.id
 
     def open_station(self, actor: Actor, command: OpenStation) -> UUID:
-        actor.ensure_serves(command.community_id)
-        station = Station(community_id=command.community_id, name=command.name, capacity=command.capacity,
-                          opened_on=command.opened_on.isoformat())
-        self.save(station, actor=actor)
-        return station.id
+        return self._new_record(actor, command.community_id, lambda: Station(
+            community_id=command.community_id, name=command.name, capacity=command.capacity,
+            opened_on=command.opened_on.isoformat()))
 
     def _station(self, actor: Actor, station_id: UUID | str) -> Station:
         return self._served(actor, station_id, Station, "station")
@@ -530,12 +533,10 @@ class WelfareApplication(ServiceApplication):
                                                lambda seeker: seeker.withdraw(command.on.isoformat(), command.reason)))
 
     def post_vacancy(self, actor: Actor, command: PostVacancy) -> UUID:
-        actor.ensure_serves(command.community_id)
-        vacancy = Vacancy(community_id=command.community_id, enterprise_id=str(command.enterprise_id),
-                          title=command.title, positions=command.positions,
-                          monthly_wage_fen=command.monthly_wage_fen, posted_on=command.posted_on.isoformat())
-        self.save(vacancy, actor=actor)
-        return vacancy.id
+        return self._new_record(actor, command.community_id, lambda: Vacancy(
+            community_id=command.community_id, enterprise_id=str(command.enterprise_id), title=command.title,
+            positions=command.positions, monthly_wage_fen=command.monthly_wage_fen,
+            posted_on=command.posted_on.isoformat()))
 
     def vacancy(self, actor: Actor, vacancy_id: UUID | str) -> dict[str, Any]:
         return vacancy_view(self._served(actor, vacancy_id, Vacancy, "vacancy"))
@@ -607,12 +608,9 @@ class WelfareApplication(ServiceApplication):
         return self._saved(actor, referral, referral_view, seeker)
 
     def schedule_course(self, actor: Actor, command: ScheduleCourse) -> UUID:
-        actor.ensure_serves(command.community_id)
-        course = TrainingCourse(community_id=command.community_id, title=command.title, skill=command.skill,
-                                sessions=command.sessions, min_attendance=command.min_attendance,
-                                starts_on=command.starts_on.isoformat())
-        self.save(course, actor=actor)
-        return course.id
+        return self._new_record(actor, command.community_id, lambda: TrainingCourse(
+            community_id=command.community_id, title=command.title, skill=command.skill, sessions=command.sessions,
+            min_attendance=command.min_attendance, starts_on=command.starts_on.isoformat()))
 
     def _course(self, actor: Actor, course_id: UUID | str) -> TrainingCourse:
         return self._served(actor, course_id, TrainingCourse, "training course")
