@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from eventsourcing import persistence
+from eventsourcing import persistence, sqlite
 from eventsourcing.persistence import StoredEvent
 
 from shared.platform.settings import Settings
@@ -137,21 +136,52 @@ def test_saves_that_queue_behind_a_transaction_commit_together_and_a_conflict_fa
 
 
 def test_a_failed_commit_fails_every_save_of_its_group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two saves queued behind an open transaction form one group; its commit fails: both callers get the
+    error and neither save is stored, while the transaction before it committed."""
     factory = InfrastructureFactory.construct(Settings(SHEQU_DATA_DIR=tmp_path).event_store_env("grid"))
     recorder = factory.process_recorder()
     recorder.create_table()
-    datastore = factory.datastore
-    real = type(datastore).transaction
+    group = factory.datastore.group_commit
+    real_commit, commits = sqlite.SQLiteConnection.commit, []
 
-    @contextmanager
-    def failing_commit(self: Any, *, commit: bool) -> Iterator[Any]:
-        with real(self, commit=commit) as cursor:
-            yield cursor
-        raise persistence.OperationalError("disk I/O error")
+    def commit(connection: Any) -> None:
+        commits.append(connection)
+        if len(commits) == 2:  # the queued group's commit
+            connection.rollback()  # what a failed commit leaves: nothing of it stored
+            raise sqlite3.OperationalError("disk I/O error")
+        real_commit(connection)
 
-    monkeypatch.setattr(type(datastore), "transaction", failing_commit)
-    with pytest.raises(persistence.OperationalError):
-        recorder.insert_events([_stored(uuid.uuid4())])
+    monkeypatch.setattr(sqlite.SQLiteConnection, "commit", commit)
+    writing, release = threading.Event(), threading.Event()
+    first_id = uuid.uuid4()
+
+    def slow_save(cursor: Any) -> None:
+        writing.set()
+        release.wait(30)
+        recorder._insert_events(cursor, [_stored(first_id)])
+
+    outcomes: dict[int, Any] = {}
+    queued = [uuid.uuid4(), uuid.uuid4()]
+
+    def save(index: int) -> None:
+        try:
+            outcomes[index] = recorder.insert_events([_stored(queued[index])])
+        except Exception as error:  # noqa: BLE001 - the outcome is what is checked
+            outcomes[index] = error
+
+    first = threading.Thread(target=group.run, args=(slow_save,))
+    first.start()
+    assert writing.wait(30)
+    savers = [threading.Thread(target=save, args=(i,)) for i in range(2)]
+    for thread in savers:
+        thread.start()
+    time.sleep(0.3)  # let them queue behind the open transaction
+    release.set()
+    for thread in [first, *savers]:
+        thread.join(30)
     monkeypatch.undo()
-    assert datastore.group_commit.saves == 0
+
+    assert all(isinstance(outcomes[i], persistence.OperationalError) for i in range(2)), outcomes
+    assert len(commits) == 2 and group.saves == 1  # the first group committed, the second did not
+    assert {n.originator_id for n in recorder.select_notifications(1, 100)} == {first_id}
     factory.close()
