@@ -20,6 +20,7 @@ Correctness rules, and how they are kept:
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections import defaultdict
@@ -76,6 +77,13 @@ class BatchResult:
         self.writes += other.writes
 
 
+def _back_off(attempt: int) -> None:
+    """Before writing again after a lost race: a short random wait, growing with the attempts, so writers
+    that keep colliding on the same documents (several projector processes) stop retrying in step."""
+    if attempt:
+        time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))
+
+
 class ReadModelWriter:
     """Applies decoded events to documents: load once, apply, write once (one bulk write per collection).
 
@@ -110,7 +118,8 @@ class ReadModelWriter:
             projection = self.projections[index]
             collection = self.db[projection.collection]
             pending = self._load(collection, doc_ids)
-            for _attempt in range(10):
+            for attempt in range(10):
+                _back_off(attempt)
                 writes: list[tuple[str, dict[str, Any], int | None, int, int]] = []
                 for doc_id, stored in pending.items():
                     def reload(doc_id: str = doc_id, collection: Any = collection) -> dict[str, Any] | None:
@@ -204,7 +213,8 @@ class ReadModelWriter:
         for index, doc_ids in _by_collection(self._dirty).items():
             collection = self.db[self.projections[index].collection]
             pending = doc_ids
-            for _attempt in range(10):
+            for attempt in range(10):
+                _back_off(attempt)
                 writes = [(d, self._dirty[(index, d)][0], self._dirty[(index, d)][1], 0, 0) for d in pending]
                 uncertain = self._write(collection, writes)
                 for doc_id, new_doc, _, _, _ in writes:
