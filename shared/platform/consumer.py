@@ -42,7 +42,7 @@ from prometheus_client import Counter, Gauge
 
 from shared.platform.envelope import Envelope, InvalidEnvelope, PublicEvent, PublicEventSet
 from shared.platform.kafka import Delivery, KafkaAdmin, dead_letter
-from shared.platform.subscription import Subscription
+from shared.platform.subscription import Counts, Subscription
 
 log = logging.getLogger("shequ.consumer")
 
@@ -98,7 +98,9 @@ class MemorySeenStore:
 
 
 @dataclass
-class Totals:
+class Totals(Counts):
+    """What a consumer did with the messages it was given, since it started."""
+
     handled: int = 0
     duplicate: int = 0
     ignored: int = 0

@@ -142,8 +142,3 @@ def check(app: Any, context: IdempotencyContext) -> None:
     if record.request != context.request:
         raise KeyReused(f"idempotency key already used for {record.request}, not {context.request}")
     raise IdempotentReplay(record)
-
-
-def is_internal(event: Any) -> bool:
-    """Events of idempotency records are never published."""
-    return isinstance(event, IdempotencyRecord.Event)

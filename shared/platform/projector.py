@@ -37,7 +37,7 @@ from shared.platform.changelog import ChangeLog
 from shared.platform.deadletters import DeadLetterStore
 from shared.platform.kafka import Delivery, dead_letter
 from shared.platform.envelope import Envelope, InvalidEnvelope, PublicEvent, PublicEventSet, decode_message
-from shared.platform.subscription import Subscription, close, poll, reached
+from shared.platform.subscription import Counts, Subscription, close, poll, reached
 
 log = logging.getLogger("shequ.projector")
 
@@ -62,19 +62,13 @@ class Projection(Protocol):
 
 
 @dataclass
-class BatchResult:
+class BatchResult(Counts):
     """What one batch did to the read models; a runtime's `totals` sum every batch since it started."""
 
     applied: int = 0
     duplicates: int = 0
     dead_lettered: int = 0
     writes: int = 0
-
-    def add(self, other: BatchResult) -> None:
-        self.applied += other.applied
-        self.duplicates += other.duplicates
-        self.dead_lettered += other.dead_lettered
-        self.writes += other.writes
 
 
 def _back_off(attempt: int) -> None:

@@ -26,7 +26,7 @@ from kafka.errors import KafkaError
 from pydantic import ValidationError
 
 from shared.platform import metrics
-from shared.platform.envelope import Envelope, EventContract, InvalidEnvelope
+from shared.platform.envelope import EventContract, InvalidEnvelope, Outgoing
 from shared.platform.eventstore import ServiceApplication
 from shared.platform.kafka import KafkaAdmin
 from shared.platform.leadership import Leadership, SoleProcess
@@ -160,13 +160,13 @@ class Relay:
         self._update_lag(position, notifications)
         previous, self._unsettled = self._unsettled, None
         try:
-            outgoing = [(n, *v) for n in notifications if (v := self._validated_envelope(n)) is not None]
+            outgoing = [(n, o) for n in notifications if (o := self._checked(n)) is not None]
         except ContractViolation:
             if previous is not None:
                 self._settle(previous, cluster_id)  # what was sent before the violation is acknowledged
             raise
         assert self._producer is not None or not notifications
-        futures = [self._send(notification, envelope, value) for notification, envelope, value in outgoing]
+        futures = [self._send(notification, checked) for notification, checked in outgoing]
         if previous is not None:
             self._settle(previous, cluster_id)
         if not notifications:
@@ -181,17 +181,17 @@ class Relay:
             self._unsettled, self._sent_upto = sent, notifications[-1].id
         return len(notifications)
 
-    def _send(self, notification: Any, envelope: Envelope, value: bytes) -> Any:
+    def _send(self, notification: Any, outgoing: Outgoing) -> Any:
         assert self._producer is not None
         return self._producer.send(
             self.topic,
-            key=envelope.subject.encode(),
-            value=value,
+            key=outgoing.subject.encode(),
+            value=outgoing.value,
             headers=[
-                ("ce_type", envelope.type.encode()),
-                ("ce_id", envelope.id.encode()),
+                ("ce_type", outgoing.type.encode()),
+                ("ce_id", outgoing.id.encode()),
                 ("shequ_position", str(notification.id).encode()),
-                *([("correlation_id", envelope.correlationid.encode())] if envelope.correlationid else []),
+                *([("correlation_id", outgoing.correlationid.encode())] if outgoing.correlationid else []),
             ],
         )
 
@@ -204,21 +204,20 @@ class Relay:
         metrics.RELAY_PUBLISHED.labels(self.service).inc(len(futures))
         self._update_lag(last, ())
 
-    def _validated_envelope(self, notification: Any) -> tuple[Envelope, bytes] | None:
-        """The notification's public envelope and its bytes, checked as a consumer will check them;
+    def _checked(self, notification: Any) -> Outgoing | None:
+        """The notification's public event as it will be sent, checked as a consumer will check it;
         None if withheld.
 
         The check is the consumer's own: the exact bytes to be sent are parsed as a
-        CloudEvent and their `data` decoded with the public model (`contract.events.decode`),
-        i.e. validated against the schema the catalogue is generated from.
+        CloudEvent whose `data` is strictly the public model (`contract.events.check`, what
+        `decode(..., strict=True)` checks), i.e. validated against the schema the catalogue is generated from.
         """
         domain_event = self.app.mapper.to_domain_event(notification)
         try:
-            envelope = self.contract.to_envelope(domain_event)
-            if envelope is None:
+            outgoing = self.contract.to_outgoing(domain_event)
+            if outgoing is None:
                 return None
-            value = envelope.to_bytes()
-            self.contract.events.decode(Envelope.from_bytes(value), strict=True)
+            self.contract.events.check(outgoing.value, outgoing.public)
         except (ValidationError, InvalidEnvelope, LookupError, TypeError, ValueError) as exc:
             violation = ContractViolation(self.service, notification.id, type(domain_event).__qualname__,
                                           f"{type(exc).__name__}: {exc}")
@@ -226,7 +225,7 @@ class Relay:
             log.error("%s; the relay stops and publishes nothing of this batch (fix the contract, then restart)",
                       violation)
             raise violation from exc
-        return envelope, value
+        return outgoing
 
     def _update_lag(self, position: int, pending: object) -> None:
         newest = self.app.recorder.max_notification_id() or 0

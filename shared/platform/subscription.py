@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -38,6 +38,15 @@ log = logging.getLogger("shequ.subscription")
 Offsets = Mapping[TopicPartition, int]
 Process = Callable[[list[Delivery], KafkaProducer, KafkaConsumer], Offsets | None]
 """Handles one batch durably; returns the offsets to commit (next offset per partition), or None for all."""
+
+
+@dataclass
+class Counts:
+    """Integer counters of what a subscriber did; `add` sums another set into this one, field by field."""
+
+    def add(self, other: Counts) -> None:
+        for counter in fields(self):
+            setattr(self, counter.name, getattr(self, counter.name) + getattr(other, counter.name))
 
 
 @dataclass

@@ -23,6 +23,7 @@ from services.grid.contract import contract
 from services.grid.domain import Case, CaseStatus
 from shared.kernel.actor import ALL_COMMUNITIES, pseudonym
 from shared.kernel.actor import Actor
+from shared.platform.envelope import Envelope
 from shared.platform.relay import Relay
 
 ACTOR = Actor(subject="staff-1", role="community_staff", pseudonym=pseudonym("staff-1"), communities=(ALL_COMMUNITIES,))
@@ -140,7 +141,8 @@ def test_a_v1_case_is_published_through_the_public_mapping(app):
     case_id = uuid.uuid4()
     app.recorder.insert_events([v1_reported(case_id), v1_resolved(case_id)])
     relay = Relay(app, contract, "shequ.grid.v1", "unused:9092")
-    envelopes = [relay._validated_envelope(n)[0] for n in app.recorder.select_notifications(start=1, limit=10)]
+    envelopes = [Envelope.from_bytes(relay._checked(n).value)
+                 for n in app.recorder.select_notifications(start=1, limit=10)]
     reported, resolved = envelopes
     assert reported.type == "shequ.grid.CaseReported.v1" and reported.subject == str(case_id)
     assert reported.data == {"case_id": str(case_id), "category": "drainage",
