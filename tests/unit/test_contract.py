@@ -479,3 +479,18 @@ def test_the_district_and_reactions_import_only_public_events_of_other_services(
             if parts[0] == "services" and len(parts) > 1 and parts[1] not in (own, "directory"):
                 allowed = module.endswith(".events") or module == "services.economy.arrears"
                 assert allowed, f"{path.relative_to(SERVICES_DIR)} imports {module}"
+
+
+def test_envelope_ids_are_the_uuid5_of_service_aggregate_and_version():
+    import random
+    import uuid
+
+    from shared.platform.envelope import ENVELOPE_NAMESPACE, envelope_id
+
+    rng = random.Random(18)
+    for i in range(2000):
+        service = rng.choice(["grid", "economy", "welfare", "volunteering"])
+        aggregate = str(uuid.UUID(int=rng.getrandbits(128))) if i % 3 else f"社区-{i}"
+        version = rng.randint(1, 10**9)
+        expected = str(uuid.uuid5(ENVELOPE_NAMESPACE, f"{service}/{aggregate}/{version}"))
+        assert envelope_id(service, aggregate, version) == expected
