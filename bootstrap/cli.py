@@ -391,9 +391,9 @@ def project(
 def rebuild() -> None:
     """Drop the district read models and rebuild them from the topics, from offset 0.
 
-    The live projectors may keep running: the rebuild reads outside their consumer
-    group, and what both apply is skipped as a duplicate. Expect figures to fill
-    in again while it runs.
+    The live projectors may keep running: they pause while the rebuild runs (it waits
+    for each to acknowledge, and refuses with nothing dropped if one does not) and
+    resume from their own offsets afterwards. Expect figures to fill in again while it runs.
     """
     from services.district.projections import projections
     from bootstrap.registry import domain_services
@@ -409,9 +409,14 @@ def rebuild() -> None:
     projector = build_projector(settings, client[settings.mongo_database], projections(),
                                 [d.contract.events for d in domain_services()], settings.kafka_bootstrap_servers,
                                 member_name="rebuild")
-    projector.writer.drop()
+    from shared.platform.rebuilds import RebuildRefused
+
     started = time.perf_counter()
-    projector.rebuild(threading.Event())
+    try:
+        projector.rebuild_from_scratch(threading.Event(), pause_timeout=settings.rebuild_pause_timeout_seconds)
+    except RebuildRefused as exc:
+        console.print(f"rebuild refused: {exc}")
+        raise typer.Exit(1) from exc
     console.print(f"rebuilt: {projector.totals.applied} events applied in {time.perf_counter() - started:.1f}s, "
                   f"{projector.totals.dead_lettered} dead-lettered")
 

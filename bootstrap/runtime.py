@@ -28,6 +28,7 @@ from shared.platform.leadership import leadership_for
 from shared.platform.deadletters import DeadLetterReplayer, DeadLetterStore
 from shared.platform.projector import ProjectorRuntime, Projection, ReadModelWriter
 from shared.platform.querytables import QueryTableRunner
+from shared.platform.rebuilds import LivePause, RebuildRefused
 from shared.platform.readstore import connect_read_store, ping
 from shared.platform.relay import Relay
 from shared.platform.service import ServiceDefinition
@@ -303,38 +304,44 @@ class Platform:
         if self.projector_in_process:
             self._start_projector(rebuild_first=False)
 
-    def _start_projector(self, *, rebuild_first: bool) -> None:
+    def _start_projector(self, *, rebuild_first: bool, hold: LivePause | None = None) -> None:
         assert self.projector is not None
         self._projector_workers = BackgroundWorkers()
         projector = self.projector
 
         def work(stop: threading.Event) -> None:
             if rebuild_first:
-                projector.rebuild(stop)
+                projector.rebuild_from_scratch(stop, hold=hold)
                 log.info("rebuild done: %s events applied", projector.totals.applied)
             projector.run(stop)
 
         self._projector_workers.start("projector", work)
 
     def rebuild_read_models(self) -> dict[str, Any]:
-        """Drop the district read models and replay every topic from offset 0 (the live projector pauses)."""
+        """Drop the district read models and replay every topic from offset 0. Every live projector member
+        pauses first, this process's own and any other (`shared.platform.rebuilds`); RebuildRefused, with
+        nothing dropped, if one does not. The replay itself runs in the background."""
         assert self.projector is not None
         with self._rebuild_lock:
+            if self._projector_workers is not None:
+                self._projector_workers.stop()  # this process's live projector, or a rebuild still running
+            live = self.projector
+            self.projector = live.fresh()
             if not self.projector_in_process:
-                # The live projector is another process and keeps running: the rebuild reads outside its
-                # consumer group, and whatever both apply is skipped as a duplicate (as `shequ rebuild`).
-                if self._projector_workers is not None:
-                    self._projector_workers.stop()
-                self.projector = self.projector.fresh()
                 self.projector.member_name = "rebuild"
-                self.projector.writer.drop()
+            try:
+                hold = self.projector.pause_live_members(self.settings.rebuild_pause_timeout_seconds)
+            except RebuildRefused:
+                self.projector = live.fresh()
+                if self.projector_in_process:
+                    self._start_projector(rebuild_first=False)
+                raise
+            if self.projector_in_process:
+                self._start_projector(rebuild_first=True, hold=hold)
+            else:
+                projector = self.projector
                 self._projector_workers = BackgroundWorkers()
-                self._projector_workers.start("rebuild", self.projector.rebuild)
-                return {"status": "rebuilding", "topics": self.projector.topics}
-            self._projector_workers.stop()
-            self.projector = self.projector.fresh()
-            self.projector.writer.drop()
-            self._start_projector(rebuild_first=True)
+                self._projector_workers.start("rebuild", lambda stop: projector.rebuild_from_scratch(stop, hold=hold))
         return {"status": "rebuilding", "topics": self.projector.topics}
 
     def stop(self) -> None:

@@ -13,6 +13,7 @@ from shared.kernel.actor import Actor, Role
 from shared.platform.auth import requires
 from shared.platform.deadletters import STATUSES, DeadLetterReplayer
 from shared.platform.http import OneHopRoute
+from shared.platform.rebuilds import RebuildRefused
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 COMMUNITY = Annotated[str, Path(min_length=1, max_length=64)]
@@ -119,11 +120,15 @@ def router() -> APIRouter:
 
     @api.post("/admin/rebuild", status_code=202, dependencies=[Depends(requires(Role.ADMIN))])
     def rebuild(request: Request) -> dict[str, Any]:
-        """Drop every district read model and replay the topics from offset 0."""
+        """Drop every district read model and replay the topics from offset 0, once every live projector
+        member paused (409, nothing dropped, if one does not or another rebuild is running)."""
         rebuild = getattr(request.app.state, "rebuild", None)
         if rebuild is None:
             raise HTTPException(409, "this process runs no projector; run `shequ rebuild` beside `shequ project`")
-        return rebuild()
+        try:
+            return rebuild()
+        except RebuildRefused as exc:
+            raise HTTPException(409, f"rebuild refused: {exc}") from exc
 
     # -- dead letters: operators read them, admins replay or discard them --------------------------------
 

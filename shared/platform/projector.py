@@ -36,6 +36,7 @@ from shared.platform import metrics
 from shared.platform.changelog import ChangeLog
 from shared.platform.deadletters import DeadLetterStore
 from shared.platform.kafka import Delivery, dead_letter
+from shared.platform.rebuilds import LivePause, RebuildMarker
 from shared.platform.envelope import Envelope, InvalidEnvelope, PublicEvent, PublicEventSet, decode_message
 from shared.platform.subscription import Counts, Subscription, close, poll, reached
 
@@ -432,6 +433,7 @@ class ProjectorRuntime:
             name=f"projector {member_name}", topics=self.topics, consumer_factory=self._consumer_factory,
             producer_factory=self._producer_factory, batch_size=batch_size,
             on_lag=lambda tp, lag: metrics.PROJECTOR_LAG.labels(tp.topic, str(tp.partition)).set(lag),
+            before_poll=self._honour_rebuild,
             after_poll=lambda: self._write_status(force=False),
         )
         self.lag = self._subscription.lag
@@ -439,6 +441,10 @@ class ProjectorRuntime:
         self.last_batch_at: datetime | None = None
         self.totals = BatchResult()
         self._status_written_at = 0.0
+        self.rebuild_marker = RebuildMarker(db)
+        self.paused_for: str | None = None
+        """The rebuild this live member paused for (`shared.platform.rebuilds`), or None."""
+        self._marker_checked_at = 0.0
 
     def fresh(self) -> ProjectorRuntime:
         """A new runtime with the same configuration and zeroed counters (for a rebuild)."""
@@ -522,20 +528,77 @@ class ProjectorRuntime:
     def run(self, stop: threading.Event, *, until_caught_up: bool = False) -> None:
         """Consume in the consumer group until `stop` is set (see `Subscription.run` for until_caught_up)."""
         self.writer.ensure_indexes()
-        self._subscription.run(stop, self._process_live, until_caught_up=until_caught_up)
-        if until_caught_up and not stop.is_set():
-            self._write_status(force=True)
+        try:
+            self._subscription.run(stop, self._process_live, until_caught_up=until_caught_up)
+        finally:
+            try:  # no longer a live member: a rebuild does not wait for this one
+                self._write_status(force=True, running=False)
+            except Exception:  # noqa: BLE001 - the read store may be what stopped us
+                log.warning("projector %s: could not record its stop", self.member_name, exc_info=True)
 
-    def _process_live(self, deliveries: list[Delivery], dlq: KafkaProducer, consumer: KafkaConsumer) -> None:
+    def _process_live(self, deliveries: list[Delivery], dlq: KafkaProducer,
+                      consumer: KafkaConsumer) -> dict[TopicPartition, int] | None:
+        if self.paused_for is not None:
+            # Polled from a partition assigned since the pause: put it back unapplied and commit nothing.
+            first: dict[TopicPartition, int] = {}
+            for delivery in deliveries:
+                tp = TopicPartition(delivery.topic, delivery.partition)
+                first[tp] = min(first.get(tp, delivery.offset), delivery.offset)
+            for tp, offset in first.items():
+                consumer.seek(tp, offset)
+            consumer.pause(*first)
+            return {}
         self.process(deliveries, dlq)
         self.last_batch_at = datetime.now(UTC)
         return None  # commit everything polled: the batch is durable
 
-    def rebuild(self, stop: threading.Event) -> BatchResult:
-        """Read every partition from offset 0 to its current end, outside the group.
+    def _honour_rebuild(self, consumer: KafkaConsumer) -> None:
+        """Before each poll: pause while a rebuild's marker stands, resume when it is gone (at most 4 reads
+        of the marker a second; a batch polled before the pause is seen is applied and committed before the
+        acknowledgement, which is what the rebuild waits for)."""
+        now = time.monotonic()
+        if now - self._marker_checked_at >= 0.25:
+            self._marker_checked_at = now
+            marker = self.rebuild_marker.standing()
+            rebuild_id = marker["rebuild"] if marker is not None else None
+            if rebuild_id != self.paused_for:
+                if rebuild_id is None:
+                    consumer.resume(*consumer.paused())
+                    log.info("projector %s: rebuild %s over, resuming", self.member_name, self.paused_for)
+                else:
+                    log.info("projector %s: pausing for rebuild %s by %s", self.member_name, rebuild_id,
+                             marker.get("by") if marker else None)
+                self.paused_for = rebuild_id
+                if rebuild_id is not None:
+                    consumer.pause(*consumer.assignment())
+                self._write_status(force=True)  # the acknowledgement (or its end)
+        if self.paused_for is not None:
+            consumer.pause(*consumer.assignment())  # partitions assigned since, after a rebalance
 
-        No group coordination and no commits: the live projector resumes from its
-        own offsets afterwards, and whatever both apply is skipped as a duplicate.
+    def pause_live_members(self, timeout: float = 60.0) -> LivePause:
+        """Place the rebuild marker and wait until every live member paused (RebuildRefused otherwise)."""
+        hold = LivePause(self.rebuild_marker, lambda: list(self.db[STATUS_COLLECTION].find()), by=self.member_name)
+        hold.acquire(timeout)
+        return hold
+
+    def rebuild_from_scratch(self, stop: threading.Event, *, hold: LivePause | None = None,
+                             pause_timeout: float = 60.0) -> BatchResult:
+        """Pause the live members (unless `hold` already did), drop the read models, replay every topic from
+        offset 0, and release them: the way to rebuild while projectors run (`shared.platform.rebuilds`)."""
+        hold = hold or self.pause_live_members(pause_timeout)
+        try:
+            self.writer.drop()
+            return self.rebuild(stop, hold=hold)
+        finally:
+            hold.release()
+
+    def rebuild(self, stop: threading.Event, *, hold: LivePause | None = None) -> BatchResult:
+        """Read every partition from offset 0 to its current end, outside the group, into the read models as
+        they are (a replay: whatever they hold already is skipped as a duplicate).
+
+        No group coordination and no commits: the live projector resumes from its own offsets afterwards.
+        To start from empty read models while live members run, use `rebuild_from_scratch`, which pauses them
+        (`hold`, kept alive here) so that nothing is applied out of order.
         """
         self.writer.ensure_indexes()
         consumer = self._consumer_factory(group=False)
@@ -552,6 +615,8 @@ class ProjectorRuntime:
             # No offsets to commit, so documents are written rarely: events are applied in memory as they are
             # read, and each changed document is written once per `rebuild_batch_size` events (and at the end).
             while not stop.is_set():
+                if hold is not None:
+                    hold.keep_alive()
                 deliveries = poll(consumer, min(self.batch_size, 5000))
                 done = not deliveries and reached(consumer, targets)
                 if deliveries:
@@ -563,13 +628,13 @@ class ProjectorRuntime:
                     break
             if self.writer.staged:
                 self.flush()  # stopped before the end: what was read so far is written all the same
-            self._write_status(force=True)
+            self._write_status(force=True, running=False)
             return self.totals
         finally:
             self.writer = live_writer
             close(consumer, dlq)
 
-    def _write_status(self, *, force: bool) -> None:
+    def _write_status(self, *, force: bool, running: bool = True) -> None:
         now = time.monotonic()
         if not force and now - self._status_written_at < 1.0:
             return
@@ -584,6 +649,8 @@ class ProjectorRuntime:
                 "applied": self.totals.applied,
                 "duplicates": self.totals.duplicates,
                 "dead_lettered": self.totals.dead_lettered,
+                "running": running,  # a live member (a rebuild waits for it to pause), or stopped / a rebuild
+                "paused_for": self.paused_for,
             },
             upsert=True,
         )

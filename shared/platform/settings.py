@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     projector_group_id: str = Field(default="shequ-district", validation_alias="PROJECTOR_GROUP_ID")
     projector_batch_size: int = Field(default=5000, ge=1, le=50_000, validation_alias="PROJECTOR_BATCH_SIZE")
     dead_letter_topic: str = Field(default="shequ.district.dlq", validation_alias="DEAD_LETTER_TOPIC")
+    # How long a rebuild waits for every live projector member to pause before it refuses (nothing dropped).
+    rebuild_pause_timeout_seconds: float = Field(default=60.0, gt=0, le=3600,
+                                                 validation_alias="REBUILD_PAUSE_TIMEOUT_SECONDS")
 
     # Security. Production verifies tokens against an OpenID Connect issuer and
     # refuses to start without one; development uses a generated key in data_dir.

@@ -357,3 +357,111 @@ def test_a_staged_rebuild_loses_nothing_a_live_writer_wrote_meanwhile(db):
     assert failures == []
     again = ReadModelWriter(db, projections())
     assert again.apply(items(first + second + live, 0), lambda d, r: None).applied == 0  # everything held once
+
+
+# -- a rebuild beside running projectors: they pause, so nothing is applied out of order -----------------
+
+
+def _live_member(db, bootstrap: str, name: str):
+    """A live projector member running in a thread; returns (runtime, stop, thread)."""
+    runtime = ProjectorRuntime(db=db, projections=projections(), contracts={"grid": grid_contract.events},
+                               topics=[TOPIC], bootstrap_servers=bootstrap, group_id="district-live",
+                               dead_letter_topic=DLQ, batch_size=500, member_name=name)
+    stop = threading.Event()
+    thread = threading.Thread(target=runtime.run, args=(stop,), daemon=True)
+    thread.start()
+    return runtime, stop, thread
+
+
+def test_a_rebuild_pauses_live_members_so_a_newer_version_never_lands_first(db, fresh_broker):
+    """The race this prevents: after the drop, a live member applies a case's CaseResolved (version 2) to the
+    empty document before the replay reaches its CaseReported (version 1), which the replay then skips as a
+    duplicate (a figure lost; here the grid projection refuses a resolution of a case it has not seen, so each
+    becomes a spurious dead letter instead). Paused, the live member applies nothing until the replay is
+    done, then resumes from its committed offsets (what the replay holds is a duplicate)."""
+    bootstrap = fresh_broker.bootstrap_servers
+    envelopes = case_envelopes("jinpen", 4, resolve=4)  # reported v1, resolved v2, per case
+    reported, resolved = envelopes[0::2], envelopes[1::2]
+    publish(bootstrap, reported)
+    live, stop, thread = _live_member(db, bootstrap, "projector-a")
+    try:
+        wait_for(lambda: overview(db) == {"reported": 4, "open": 4, "resolved": 0}, timeout=60)
+        rebuild = live.fresh()
+        rebuild.member_name = "rebuild"
+        hold = rebuild.pause_live_members(timeout=30)
+        assert live.paused_for == hold.rebuild_id
+        assert db["projector_status"].find_one({"_id": "projector-a"})["paused_for"] == hold.rebuild_id
+        rebuild.writer.drop()
+        publish(bootstrap, resolved)  # the newer versions arrive while the read models are empty
+        wait_for(lambda: sum(live.lag.values()) == 4, timeout=30)  # seen by the paused member, not applied
+        assert db["community_grid"].count_documents({}) == 0
+        rebuild.rebuild(threading.Event(), hold=hold)
+        assert overview(db) == {"reported": 4, "open": 0, "resolved": 4}
+        hold.release()
+        wait_for(lambda: live.paused_for is None and sum(live.lag.values()) == 0, timeout=30)
+        assert overview(db) == {"reported": 4, "open": 0, "resolved": 4}
+        assert live.totals.duplicates == 4  # the resolutions, which the replay applied first
+        assert live.totals.dead_lettered == 0 and rebuild.totals.dead_lettered == 0
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert db["projector_status"].find_one({"_id": "projector-a"})["running"] is False
+
+
+def test_rebuild_from_scratch_beside_a_live_member_rebuilds_and_resumes_it(db, fresh_broker):
+    bootstrap = fresh_broker.bootstrap_servers
+    publish(bootstrap, case_envelopes("jinpen", 5, resolve=2) + case_envelopes("huasheng", 3, resolve=3))
+    live, stop, thread = _live_member(db, bootstrap, "projector-b")
+    try:
+        wait_for(lambda: overview(db) == {"reported": 8, "open": 3, "resolved": 5}, timeout=60)
+        before = read_models(db)
+        rebuild = live.fresh()
+        rebuild.member_name = "rebuild"
+        totals = rebuild.rebuild_from_scratch(threading.Event(), pause_timeout=30)
+        assert totals.applied == 8 + 5 and read_models(db) == before
+        assert rebuild.rebuild_marker.standing() is None
+        publish(bootstrap, case_envelopes("jinpen", 1))
+        wait_for(lambda: overview(db)["reported"] == 9, timeout=30)  # the live member resumed
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def test_a_rebuild_refuses_and_drops_nothing_when_a_live_member_does_not_pause(db, fresh_broker):
+    from datetime import UTC, datetime
+
+    from shared.platform.rebuilds import RebuildRefused
+
+    publish(fresh_broker.bootstrap_servers, case_envelopes("jinpen", 3))
+    run_until_caught_up(projector(db, fresh_broker.bootstrap_servers))
+    # A member that reports itself running (a recent status) but never reads the marker.
+    db["projector_status"].insert_one({"_id": "projector-deaf", "running": True, "paused_for": None,
+                                       "updated_at": datetime.now(UTC).isoformat()})
+    rebuild = projector(db, fresh_broker.bootstrap_servers)
+    rebuild.member_name = "rebuild"
+    with pytest.raises(RebuildRefused, match="projector-deaf"):
+        rebuild.rebuild_from_scratch(threading.Event(), pause_timeout=1)
+    assert overview(db)["reported"] == 3  # nothing dropped
+    assert rebuild.rebuild_marker.standing() is None  # and live members are not left paused
+    # A member whose status went quiet (a process that died) is not waited for.
+    db["projector_status"].update_one({"_id": "projector-deaf"}, {"$set": {"updated_at": "2026-01-01T00:00:00+00:00"}})
+    assert rebuild.rebuild_from_scratch(threading.Event(), pause_timeout=5).applied == 3
+
+
+def test_one_rebuild_at_a_time_and_an_abandoned_marker_is_taken_over(db):
+    from shared.platform.rebuilds import RebuildMarker, RebuildRefused
+
+    marker = RebuildMarker(db)
+    first = marker.place("rebuild-1")
+    with pytest.raises(RebuildRefused, match="rebuild-1"):
+        marker.place("rebuild-2")
+    assert marker.standing()["rebuild"] == first
+    # Its process died: the marker is no longer refreshed; members ignore it and another rebuild takes it over.
+    db["projector_control"].update_one({"_id": "rebuild"}, {"$set": {"refreshed_at": "2026-01-01T00:00:00+00:00"}})
+    assert marker.standing() is None
+    second = marker.place("rebuild-2")
+    assert second != first and marker.standing()["by"] == "rebuild-2"
+    marker.remove(first)  # the first rebuild, back from the dead, removes nothing of the second's
+    assert marker.standing()["rebuild"] == second
+    marker.remove(second)
+    assert marker.standing() is None

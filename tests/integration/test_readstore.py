@@ -218,6 +218,26 @@ def test_status_documents_are_upserted(read_db):
     assert list(collection.find()) == [moved]
 
 
+def test_the_rebuild_marker_operations(read_db):
+    """The rebuild's marker in `projector_control`: created once (a second is a duplicate key), taken over only
+    under the id it was read with, refreshed and removed only by its own rebuild."""
+    collection = read_db["projector_control"]
+    marker = {"_id": "rebuild", "rebuild": "r1", "by": "a", "refreshed_at": "2026-12-04T00:00:00+00:00"}
+    collection.insert_one(marker)
+    with pytest.raises(DuplicateKeyError):
+        collection.insert_one({**marker, "rebuild": "r2"})
+    assert collection.replace_one({"_id": "rebuild", "rebuild": "r0"}, {**marker, "rebuild": "r2"}).matched_count == 0
+    assert collection.replace_one({"_id": "rebuild", "rebuild": "r1"}, {**marker, "rebuild": "r2"}).matched_count == 1
+    assert collection.update_one({"_id": "rebuild", "rebuild": "r1"},
+                                 {"$set": {"refreshed_at": "later"}}).matched_count == 0
+    assert collection.update_one({"_id": "rebuild", "rebuild": "r2"},
+                                 {"$set": {"refreshed_at": "later"}}).matched_count == 1
+    assert collection.find_one({"_id": "rebuild"}) == {**marker, "rebuild": "r2", "refreshed_at": "later"}
+    assert collection.delete_one({"_id": "rebuild", "rebuild": "r1"}).deleted_count == 0
+    assert collection.delete_one({"_id": "rebuild", "rebuild": "r2"}).deleted_count == 1
+    assert collection.find_one({"_id": "rebuild"}) is None
+
+
 def test_indexes_are_created_once_and_listed(read_db):
     collection = read_db["communities"]
     collection.insert_one({"_id": "jinpen", "district": "jiulongpo"})
