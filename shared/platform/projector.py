@@ -577,7 +577,13 @@ class ProjectorRuntime:
 
     def pause_live_members(self, timeout: float = 60.0) -> LivePause:
         """Place the rebuild marker and wait until every live member paused (RebuildRefused otherwise)."""
-        hold = LivePause(self.rebuild_marker, lambda: list(self.db[STATUS_COLLECTION].find()), by=self.member_name)
+        from shared.platform.kafka import group_timings
+
+        # A member polls at least once per max poll interval or the group evicts it; one quiet for longer than
+        # that (and a margin) is taken as gone. A stopped member says so itself (`running: False`).
+        fresh = group_timings().get("max_poll_interval_ms", 300_000) / 1000 + 10
+        hold = LivePause(self.rebuild_marker, lambda: list(self.db[STATUS_COLLECTION].find()), by=self.member_name,
+                         member_fresh_seconds=fresh)
         hold.acquire(timeout)
         return hold
 

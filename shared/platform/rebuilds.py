@@ -17,6 +17,11 @@ skip the older one as a duplicate: a figure lost. So, before anything is dropped
 
 A marker whose rebuild stopped refreshing it (its process died) is abandoned: members resume, and a new
 rebuild may take it over. Stopping on a signal, a rebuild writes what it read and deletes the marker.
+
+What this does not cover: a member whose status went quiet for longer than the group's max poll interval
+(and a margin) is taken as gone, not waited for; were it frozen mid-batch (not dead) and woke during the
+replay, it could still write that one batch. The group evicted it by then, so it commits nothing and
+stops there, but a figure of that batch may be off until the next rebuild.
 """
 
 from __future__ import annotations
