@@ -118,14 +118,7 @@ def test_a_restart_keeps_the_read_models_and_the_replay_counts_nothing_twice(tmp
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=10) as http:
-            ids = []
-            for community in ("jinpen", "jinpen", "huasheng", "xizhuchao"):
-                response = http.post("/grid/cases", headers=staff,
-                                     json={"community_id": community, "category": "noise", "description": "restart"})
-                assert response.status_code == 201, response.text
-                ids.append(response.json()["id"])
-            assert http.post(f"/grid/cases/{ids[0]}/resolve", headers=staff,
-                             json={"outcome": "fixed"}).status_code == 200
+            ids = _report_four_cases_resolve_one(http, staff, "restart")
             assert http.post("/volunteering/volunteers", headers=staff, json={
                 "community_id": "jinpen", "name": "李雷", "phone": "13800000000", "skills": []}).status_code == 201
             before = _figures(wait_settled(http, operator, quiet_polls=3, timeout=90))
@@ -177,13 +170,7 @@ def test_a_rebuild_while_commands_arrive_pauses_the_projector_and_loses_nothing(
     client = read_store_client(printed["SHEQU_MONGO_URL"])
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=90) as http:
-            ids = []
-            for community in ("jinpen", "jinpen", "huasheng", "xizhuchao"):
-                response = http.post("/grid/cases", headers=staff,
-                                     json={"community_id": community, "category": "noise", "description": "rebuild"})
-                assert response.status_code == 201, response.text
-                ids.append(response.json()["id"])
-            assert http.post(f"/grid/cases/{ids[0]}/resolve", headers=staff, json={"outcome": "fixed"}).status_code == 200
+            ids = _report_four_cases_resolve_one(http, staff, "rebuild")
             before = _figures(wait_settled(http, operator, quiet_polls=3, timeout=90))
             assert before["grid"]["cases"]["reported"] == 4 and before["grid"]["cases"]["resolved"] == 1
 
@@ -204,6 +191,18 @@ def test_a_rebuild_while_commands_arrive_pauses_the_projector_and_loses_nothing(
     finally:
         client.close()
         stop_demo(process)
+
+
+def _report_four_cases_resolve_one(http, staff: dict, description: str) -> list[str]:  # noqa: ANN001
+    """Cases in jinpen (two), huasheng and xizhuchao; the first resolved. Their ids."""
+    ids = []
+    for community in ("jinpen", "jinpen", "huasheng", "xizhuchao"):
+        response = http.post("/grid/cases", headers=staff,
+                             json={"community_id": community, "category": "noise", "description": description})
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    assert http.post(f"/grid/cases/{ids[0]}/resolve", headers=staff, json={"outcome": "fixed"}).status_code == 200
+    return ids
 
 
 def _figures(overview: dict) -> dict:
