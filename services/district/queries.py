@@ -37,6 +37,7 @@ from services.district.projections.directory import CommunityDirectory
 from shared.kernel.errors import Invalid, NotFound
 from shared.platform.changelog import ChangeLog, Position
 from shared.platform.projector import STATUS_COLLECTION
+from shared.platform.rebuilds import RebuildMarker
 
 log = logging.getLogger("shequ.district.queries")
 
@@ -642,15 +643,20 @@ class DistrictQueries:
     def _read_projector_status(self) -> dict[str, Any]:
         lag, dead, updated = 0, 0, None
         for status in self.db[STATUS_COLLECTION].find():
-            lag += sum(status.get("lag", {}).values())
+            if status.get("running", True):  # a stopped member's last lag is no one's now: its partitions moved on
+                lag += sum(status.get("lag", {}).values())
             dead += status.get("dead_lettered", 0)
             updated = max(updated or "", status.get("updated_at") or "") or None
-        return {"projector_lag_events": lag, "dead_lettered": dead, "projector_status_at": updated}
+        marker = RebuildMarker(self.db).standing()
+        rebuilding = {"by": marker.get("by"), "since": marker.get("requested_at")} if marker else None
+        return {"projector_lag_events": lag, "dead_lettered": dead, "projector_status_at": updated,
+                "rebuilding": rebuilding}
 
     def _freshness(self, as_of: str | None) -> dict[str, Any]:
         status = self._projector_status()
         return {"as_of": as_of, "projector_lag_events": status["projector_lag_events"],
-                "projector_status_at": status["projector_status_at"], "served_at": self.clock().isoformat()}
+                "projector_status_at": status["projector_status_at"], "served_at": self.clock().isoformat(),
+                "rebuilding": status["rebuilding"]}
 
     # -- queries -----------------------------------------------------------------
 

@@ -578,6 +578,28 @@ def test_dashboard_in_chromium_shows_the_api_figures(demo):
                                   ".scrollIntoView();")
             driver.save_screenshot(str(ARTIFACTS / "dashboard-xizhuchao-public-affairs.png"))
 
+            # While a rebuild runs, the header says the figures are filling in again (its marker in the read
+            # store: the demo's projector pauses for it, and resumes once it is gone).
+            from shared.platform.readstore import read_store_client
+            from shared.platform.rebuilds import RebuildMarker
+
+            client = read_store_client(printed["SHEQU_MONGO_URL"])
+            marker = RebuildMarker(client["shequ_district"])
+            rebuild_id = marker.place("browser-test")
+
+            def banner(d: Any) -> str:
+                d.refresh()
+                wait_ready(d, "community")
+                shown = d.find_elements("css selector", '[data-figure="freshness.rebuilding"]')
+                return shown[0].text if shown else ""
+
+            try:
+                assert "读模型重建中" in WebDriverWait(driver, 30, poll_frequency=1).until(banner)
+            finally:
+                marker.remove(rebuild_id)
+                client.close()
+            WebDriverWait(driver, 30, poll_frequency=1).until(lambda d: banner(d) == "")
+
             errors = severe(driver)
             assert not errors, errors
     finally:

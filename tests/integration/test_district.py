@@ -542,6 +542,24 @@ def test_filtering_by_search_and_district(queries, communities):
     assert queries.communities(district="no such district")["total"] == 0
 
 
+def test_freshness_says_a_rebuild_is_running_and_counts_only_running_members_lag(district: District):
+    from shared.platform.rebuilds import RebuildMarker
+
+    status = district.db[STATUS_COLLECTION]
+    status.insert_one({"_id": "stopped-projector", "lag": {"shequ.grid.v1:0": 7}, "running": False,
+                       "updated_at": NOW.isoformat()})
+    marker = RebuildMarker(district.db)
+    rebuild_id = marker.place("rebuild-test")
+    try:
+        freshness = district.queries().overview()["freshness"]
+        assert freshness["projector_lag_events"] == 0  # the stopped member's last lag is not counted
+        assert freshness["rebuilding"]["by"] == "rebuild-test" and freshness["rebuilding"]["since"]
+    finally:
+        marker.remove(rebuild_id)
+        status.delete_one({"_id": "stopped-projector"})
+    assert district.queries().overview()["freshness"]["rebuilding"] is None
+
+
 def test_csv_export(queries, communities):
     text = queries.communities_csv(sort="residents", descending=True)
     rows = list(csv.DictReader(io.StringIO(text)))

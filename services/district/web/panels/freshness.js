@@ -1,4 +1,5 @@
-/* The header's freshness line: data as of, projector lag, when the page was served, and a refresh button. */
+/* The header's freshness line: data as of, projector lag, when the page was served, a rebuild in progress
+   (figures are filling in again), and a refresh button. */
 import { appendKids, clear, h } from '../../common/dom.js';
 import { fig, fmtInt, fmtTime, isNum } from '../format.js';
 import { t } from '../../common/i18n.js';
@@ -23,6 +24,11 @@ export function renderFreshness(fresh) {
     ' ' + t('fresh.events'),
     h('span', { 'class': 'sep', text: '·' }),
     t('fresh.served') + ' ' + fmtTime(lastFreshness.served_at),
+    lastFreshness.rebuilding ? h('span', { 'class': 'sep', text: '·' }) : null,
+    lastFreshness.rebuilding ? h('strong', {
+      'class': 'status-rebuilding', 'data-figure': 'freshness.rebuilding',
+      text: t('fresh.rebuilding') + ' ' + fmtTime(lastFreshness.rebuilding.since)
+    }) : null,
     h('button', { type: 'button', 'class': 'link-btn', text: t('action.refresh'), on: { click: route } })
   ]);
 }
