@@ -465,3 +465,34 @@ def test_one_rebuild_at_a_time_and_an_abandoned_marker_is_taken_over(db):
     assert marker.standing()["rebuild"] == second
     marker.remove(second)
     assert marker.standing() is None
+
+
+def test_shequ_rebuild_refuses_beside_a_member_that_does_not_pause_then_rebuilds(db, fresh_broker, mongo_url,
+                                                                                  tmp_path):
+    """The operator's command, as run in production beside `shequ project`: exit 1 and nothing dropped while a
+    live member does not acknowledge; the rebuild once it is gone."""
+    import os
+    import subprocess
+    import sys
+    from datetime import UTC, datetime
+
+    publish(fresh_broker.bootstrap_servers, case_envelopes("jinpen", 3, resolve=1))
+    run_until_caught_up(projector(db, fresh_broker.bootstrap_servers))
+    db["projector_status"].insert_one({"_id": "projector-deaf", "running": True, "paused_for": None,
+                                       "updated_at": datetime.now(UTC).isoformat()})
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": fresh_broker.bootstrap_servers, "MONGO_URL": mongo_url,
+           "MONGO_DATABASE": db.name, "SHEQU_DATA_DIR": str(tmp_path), "REBUILD_PAUSE_TIMEOUT_SECONDS": "1"}
+
+    def shequ_rebuild() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "bootstrap.cli", "rebuild"], env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    refused = shequ_rebuild()
+    said = refused.stdout + refused.stderr
+    assert refused.returncode == 1 and "rebuild refused" in said and "projector-deaf" in said
+    assert overview(db) == {"reported": 3, "open": 2, "resolved": 1}
+    db["projector_status"].update_one({"_id": "projector-deaf"}, {"$set": {"running": False}})  # it stopped
+    done = shequ_rebuild()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "rebuilt: 4 events applied" in done.stdout + done.stderr
+    assert overview(db) == {"reported": 3, "open": 2, "resolved": 1}
