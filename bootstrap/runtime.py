@@ -28,7 +28,7 @@ from shared.platform.leadership import leadership_for
 from shared.platform.deadletters import DeadLetterReplayer, DeadLetterStore
 from shared.platform.projector import ProjectorRuntime, Projection, ReadModelWriter
 from shared.platform.querytables import QueryTableRunner
-from shared.platform.rebuilds import LivePause, RebuildRefused
+from shared.platform.rebuilds import LivePause
 from shared.platform.readstore import connect_read_store, ping
 from shared.platform.relay import Relay
 from shared.platform.service import ServiceDefinition
@@ -331,7 +331,7 @@ class Platform:
                 self.projector.member_name = "rebuild"
             try:
                 hold = self.projector.pause_live_members(self.settings.rebuild_pause_timeout_seconds)
-            except RebuildRefused:
+            except Exception:  # refused (or the read store failed): nothing was dropped, carry on live
                 self.projector = live.fresh()
                 if self.projector_in_process:
                     self._start_projector(rebuild_first=False)
