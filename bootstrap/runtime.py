@@ -233,7 +233,7 @@ def build_district_http(
     http.state.dead_letters = replayer
     metrics.on_scrape("dead_letters", lambda: _count_dead_letters(store))
     http.include_router(api.router())
-    http.include_router(trace.district_router(projections, db))
+    http.include_router(trace.district_router(projections, db, partitions=settings.kafka_topic_partitions))
     http.include_router(web_router())
     return http
 

@@ -2,13 +2,26 @@
 
 Correctness rules, and how they are kept:
 - Idempotent: every read-model document keeps, beside the figures it holds,
-  the last aggregate version it applied for each aggregate that touched it
-  (`_seen`), and the versions below it that it could not apply (`_gaps`: the
-  events dead-lettered from it). An event whose version is not newer and not
-  a gap is skipped, so a redelivered batch, a re-published event or a second
-  replay of a dead letter never changes a figure twice. Because the guard
-  lives in the same document as the figures, one document write is atomic:
-  no transaction needed.
+  its dedupe guard: the newest version it applied of each recently applied
+  aggregate (`_seen`), the newest relay position (`shequ_position` header) it
+  applied from each source partition (`_upto`, "grid-0": 4711), and the
+  versions it could not apply (`_gaps`: the events dead-lettered from it). An
+  event is skipped unless it is a gap, or newer than its aggregate's `_seen`
+  mark, or, for an aggregate no longer in `_seen`, past its partition's
+  `_upto`; so a redelivered batch, a re-published event or a second replay of
+  a dead letter never changes a figure twice. Because the guard lives in the
+  same document as the figures, one document write is atomic: no transaction
+  needed.
+- Bounded: `_seen` keeps the `SEEN_WINDOW` most recently applied aggregates.
+  An older mark can go because `_upto` covers it: the relay publishes a
+  service's log in position order, each aggregate to one partition, and the
+  projector takes each partition in order, so an event at or below its
+  partition's `_upto` was taken before (a duplicate). Documents stay the same
+  size however many aggregates a community has (MongoDB's 16 MB limit), and
+  the window keeps the exact per-aggregate answer for recent aggregates (a
+  replayed dead letter). A document that ever applied an event without a
+  position (not from a relay), or that predates `_upto`, is never trimmed
+  (`_seen_complete`): for it `_seen` alone is the exact guard, as before.
 - Coalesced: a batch loads each touched document once and writes it once.
 - Concurrency-safe: documents carry a revision (`_rev`); a write that lost a
   race (another projector instance touched the same document) is retried on
@@ -44,6 +57,9 @@ log = logging.getLogger("shequ.projector")
 
 STATUS_COLLECTION = "projector_status"
 DUPLICATE_KEY = 11000
+SEEN_WINDOW = 500
+"""Aggregates whose `_seen` mark a trimmed document keeps (the most recently applied); see the module's docstring."""
+POSITION_HEADER = "shequ_position"
 
 
 class Projection(Protocol):
@@ -306,13 +322,14 @@ class ReadModelWriter:
                 if doc is None:
                     doc = projection.new_document(doc_id, envelope)
                     doc.setdefault("_seen", {})
+                    doc.setdefault("_upto", {})
                 if position in failed:
                     # The document remembers what it lacks, so a replay of the dead letter applies it even
                     # after later versions of the aggregate were applied.
                     gapped += _add_gap(doc, envelope.subject, envelope.aggregateversion)
                     continue
-                seen = doc["_seen"]
-                if not _missing(doc, envelope.subject, envelope.aggregateversion):
+                source, relay_position = source_position(envelope, delivery)
+                if not _missing(doc, envelope.subject, envelope.aggregateversion, source, relay_position):
                     duplicates += 1
                     continue
                 try:
@@ -326,7 +343,7 @@ class ReadModelWriter:
                     document = reload()  # the failed handler may have half-changed `doc`
                     base = document.get("_rev") if document is not None else None
                     break
-                seen[envelope.subject] = max(seen.get(envelope.subject, 0), envelope.aggregateversion)
+                _record(doc, envelope.subject, envelope.aggregateversion, source, relay_position)
                 _fill_gap(doc, envelope.subject, envelope.aggregateversion)
                 if log.isEnabledFor(logging.DEBUG):
                     log.debug("applied %s %s v%s to %s/%s", envelope.type, envelope.subject,
@@ -674,15 +691,55 @@ def _holds(document: dict[str, Any] | None, items: list[tuple[Envelope, PublicEv
     """Whether a stored document has taken every one of these events: applied it, or recorded it as a gap."""
     if document is None:
         return False
-    seen = document.get("_seen", {})
     gaps = document.get("_gaps", {})
-    return all(seen.get(e.subject, 0) >= e.aggregateversion or e.aggregateversion in gaps.get(e.subject, ())
-               for e, _, _ in items)
+    return all(e.aggregateversion in gaps.get(e.subject, ())
+               or not _missing(document, e.subject, e.aggregateversion, *source_position(e, d))
+               for e, _, d in items)
 
 
-def _missing(document: dict[str, Any], subject: str, version: int) -> bool:
-    """Whether the document has not applied this version of the aggregate: newer than its `_seen`, or a gap."""
-    return document["_seen"].get(subject, 0) < version or version in document.get("_gaps", {}).get(subject, ())
+def source_position(envelope: Envelope, delivery: Delivery) -> tuple[str, int | None]:
+    """The event's source partition as `_upto` names it ("grid-0"), and its relay position (None: no header)."""
+    for name, value in delivery.headers:
+        if name == POSITION_HEADER:
+            try:
+                return f"{envelope.service}-{delivery.partition}", int(value)
+            except ValueError:
+                break
+    return f"{envelope.service}-{delivery.partition}", None
+
+
+def _missing(document: dict[str, Any], subject: str, version: int, source: str, position: int | None) -> bool:
+    """Whether the document has not applied this version of the aggregate (see the module's docstring)."""
+    if version in document.get("_gaps", {}).get(subject, ()):
+        return True
+    seen = document.get("_seen", {})
+    if subject in seen:
+        return seen[subject] < version
+    upto = document.get("_upto")
+    if upto is None or position is None or document.get("_seen_complete"):
+        return True  # `_seen` holds every aggregate this document applied, and not this one
+    return upto.get(source, 0) < position
+
+
+def _record(document: dict[str, Any], subject: str, version: int, source: str, position: int | None) -> None:
+    """Mark the version applied: in `_seen` (most recent last, trimmed to the window) and in `_upto`."""
+    seen = document["_seen"]
+    upto = document.get("_upto")
+    if upto is None or position is None:
+        # Not covered by `_upto` (a document from before it, or an event without a position): from now on
+        # this document keeps every aggregate's mark.
+        document["_seen_complete"] = True
+        if upto is None:
+            document["_upto"] = upto = {}
+    if position is not None:
+        if position > upto.get(source, 0):
+            upto[source] = position
+        elif subject not in seen and not document.get("_seen_complete"):
+            return  # a dead letter replayed into its gap: the aggregate's newer mark is already in `_upto`
+    previous = seen.pop(subject, 0)
+    seen[subject] = max(previous, version)
+    while len(seen) > SEEN_WINDOW and not document.get("_seen_complete"):
+        del seen[next(iter(seen))]  # the least recently applied aggregate: `_upto` covers it
 
 
 def _add_gap(document: dict[str, Any], subject: str, version: int) -> int:

@@ -14,11 +14,14 @@ in every service.
   scan of the notification log, newest first), and whether the relay has
   published each (the relay's tracking position for the broker's current
   cluster is at or past the event's notification id).
-- `GET /district/admin/projected?aggregate=&version=&type=&community=` (admin):
-  whether the district read models that take that event type have applied that
-  aggregate version (`_seen[aggregate] >= version` in the community document,
-  the projector's own dedupe guard, so this is exactly what the projector
-  considers applied).
+- `GET /district/admin/projected?aggregate=&version=&type=&community=&position=`
+  (admin): whether the district read models that take that event type have
+  applied that aggregate version, by the projector's own dedupe guard, so this
+  is exactly what the projector considers applied: `_seen[aggregate] >= version`
+  in the community document, or, for an aggregate the document's `_seen` no
+  longer lists, the relay position at or below `_upto` of the partition the
+  aggregate's key goes to (Kafka's default partitioner over the topic's
+  `KAFKA_TOPIC_PARTITIONS`).
 
 The same calls work against separately deployed services: `--url
 grid=http://grid:8000 --url district=http://district:8000 ...`.
@@ -166,26 +169,37 @@ def service_router(contract: EventContract, topic: str, read_position: Callable[
 
 
 def projected(db: Any, projections: Sequence[Any], *, aggregate: str, version: int, event_type: str,
-              community: str) -> dict[str, Any]:
+              community: str, position: int | None = None, partitions: int = 3) -> dict[str, Any]:
     """Whether every read model taking `event_type` has applied `aggregate` at `version` (or later).
 
     Every district projection keeps one document per community (document id =
-    the envelope's community id) with its dedupe guard `_seen`.
+    the envelope's community id) with its dedupe guard (`_seen`, `_upto`, `_gaps`;
+    see `shared.platform.projector`). `position` is the event's relay position, needed
+    for an aggregate the document's `_seen` window no longer lists.
     """
+    from kafka.partitioner.default import murmur2
+
+    service = event_type.split(".")[1] if event_type.count(".") >= 3 else ""
+    source = f"{service}-{(murmur2(aggregate.encode()) & 0x7FFFFFFF) % partitions}"
     models = []
     for projection in projections:
         if not projection.handles(event_type):
             continue
-        document = db[projection.collection].find_one({"_id": community})
-        seen = ((document or {}).get("_seen") or {}).get(aggregate)
-        dead_lettered = version in ((document or {}).get("_gaps") or {}).get(aggregate, ())
-        models.append({"collection": projection.collection, "document": community, "seen_version": seen,
-                       "projected": seen is not None and seen >= version and not dead_lettered})
+        document = db[projection.collection].find_one({"_id": community}) or {}
+        seen = (document.get("_seen") or {}).get(aggregate)
+        dead_lettered = version in (document.get("_gaps") or {}).get(aggregate, ())
+        model = {"collection": projection.collection, "document": community, "seen_version": seen}
+        if seen is not None or "_upto" not in document or document.get("_seen_complete"):
+            model["projected"] = seen is not None and seen >= version and not dead_lettered
+        else:  # folded into the partition's position mark
+            model["upto"] = document["_upto"].get(source, 0)
+            model["projected"] = position is not None and position <= model["upto"] and not dead_lettered
+        models.append(model)
     return {"aggregate": aggregate, "version": version, "type": event_type, "community": community,
             "read_models": models, "projected": all(m["projected"] for m in models) if models else None}
 
 
-def district_router(projections: Callable[[], Sequence[Any]], db: Any) -> APIRouter:
+def district_router(projections: Callable[[], Sequence[Any]], db: Any, *, partitions: int = 3) -> APIRouter:
     """`GET /admin/projected`: whether the district read models (in `db`) have applied an aggregate version."""
     api = APIRouter(tags=["operations"], route_class=OneHopRoute)
     models = list(projections())
@@ -196,10 +210,11 @@ def district_router(projections: Callable[[], Sequence[Any]], db: Any) -> APIRou
         version: Annotated[int, Query(ge=1)],
         event_type: Annotated[str, Query(alias="type", min_length=1, max_length=128)],
         community: Annotated[str, Query(min_length=1, max_length=64)],
+        position: Annotated[int | None, Query(ge=1, description="The event's relay position")] = None,
     ) -> dict[str, Any]:
         """Whether the district read models have applied this aggregate version."""
         return projected(db, models, aggregate=aggregate, version=version, event_type=event_type,
-                         community=community)
+                         community=community, position=position, partitions=partitions)
 
     return api
 
@@ -261,7 +276,8 @@ def trace(ident: str, urls: Sequence[str], token: str, *, limit: int = DEFAULT_L
             try:
                 response = http.get(f"{district}/admin/projected", headers=headers, params={
                     "aggregate": event["aggregate_id"], "version": event["aggregate_version"],
-                    "type": event["public_type"], "community": event["community_id"]})
+                    "type": event["public_type"], "community": event["community_id"],
+                    "position": event["position"]})
             except httpx.HTTPError as exc:
                 event["projected_error"] = f"{type(exc).__name__}: {exc}"
                 continue

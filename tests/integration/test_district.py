@@ -32,7 +32,7 @@ from bootstrap.registry import domain_services
 from shared.platform.auth import DevelopmentKeys
 from shared.platform.changelog import ChangeLog
 from shared.kernel.errors import Invalid, NotFound
-from shared.platform.projector import STATUS_COLLECTION, ProjectorRuntime
+from shared.platform.projector import SEEN_WINDOW, STATUS_COLLECTION, ProjectorRuntime
 from shared.platform.relay import Relay
 from shared.platform.settings import Settings
 from tests.conftest import _unavailable
@@ -43,8 +43,15 @@ DLQ = "shequ.district.dlq"
 
 
 def snapshot(db: Any) -> dict[str, dict[str, dict[str, Any]]]:
-    """Every read-model document of every district projection, without the write revision (batching-dependent)."""
-    return {p.collection: {d["_id"]: {k: v for k, v in d.items() if k != "_rev"} for d in db[p.collection].find()}
+    """Every read-model document of every district projection, without what depends on batching and on the
+    order partitions were read in: the write revision, and which aggregates are the most recent in `_seen`."""
+    return {p.collection: {d["_id"]: {k: v for k, v in d.items() if k not in ("_rev", "_seen")}
+                           for d in db[p.collection].find()}
+            for p in projections()}
+
+
+def seen_windows(db: Any) -> dict[str, dict[str, dict[str, int]]]:
+    return {p.collection: {d["_id"]: d["_seen"] for d in db[p.collection].find({}, {"_seen": 1})}
             for p in projections()}
 
 
@@ -108,17 +115,19 @@ def district(tmp_path_factory, mongo_client) -> Iterator[District]:
                 relay._disconnect()
             assert live.totals.dead_lettered == 0
             live_applied = live.totals.applied
-            live_models = snapshot(db)
+            live_models, live_seen = snapshot(db), seen_windows(db)
             live_figures = comparable(DistrictQueries(db, clock=lambda: NOW))
 
             rebuild = live.fresh()
             rebuild.writer.drop()
             assert all(db[p.collection].count_documents({}) == 0 for p in projections())
             totals = rebuild.rebuild(threading.Event())
-            rebuilt_models = snapshot(db)
+            rebuilt_models, rebuilt_seen = snapshot(db), seen_windows(db)
             rebuilt_figures = comparable(DistrictQueries(db, clock=lambda: NOW))
-            yield District(db, report, live_models, rebuilt_models, live_figures, rebuilt_figures, totals,
-                           live_applied)
+            district = District(db, report, live_models, rebuilt_models, live_figures, rebuilt_figures, totals,
+                                live_applied)
+            district.live_seen, district.rebuilt_seen = live_seen, rebuilt_seen
+            yield district
         finally:
             broker.stop()
             mongo_client.drop_database(db_name)
@@ -161,6 +170,14 @@ def test_rebuild_equals_live_document_by_document(district: District):
             if differing:
                 differences[f"{collection}/{doc_id}"] = differing
     assert differences == {}
+    # `_upto` (compared above) is the same; `_seen` holds a window of recent aggregates, which ones depending on
+    # how partitions interleaved, but never more than the window, and the same version wherever both hold one.
+    for collection, documents in district.live_seen.items():
+        for doc_id, live_seen in documents.items():
+            rebuilt_seen = district.rebuilt_seen[collection][doc_id]
+            assert 0 < len(live_seen) <= SEEN_WINDOW and 0 < len(rebuilt_seen) <= SEEN_WINDOW
+            assert all(live_seen[a] == rebuilt_seen[a] for a in set(live_seen) & set(rebuilt_seen))
+            assert "_upto" in district.live[collection][doc_id]
     assert district.rebuild_totals.dead_lettered == 0
     assert district.rebuild_totals.applied == district.live_applied > 0
 
