@@ -3,6 +3,7 @@
     python -m bench.profile commands [--calls 2000] [--service grid] [--postgres]
     python -m bench.profile stages   [--calls 2000]
     python -m bench.profile load     [--clients 50] [--seconds 30]
+    python -m bench.profile guard    [--events 20000] [--communities 24]
 
 `commands`: the bench's command loop (httpx client -> uvicorn -> FastAPI -> use case -> SQLite) in one
 process, under cProfile (CPU time) in EVERY thread (the event loop, the thread-pool workers that run
@@ -11,6 +12,10 @@ synchronous handlers, the client), merged; prints the top functions by own time 
 `stages`: the same request split into what each layer adds, each stage timed alone in one run (so the
 differences are measured, not guessed): a bare save, the use case, a trivial route through the same
 HTTP stack, the trivial route with the auth dependency, the full command.
+
+`guard`: the read models' writer alone (no broker) applying `--events` grid events, as the relay publishes
+them (with their positions), over `--communities` in batches of 1,000 on the bench's read store: time, and
+the size of each part of the largest community document (what the dedupe guard `_seen`/`_upto` costs).
 """
 
 from __future__ import annotations
@@ -261,9 +266,60 @@ def stages(calls: int, pg: bool) -> list[tuple[str, dict[str, float]]]:
     return results
 
 
+def guard(events: int, communities: int) -> str:
+    from dataclasses import replace
+
+    import bson
+    from kafka.partitioner.default import murmur2
+
+    from bench.run import ReadStore, _actor
+    from services.district.projections import projections
+    from services.grid.contract import contract
+    from services.grid.domain import Case
+    from shared.platform.kafka import Delivery
+    from shared.platform import projector
+    from shared.platform.projector import ReadModelWriter
+
+    meta = _actor().as_event_metadata()
+    items: list[Any] = []
+    case_number = 0
+    while len(items) < events:  # the bench's own mix: cases reported, a third resolved
+        case = Case(community_id=f"c{case_number % communities:04d}", category="noise", description="x")
+        if case_number % 3 == 0 and len(items) + 2 <= events:
+            case.resolve("done")
+        for event in case.collect_events():
+            envelope = contract.to_envelope(replace(event, actor=meta))
+            position = len(items) + 1
+            partition = (murmur2(envelope.subject.encode()) & 0x7FFFFFFF) % 3
+            items.append((envelope, contract.events.decode(envelope),
+                          Delivery("shequ.grid.v1", partition, position, None, b"",
+                                   [("shequ_position", str(position).encode())])))
+        case_number += 1
+    store = ReadStore()
+    try:
+        db = store.db("guard")
+        writer = ReadModelWriter(db, projections())
+        started = time.perf_counter()
+        for start in range(0, events, 1000):
+            writer.apply(items[start:start + 1000], lambda delivery, reason: None)
+        elapsed = time.perf_counter() - started
+        largest = max(db["community_grid"].find(), key=lambda d: len(bson.encode(d)))
+        parts = sorted(((k, len(bson.encode({"v": v}))) for k, v in largest.items()), key=lambda kv: -kv[1])
+    finally:
+        store.close()
+    lines = [f"{events:,} grid events over {communities} communities, batches of 1,000, SEEN_WINDOW "
+             f"{getattr(projector, 'SEEN_WINDOW', None) or 'none (before the window)'}: "
+             f"applied in {elapsed:.2f} s ({events / elapsed:,.0f} ev/s)",
+             f"largest community_grid document {len(bson.encode(largest)) / 1024:,.1f} KB; its parts (bytes):"]
+    lines += [f"  {key:<16} {size:>10,}" for key, size in parts if size > 100]
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("commands", "stages", "load"))
+    parser.add_argument("what", choices=("commands", "stages", "load", "guard"))
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--communities", type=int, default=24)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--calls", type=int, default=2000)
@@ -274,6 +330,8 @@ def main() -> int:
         print(profile_commands(args.calls, args.service, args.postgres))
     elif args.what == "load":
         print(profile_load(args.clients, args.seconds))
+    elif args.what == "guard":
+        print(guard(args.events, args.communities))
     else:
         stages(args.calls, args.postgres)
     return 0

@@ -283,7 +283,8 @@ def bench_relay(n: int, bootstrap: str) -> None:
 # -- 3 and 6. projector and rebuild ------------------------------------------------------------------
 
 def publish_events(bootstrap: str, topic: str, n: int, communities: int) -> None:
-    """n real grid envelopes (cases reported; a third resolved) spread over the communities."""
+    """n real grid envelopes (cases reported; a third resolved) spread over the communities, with the headers
+    the relay sends (the projector's dedupe guard reads the position)."""
     from services.grid.contract import contract
     from services.grid.domain import Case
     from shared.platform.kafka import KafkaAdmin, durable_producer
@@ -301,8 +302,10 @@ def publish_events(bootstrap: str, topic: str, n: int, communities: int) -> None
             case.resolve("done")
         for event in case.collect_events():
             envelope = contract.to_envelope(replace(event, actor=meta))
-            producer.send(topic, key=envelope.subject.encode(), value=envelope.to_bytes())
             sent += 1
+            producer.send(topic, key=envelope.subject.encode(), value=envelope.to_bytes(),
+                          headers=[("ce_type", envelope.type.encode()), ("ce_id", envelope.id.encode()),
+                                   ("shequ_position", str(sent).encode())])  # as the relay sends them
         i += 1
     producer.flush(120)
     producer.close()
